@@ -1,0 +1,84 @@
+"""The only reader of os.environ: a frozen Settings object for one process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration for one stage; every field has a safe local default."""
+
+    stage: str = "dev"
+    region: str = "us-east-1"
+    aws_endpoint_url: str | None = None
+    table_name: str = "kamidrop-dev-main"
+    keystore_table_name: str = "kamidrop-dev-keystore"
+    kms_key_arn: str = ""
+    queue_url: str = ""
+    email_from: str = "orders@kamidrop.test"
+    public_base_url: str = "http://127.0.0.1:8000"
+    stripe_secret_key: str = ""
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_api_base: str | None = None
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    platform_fee_bps: int = 0
+    reservation_minutes: int = 15
+    pool_shards: int = 4
+    branch_key_ttl_seconds: int = 600
+    log_level: str = "INFO"
+
+    @property
+    def production(self) -> bool:
+        return self.stage == "prod"
+
+    @property
+    def local_stripe(self) -> bool:
+        """localstripe rejects Connect parameters, so the adapter leaves them out."""
+        return self.stripe_api_base is not None
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def from_environ(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from an environment mapping (os.environ by default)."""
+    e = dict(os.environ if env is None else env)
+    stage = e.get("KAMIDROP_STAGE", "dev")
+    return Settings(
+        stage=stage,
+        region=e.get("AWS_REGION") or e.get("AWS_DEFAULT_REGION") or "us-east-1",
+        aws_endpoint_url=e.get("KAMIDROP_AWS_ENDPOINT") or None,
+        table_name=e.get("KAMIDROP_TABLE", f"kamidrop-{stage}-main"),
+        keystore_table_name=e.get("KAMIDROP_KEYSTORE_TABLE", f"kamidrop-{stage}-keystore"),
+        kms_key_arn=e.get("KAMIDROP_KMS_KEY_ARN", ""),
+        queue_url=e.get("KAMIDROP_QUEUE_URL", ""),
+        email_from=e.get("KAMIDROP_EMAIL_FROM", "orders@kamidrop.test"),
+        public_base_url=e.get("KAMIDROP_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        stripe_secret_key=e.get("STRIPE_SECRET_KEY", ""),
+        stripe_publishable_key=e.get("STRIPE_PUBLISHABLE_KEY", ""),
+        stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", ""),
+        stripe_api_base=e.get("STRIPE_API_BASE") or None,
+        stripe_js_url=e.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+        platform_fee_bps=_int("KAMIDROP_PLATFORM_FEE_BPS", 0),
+        reservation_minutes=_int("KAMIDROP_RESERVATION_MINUTES", 15),
+        pool_shards=_int("KAMIDROP_POOL_SHARDS", 4),
+        branch_key_ttl_seconds=_int("KAMIDROP_BRANCH_KEY_TTL", 600),
+        log_level=e.get("LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def current() -> Settings:
+    """Settings of this process, read once."""
+    return from_environ()
