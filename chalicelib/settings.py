@@ -30,6 +30,7 @@ class Settings:
     pool_shards: int = 4
     branch_key_ttl_seconds: int = 600
     log_level: str = "INFO"
+    mail_dir: str | None = None
 
     @property
     def production(self) -> bool:
@@ -75,6 +76,8 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         pool_shards=_int("KAMIDROP_POOL_SHARDS", 4),
         branch_key_ttl_seconds=_int("KAMIDROP_BRANCH_KEY_TTL", 600),
         log_level=e.get("LOG_LEVEL", "INFO"),
+        # A folder where the dev stack keeps a copy of every sent mail; refused in prod.
+        mail_dir=(e.get("KAMIDROP_MAIL_DIR") or None) if stage != "prod" else None,
     )
 
 

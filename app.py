@@ -1,0 +1,40 @@
+"""kamidrop's Chalice app: composes blueprints, schedules and queue handlers; no logic here."""
+
+from __future__ import annotations
+
+import os
+
+from chalice import Chalice, Cron, Rate  # noqa: F401
+
+from chalicelib.api.merchant import merchant
+from chalicelib.api.public import public
+from chalicelib.api.storefront import storefront
+
+app = Chalice(app_name="kamidrop")
+app.register_blueprint(merchant)
+app.register_blueprint(public)
+app.register_blueprint(storefront)
+
+QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-outbox")
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def expire_reservations(event: object) -> None:
+    from chalicelib.jobs.tasks import expire_reservations as run
+
+    run()
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def sweep_outbox(event: object) -> None:
+    from chalicelib.jobs.tasks import sweep_outbox as run
+
+    run()
+
+
+@app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
+def outbox_messages(event: object) -> None:
+    from chalicelib.jobs.tasks import handle_queue_body
+
+    for record in event:  # type: ignore[attr-defined]
+        handle_queue_body(record.body)

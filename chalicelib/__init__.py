@@ -1,0 +1,1 @@
+"""kamidrop: multi-tenant card-key shop platform."""

@@ -1,0 +1,1 @@
+"""Adapters around AWS and Stripe that implement the domain ports."""

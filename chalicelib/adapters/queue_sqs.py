@@ -1,0 +1,22 @@
+"""The outbox queue on SQS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.domain.errors import QueueUnavailable
+
+
+class SqsQueue:
+    def __init__(self, *, sqs_client: Any, queue_url: str) -> None:
+        self._sqs = sqs_client
+        self._url = queue_url
+
+    def send(self, body: dict[str, str]) -> None:
+        if not self._url:
+            raise QueueUnavailable("no queue configured; the outbox sweeper will deliver")
+        try:
+            self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
+        except Exception as exc:
+            raise QueueUnavailable("the notification queue is not answering") from exc

@@ -1,0 +1,1 @@
+"""HTTP layer: Chalice blueprints, request parsing and error mapping."""

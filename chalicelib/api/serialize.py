@@ -1,0 +1,33 @@
+"""JSON shapes of the public contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.models import Order, Product, StockLevel, Tenant
+
+
+def tenant(t: Tenant) -> dict[str, Any]:
+    return {"id": t.id, "object": "tenant", "slug": t.slug, "name": t.name, "email": t.email, "plan": t.plan,
+            "created_at": t.created_at}
+
+
+def product(p: Product) -> dict[str, Any]:
+    return {"id": p.id, "object": "product", "name": p.name, "price": p.price, "currency": p.currency,
+            "description": p.description, "max_per_order": p.max_per_order, "active": p.active,
+            "created_at": p.created_at, "updated_at": p.updated_at}
+
+
+def order(o: Order) -> dict[str, Any]:
+    return {"id": o.id, "object": "order", "status": o.status.value, "product_id": o.product_id,
+            "product_name": o.product_name, "quantity": o.quantity, "amount": o.amount, "currency": o.currency,
+            "email": o.email, "created_at": o.created_at, "expires_at": o.expires_at, "paid_at": o.paid_at,
+            "delivered_at": o.delivered_at, "refunded_at": o.refunded_at, "failure_reason": o.failure_reason}
+
+
+def stock(s: StockLevel) -> dict[str, Any]:
+    return {"available": s.available, "reserved": s.reserved, "sold": s.sold}
+
+
+def page(items: list[dict[str, Any]], next_cursor: str | None) -> dict[str, Any]:
+    return {"object": "list", "data": items, "has_more": next_cursor is not None, "next_cursor": next_cursor}

@@ -1,0 +1,1 @@
+"""Pure domain: entities, rules, errors and ports; no AWS, Stripe or Chalice."""

@@ -1,0 +1,116 @@
+"""One error tree with stable codes; the API maps each type to an HTTP status in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error the platform answers with; `type` and `code` are part of the contract."""
+
+    type = "api_error"
+    default_code = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.param = param
+        self.extra = extra or {}
+
+
+class InvalidRequest(DomainError):
+    type = "invalid_request"
+    default_code = "invalid_request"
+
+
+class PayloadTooLarge(InvalidRequest):
+    default_code = "payload_too_large"
+
+
+class AuthenticationFailed(DomainError):
+    type = "authentication"
+    default_code = "invalid_api_key"
+
+
+class PermissionDenied(DomainError):
+    type = "permission"
+    default_code = "permission_denied"
+
+
+class NotFound(DomainError):
+    type = "not_found"
+    default_code = "resource_missing"
+
+
+class Conflict(DomainError):
+    type = "conflict"
+    default_code = "conflict"
+
+
+class OutOfStock(Conflict):
+    default_code = "out_of_stock"
+
+
+class ReservationLost(Conflict):
+    """A key of the order is no longer reserved for it (expired and released)."""
+
+    default_code = "reservation_lost"
+
+
+class RateLimited(DomainError):
+    type = "rate_limited"
+    default_code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PaymentFailed(DomainError):
+    type = "payment"
+    default_code = "payment_failed"
+
+
+class DependencyUnavailable(DomainError):
+    """A store, KMS, Stripe or email call failed; the operation may be retried safely."""
+
+    type = "api_error"
+    default_code = "dependency_unavailable"
+
+
+class StoreUnavailable(DependencyUnavailable):
+    default_code = "store_unavailable"
+
+
+class EncryptionUnavailable(DependencyUnavailable):
+    default_code = "encryption_unavailable"
+
+
+class PaymentProviderUnavailable(DependencyUnavailable):
+    default_code = "payment_provider_unavailable"
+
+
+class EmailUnavailable(DependencyUnavailable):
+    default_code = "email_unavailable"
+
+
+class QueueUnavailable(DependencyUnavailable):
+    default_code = "queue_unavailable"
+
+
+class DecryptionRefused(DomainError):
+    """A ciphertext did not decrypt under the given tenant and purpose."""
+
+    default_code = "decryption_refused"
+
+
+class WebhookRejected(InvalidRequest):
+    default_code = "webhook_rejected"

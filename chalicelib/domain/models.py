@@ -1,0 +1,146 @@
+"""Entities of the core sale: tenants, API keys, products, orders and key references."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Tenant:
+    id: str
+    slug: str
+    name: str
+    email: str
+    plan: str
+    branch_key_id: str
+    fingerprint_key_ciphertext: bytes
+    created_at: int
+    stripe_account_id: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    tenant_id: str
+    id: str
+    email: str
+    password_hash: str
+    role: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """An API key record; only the hash of the secret is ever stored."""
+
+    tenant_id: str
+    id: str
+    key_hash: str
+    name: str
+    scopes: tuple[str, ...]
+    created_at: int
+    revoked: bool = False
+
+
+@dataclass(frozen=True)
+class Product:
+    tenant_id: str
+    id: str
+    name: str
+    price: int
+    currency: str
+    description: str
+    max_per_order: int
+    active: bool
+    shards: int
+    created_at: int
+    updated_at: int
+
+
+@dataclass(frozen=True, order=True)
+class KeyRef:
+    """Where a card key lives: its pool shard and its number in that shard's import order."""
+
+    shard: int
+    seq: int
+
+    def encode(self) -> str:
+        return f"{self.shard}:{self.seq}"
+
+    @staticmethod
+    def decode(value: str) -> KeyRef:
+        shard, seq = value.split(":")
+        return KeyRef(int(shard), int(seq))
+
+
+class OrderStatus(str, enum.Enum):
+    PENDING = "pending"
+    PAID = "paid"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+
+
+# A payment may still land on these; the others are final.
+PAYABLE_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class Order:
+    tenant_id: str
+    id: str
+    status: OrderStatus
+    product_id: str
+    quantity: int
+    amount: int
+    currency: str
+    email: str
+    token_hash: str
+    created_at: int
+    expires_at: int
+    keys: tuple[KeyRef, ...] = ()
+    payment_intent_id: str | None = None
+    paid_at: int | None = None
+    delivered_at: int | None = None
+    refunded_at: int | None = None
+    failure_reason: str | None = None
+    product_name: str = ""
+    events: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    available: int
+    reserved: int
+    sold: int
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """One encrypted card key as the pool keeps it (never the plaintext)."""
+
+    ref: KeyRef
+    ciphertext: bytes
+    fingerprint: str
+    batch_id: str
+    status: str
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewKey:
+    ciphertext: bytes
+    fingerprint: str
+    line: int
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """Something others must hear about, written in the same transaction as the change."""
+
+    tenant_id: str
+    id: str
+    kind: str
+    order_id: str
+    created_at: int

@@ -1,0 +1,1 @@
+"""Use cases that orchestrate the domain through ports."""

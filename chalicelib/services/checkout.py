@@ -1,0 +1,78 @@
+"""Starting a checkout: reserve keys with conditional writes, open a PaymentIntent, save the order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain import validation as v
+from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, OutOfStock
+from chalicelib.domain.ids import new_id, new_token, token_hash
+from chalicelib.domain.models import Order, OrderStatus, Tenant
+from chalicelib.domain.ports import Clock, KeyPool, OrderStore, PaymentGateway, ProductStore, TenantStore
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    order: Order
+    token: str
+    client_secret: str
+    publishable_key: str
+
+
+class CheckoutService:
+    def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, orders: OrderStore,
+                 payments: PaymentGateway, clock: Clock, reservation_seconds: int) -> None:
+        self._tenants = tenants
+        self._products = products
+        self._pool = pool
+        self._orders = orders
+        self._payments = payments
+        self._clock = clock
+        self._reservation_seconds = reservation_seconds
+
+    def shop(self, slug: str) -> Tenant:
+        tenant = self._tenants.by_slug(slug) if v.SLUG_RE.match(slug) else None
+        if tenant is None:
+            raise NotFound("no such shop")
+        return tenant
+
+    def start(self, *, slug: str, body: Any) -> CheckoutStarted:
+        tenant = self.shop(slug)
+        data = v.body_object(body)
+        v.unknown_fields(data, {"product_id", "quantity", "email"})
+        product_id = v.text(data, "product_id", max_len=64)
+        email = v.email(data.get("email"))
+        product = self._products.get(tenant_id=tenant.id, product_id=product_id)
+        if not product.active:
+            raise InvalidRequest("this product is not on sale right now", code="product_inactive",
+                                 param="product_id")
+        quantity = v.integer(data, "quantity", low=1, high=product.max_per_order, default=1)
+        now = self._clock.now()
+        order_id = new_id("order")
+        expires_at = now + self._reservation_seconds
+        refs = self._pool.claim(tenant_id=tenant.id, product_id=product.id, shards=product.shards,
+                                order_id=order_id, count=quantity, reserved_until=expires_at)
+        if len(refs) < quantity:
+            self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
+            raise OutOfStock(f"only {len(refs)} left of '{product.name}'; lower the quantity or try later"
+                             if refs else f"'{product.name}' is sold out", param="quantity")
+        token = new_token(16)
+        try:
+            intent = self._payments.create_intent(
+                tenant=tenant, amount=product.price * quantity, currency=product.currency,
+                metadata={"order_id": order_id, "tenant_id": tenant.id, "product_id": product.id},
+                idempotency_key=order_id, email=email)
+            order = Order(
+                tenant_id=tenant.id, id=order_id, status=OrderStatus.PENDING, product_id=product.id,
+                quantity=quantity, amount=product.price * quantity, currency=product.currency, email=email,
+                token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
+                payment_intent_id=intent.id, product_name=product.name,
+            )
+            self._orders.create(order)
+        except DomainError:
+            # Nothing may stay reserved for an order that never came to be.
+            self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
+            raise
+        return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
+                               publishable_key=self._payments.publishable_key)

@@ -1,0 +1,70 @@
+"""Reading orders: the buyer's order page (keys once delivered) and the merchant's list."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ids import has_prefix, token_hash
+from chalicelib.domain.models import Order, OrderStatus, Tenant
+from chalicelib.domain.ports import Cipher, KeyPool, OrderStore, Page, TenantStore
+
+from .fulfilment import FulfilmentService
+
+log = logging.getLogger(__name__)
+ORDER_NOT_FOUND = "no such order"
+
+
+@dataclass(frozen=True)
+class BuyerOrder:
+    tenant: Tenant
+    order: Order
+    keys: list[str]
+
+
+class OrderService:
+    def __init__(self, *, tenants: TenantStore, orders: OrderStore, pool: KeyPool, cipher: Cipher,
+                 fulfilment: FulfilmentService) -> None:
+        self._tenants = tenants
+        self._orders = orders
+        self._pool = pool
+        self._cipher = cipher
+        self._fulfilment = fulfilment
+
+    def for_buyer(self, *, tenant: Tenant, order_id: str, token: str | None) -> BuyerOrder:
+        """Wrong token, unknown order and another shop's order all answer the same 404."""
+        if not token or not has_prefix(order_id, "order") or len(token) > 64:
+            raise NotFound(ORDER_NOT_FOUND)
+        order = self._orders.get(tenant_id=tenant.id, order_id=order_id)
+        if not hmac.compare_digest(order.token_hash, token_hash(token)):
+            raise NotFound(ORDER_NOT_FOUND)
+        if order.status != OrderStatus.DELIVERED:
+            order = self._fulfilment.confirm_on_return(order)
+        keys: list[str] = []
+        if order.status == OrderStatus.DELIVERED:
+            keys = self.reveal(tenant=tenant, order=order)
+        return BuyerOrder(tenant=tenant, order=order, keys=keys)
+
+    def reveal(self, *, tenant: Tenant, order: Order) -> list[str]:
+        """Decrypt the keys of a delivered order for the buyer who paid (never logged)."""
+        stored = self._pool.read(tenant_id=tenant.id, product_id=order.product_id, refs=order.keys)
+        by_ref = {s.ref: s for s in stored}
+        keys = []
+        for ref in order.keys:
+            item = by_ref.get(ref)
+            if item is None or item.order_id != order.id:
+                log.error("delivered order misses a key", extra={"order_id": order.id})
+                continue
+            keys.append(self._cipher.decrypt_key(tenant=tenant, product_id=order.product_id,
+                                                 ciphertext=item.ciphertext))
+        return keys
+
+    def get(self, *, tenant_id: str, order_id: str) -> Order:
+        if not has_prefix(order_id, "order"):
+            raise NotFound(ORDER_NOT_FOUND)
+        return self._orders.get(tenant_id=tenant_id, order_id=order_id)
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        return self._orders.list(tenant_id=tenant_id, limit=limit, cursor=cursor)

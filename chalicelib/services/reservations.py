@@ -1,0 +1,37 @@
+"""Reservation expiry: lapsed keys go back to the pool, unpaid orders are marked expired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.domain.models import OrderStatus
+from chalicelib.domain.ports import Clock, KeyPool, OrderStore
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class ExpiryReport:
+    keys_released: int
+    orders_expired: int
+
+
+class ReservationService:
+    def __init__(self, *, pool: KeyPool, orders: OrderStore, clock: Clock) -> None:
+        self._pool = pool
+        self._orders = orders
+        self._clock = clock
+
+    def expire(self, *, now: int | None = None) -> ExpiryReport:
+        at = self._clock.now() if now is None else now
+        released = 0
+        for r in self._pool.expired_reservations(now=at, limit=BATCH):
+            released += self._pool.release(tenant_id=r.tenant_id, product_id=r.product_id, order_id=r.order_id,
+                                           refs=[r.ref])
+        expired = 0
+        for order in self._orders.expired_pending(now=at, limit=BATCH):
+            if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id,
+                                       status=OrderStatus.EXPIRED.value, allowed_from=[OrderStatus.PENDING.value],
+                                       now=at, reason="reservation_expired"):
+                expired += 1
+        return ExpiryReport(keys_released=released, orders_expired=expired)

@@ -1,0 +1,72 @@
+"""Sign-up and API-key authentication."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.domain import validation as v
+from chalicelib.domain.errors import AuthenticationFailed, InvalidRequest
+from chalicelib.domain.ids import new_id, token_hash
+from chalicelib.domain.models import ApiKey, Tenant, User
+from chalicelib.domain.ports import Cipher, Clock, PasswordHasher, TenantStore
+
+ALL_SCOPES = ("read", "catalog_write", "keys_import", "keys_reveal", "orders_write", "webhooks")
+API_KEY_PREFIX = "kd_live_"
+
+
+class TenantService:
+    def __init__(self, *, tenants: TenantStore, cipher: Cipher, hasher: PasswordHasher, clock: Clock) -> None:
+        self._tenants = tenants
+        self._cipher = cipher
+        self._hasher = hasher
+        self._clock = clock
+
+    def sign_up(self, body: Any) -> tuple[Tenant, str]:
+        """Creates tenant, owner, first API key and branch key; returns the key, shown only now."""
+        data: Mapping[str, Any] = v.body_object(body)
+        v.unknown_fields(data, {"name", "slug", "email", "password"})
+        name = v.text(data, "name", max_len=100)
+        slug = v.slug(data.get("slug"))
+        email = v.email(data.get("email"))
+        password = data.get("password")
+        if not isinstance(password, str) or not 10 <= len(password) <= 256:
+            raise InvalidRequest("password must be 10 to 256 characters long", param="password")
+        if self._tenants.by_slug(slug) is not None:
+            raise_slug_taken(slug)
+        now = self._clock.now()
+        tenant_id = new_id("tenant")
+        branch_key_id = self._cipher.create_tenant_key()
+        fp_secret = self._cipher.encrypt_secret(tenant_id=tenant_id, branch_key_id=branch_key_id,
+                                                secret=secrets.token_bytes(32))
+        tenant = Tenant(id=tenant_id, slug=slug, name=name, email=email, plan="starter",
+                        branch_key_id=branch_key_id, fingerprint_key_ciphertext=fp_secret, created_at=now)
+        owner = User(tenant_id=tenant_id, id=new_id("user"), email=email,
+                     password_hash=self._hasher.hash(password), role="owner", created_at=now)
+        plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        api_key = ApiKey(tenant_id=tenant_id, id=new_id("api_key"), key_hash=token_hash(plaintext),
+                         name="Default key", scopes=ALL_SCOPES, created_at=now)
+        self._tenants.create(tenant=tenant, owner=owner, api_key=api_key)
+        return tenant, plaintext
+
+    def authenticate(self, authorization: str | None) -> ApiKey:
+        if not authorization or not authorization.startswith("Bearer "):
+            raise AuthenticationFailed("send your API key as 'Authorization: Bearer <key>'",
+                                       code="missing_api_key")
+        token = authorization[len("Bearer "):].strip()
+        if not token.startswith(API_KEY_PREFIX) or len(token) > 200:
+            raise AuthenticationFailed("the API key is not valid")
+        key = self._tenants.api_key_by_hash(token_hash(token))
+        if key is None or key.revoked:
+            raise AuthenticationFailed("the API key is not valid")
+        return key
+
+    def get(self, *, tenant_id: str) -> Tenant:
+        return self._tenants.get(tenant_id=tenant_id)
+
+
+def raise_slug_taken(slug: str) -> None:
+    from chalicelib.domain.errors import Conflict
+
+    raise Conflict(f"the shop address '{slug}' is taken; choose another slug", code="slug_taken", param="slug")

@@ -1,0 +1,203 @@
+"""PynamoDB models of the single main table; every tenant item's partition key starts with T#<tenant>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class Gsi1(GlobalSecondaryIndex["Item"]):
+    """Sparse platform index: due work (pending orders, reserved keys, outbox) by time."""
+
+    class Meta:
+        index_name = "gsi1"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex["Item"]):
+    """Per-tenant listings in creation order (orders)."""
+
+    class Meta:
+        index_name = "gsi2"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Item(Model):
+    """Base of all items; configure() points Meta at the stage's table and endpoint."""
+
+    class Meta:
+        table_name = "kamidrop-dev-main"
+        region = "us-east-1"
+        host: str | None = None
+        max_retry_attempts = 3
+        base_backoff_ms = 25
+        connect_timeout_seconds = 5
+        read_timeout_seconds = 10
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class TenantItem(Item):
+    slug = UnicodeAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    branch_key_id = UnicodeAttribute()
+    fp_key = BinaryAttribute(legacy_encoding=False)
+    created_at = NumberAttribute()
+    stripe_account_id = UnicodeAttribute(null=True)
+
+
+class SlugItem(Item):
+    tenant_id = UnicodeAttribute()
+
+
+class UserItem(Item):
+    user_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    role = UnicodeAttribute()
+    created_at = NumberAttribute()
+
+
+class EmailItem(Item):
+    tenant_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+
+
+class ApiKeyItem(Item):
+    tenant_id = UnicodeAttribute()
+    key_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
+    created_at = NumberAttribute()
+    revoked = BooleanAttribute(default=False)
+
+
+class ProductItem(Item):
+    name = UnicodeAttribute()
+    price = NumberAttribute()
+    currency = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    max_per_order = NumberAttribute()
+    active = BooleanAttribute()
+    shards = NumberAttribute()
+    created_at = NumberAttribute()
+    updated_at = NumberAttribute()
+
+
+class CounterItem(Item):
+    """One per pool shard, in its own partition: claims move `next`, imports and releases move `size`."""
+
+    next = NumberAttribute(default=0)
+    size = NumberAttribute(default=0)
+    released = NumberAttribute(default=0)
+
+
+class KeyItem(Item):
+    status = UnicodeAttribute()
+    ct = BinaryAttribute(legacy_encoding=False)
+    fp = UnicodeAttribute()
+    batch_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+    order_id = UnicodeAttribute(null=True)
+    reserved_until = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_due = Gsi1()
+
+
+class FingerprintItem(Item):
+    """T#<tenant>#FP#<hmac> / P#<product>: dedupe on import and find a key by value later."""
+
+    shard = NumberAttribute()
+    seq = NumberAttribute()
+
+
+class StatItem(Item):
+    sold = NumberAttribute(default=0)
+
+
+class LeaseItem(Item):
+    owner = UnicodeAttribute()
+    until = NumberAttribute()
+
+
+class OrderItem(Item):
+    order_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    product_name = UnicodeAttribute(default="")
+    quantity = NumberAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    email = UnicodeAttribute()
+    token_hash = UnicodeAttribute()
+    created_at = NumberAttribute()
+    expires_at = NumberAttribute()
+    keys = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[var-annotated]
+    payment_intent_id = UnicodeAttribute(null=True)
+    paid_at = NumberAttribute(null=True)
+    delivered_at = NumberAttribute(null=True)
+    refunded_at = NumberAttribute(null=True)
+    failure_reason = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_due = Gsi1()
+    by_tenant = Gsi2()
+
+
+class EventItem(Item):
+    kind = UnicodeAttribute()
+    at = NumberAttribute()
+    note = UnicodeAttribute(default="")
+    ttl = NumberAttribute(null=True)
+
+
+class OutboxItem(Item):
+    tenant_id = UnicodeAttribute()
+    outbox_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    order_id = UnicodeAttribute()
+    created_at = NumberAttribute()
+    done_at = NumberAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+    by_due = Gsi1()
+
+
+ALL_MODELS: tuple[type[Item], ...] = (
+    Item, TenantItem, SlugItem, UserItem, EmailItem, ApiKeyItem, ProductItem, CounterItem, KeyItem,
+    FingerprintItem, StatItem, LeaseItem, OrderItem, EventItem, OutboxItem,
+)
+
+
+def configure(*, table_name: str, region: str, host: str | None) -> None:
+    """Point every model at one table; drops cached connections so the change takes effect."""
+    for model in ALL_MODELS:
+        meta: Any = model.Meta
+        meta.table_name = table_name
+        meta.region = region
+        meta.host = host
+        model._connection = None
+        for index in (Gsi1, Gsi2):
+            index._connection = None  # type: ignore[attr-defined]

@@ -1,0 +1,109 @@
+"""Orders: one partition each; pending ones sit in the due index until paid or expired."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.models import KeyRef, Order, OrderStatus
+from chalicelib.domain.ports import Page
+
+from . import cursor as cursors
+from . import keys
+from .failures import is_condition_failure, unavailable
+from .models import OrderItem
+
+NOT_FOUND = "no such order"
+
+
+def to_order(tenant_id: str, item: OrderItem) -> Order:
+    return Order(
+        tenant_id=tenant_id, id=item.order_id, status=OrderStatus(item.status), product_id=item.product_id,
+        quantity=int(item.quantity), amount=int(item.amount), currency=item.currency, email=item.email,
+        token_hash=item.token_hash, created_at=int(item.created_at), expires_at=int(item.expires_at),
+        keys=tuple(KeyRef.decode(k) for k in (item.keys or [])), payment_intent_id=item.payment_intent_id,
+        paid_at=_int(item.paid_at), delivered_at=_int(item.delivered_at), refunded_at=_int(item.refunded_at),
+        failure_reason=item.failure_reason, product_name=item.product_name or "",
+    )
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class DynamoOrderStore:
+    def create(self, order: Order) -> None:
+        item = OrderItem(
+            keys.order(order.tenant_id, order.id), "ORDER", order_id=order.id, status=order.status.value,
+            product_id=order.product_id, product_name=order.product_name, quantity=order.quantity,
+            amount=order.amount, currency=order.currency, email=order.email, token_hash=order.token_hash,
+            created_at=order.created_at, expires_at=order.expires_at, keys=[k.encode() for k in order.keys],
+            payment_intent_id=order.payment_intent_id,
+            gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
+            gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=order.id,
+        )
+        try:
+            item.save(condition=OrderItem.pk.does_not_exist())
+        except PynamoDBException as exc:
+            raise unavailable(exc, "saving the order") from exc
+
+    def get(self, *, tenant_id: str, order_id: str) -> Order:
+        try:
+            return to_order(tenant_id, OrderItem.get(keys.order(tenant_id, order_id), "ORDER", consistent_read=True))
+        except DoesNotExist as exc:
+            raise NotFound(NOT_FOUND) from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the order") from exc
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        start = cursors.decode(cursor, expect=("sk",))
+        last_key = None
+        if start is not None:
+            order_id = str(start["sk"])
+            last_key = {"pk": {"S": keys.order(tenant_id, order_id)}, "sk": {"S": "ORDER"},
+                        "gsi2pk": {"S": keys.orders_index(tenant_id)}, "gsi2sk": {"S": order_id}}
+        try:
+            found = list(OrderItem.by_tenant.query(keys.orders_index(tenant_id), limit=limit + 1,
+                                                   last_evaluated_key=last_key, scan_index_forward=False))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "listing orders") from exc
+        items = [to_order(tenant_id, i) for i in found[:limit]]
+        more = len(found) > limit
+        return Page(items, cursors.encode({"sk": found[limit - 1].order_id}) if more else None)
+
+    def set_status(
+        self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
+        reason: str | None = None,
+    ) -> bool:
+        item = OrderItem(keys.order(tenant_id, order_id), "ORDER")
+        actions = [OrderItem.status.set(status), OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
+        if reason is not None:
+            actions.append(OrderItem.failure_reason.set(reason))
+        if status == OrderStatus.REFUNDED.value:
+            actions.append(OrderItem.refunded_at.set(now))
+        try:
+            # Only from the states named: a delivered order is never turned back to expired or failed.
+            item.update(actions=actions, condition=OrderItem.status.is_in(*allowed_from))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "updating the order") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "updating the order") from exc
+        return True
+
+    def expired_pending(self, *, now: int, limit: int) -> list[Order]:
+        out: list[Order] = []
+        try:
+            for bucket in range(keys.DUE_PARTITIONS):
+                for item in OrderItem.by_due.query(f"EXP#{bucket}", OrderItem.gsi1sk < keys.due_sk(now, ""),
+                                                   limit=limit):
+                    tenant_id = item.gsi1sk.split("#", 1)[1].split("|")[0]
+                    out.append(to_order(tenant_id, item))
+                    if len(out) >= limit:
+                        return out
+        except PynamoDBException as exc:
+            raise unavailable(exc, "finding expired orders") from exc
+        return out

@@ -1,0 +1,264 @@
+"""The card-key pool: sharded, numbered keys claimed with two conditional writes and no search."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import (
+    DoesNotExist,
+    PutError,
+    PynamoDBException,
+    TransactWriteError,
+    UpdateError,
+)
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.models import KeyRef, NewKey, StockLevel, StoredKey
+from chalicelib.domain.ports import ExpiredReservation, ShardState
+
+from . import keys
+from .failures import is_condition_failure, unavailable
+from .models import CounterItem, FingerprintItem, Item, KeyItem, LeaseItem, StatItem
+
+AVAILABLE, RESERVED, SOLD, RELEASED = "available", "reserved", "sold", "released"
+RELEASE_ATTEMPTS = 5
+
+
+def _connection() -> Connection:
+    return Connection(region=Item.Meta.region, host=Item.Meta.host)
+
+
+class DynamoKeyPool:
+    # ---- import -------------------------------------------------------------------------------
+    def begin_import(self, *, tenant_id: str, product_id: str, owner: str, lease_seconds: int) -> None:
+        """Imports and releases append at a shard's end, so one writer at a time holds the lease."""
+        now = int(time.time())
+        lease = LeaseItem(keys.lease(tenant_id, product_id), "LEASE", owner=owner, until=now + lease_seconds)
+        try:
+            # Free, expired (a crashed importer), or already ours.
+            lease.save(condition=LeaseItem.pk.does_not_exist() | (LeaseItem.until < now)
+                       | (LeaseItem.owner == owner))
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise Conflict("another import into this product is running; retry when it has finished",
+                               code="import_in_progress") from exc
+            raise unavailable(exc, "starting the import") from exc
+
+    def end_import(self, *, tenant_id: str, product_id: str, owner: str) -> None:
+        try:
+            LeaseItem(keys.lease(tenant_id, product_id), "LEASE").delete(condition=LeaseItem.owner == owner)
+        except PynamoDBException:
+            pass  # the lease expires by itself; nothing is lost if this delete fails
+
+    def shard_states(self, *, tenant_id: str, product_id: str, shards: int) -> list[ShardState]:
+        wanted = [(keys.counter(tenant_id, product_id, s), "CTR") for s in range(shards)]
+        found: dict[str, CounterItem] = {}
+        try:
+            for item in CounterItem.batch_get(wanted, consistent_read=True):
+                found[item.pk] = item
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the pool") from exc
+        states = []
+        for s in range(shards):
+            c = found.get(keys.counter(tenant_id, product_id, s))
+            states.append(ShardState(s, int(c.next), int(c.size), int(c.released)) if c
+                          else ShardState(s, 0, 0, 0))
+        return states
+
+    def committed_fingerprints(
+        self, *, tenant_id: str, product_id: str, fingerprints: Sequence[str], states: Sequence[ShardState]
+    ) -> set[str]:
+        """Fingerprints already in this pool. One pointing past its shard's size is a leftover
+        of an import that failed before committing, so it does not count."""
+        size = {st.shard: st.size for st in states}
+        found: set[str] = set()
+        wanted = [(keys.fingerprint(tenant_id, fp), f"P#{product_id}") for fp in fingerprints]
+        try:
+            for item in FingerprintItem.batch_get(wanted, consistent_read=True):
+                if int(item.seq) < size.get(int(item.shard), 0):
+                    found.add(item.pk.rsplit("#", 1)[1])
+        except PynamoDBException as exc:
+            raise unavailable(exc, "checking for duplicate keys") from exc
+        return found
+
+    def append(
+        self, *, tenant_id: str, product_id: str, shard: int, start: int, new_keys: Sequence[NewKey],
+        batch_id: str, now: int,
+    ) -> None:
+        """Write keys at numbers start.. past the shard's size, then move size over them: until that
+        conditional update succeeds no buyer can aim at them, so a failure leaves nothing half-sold."""
+        pk = keys.shard(tenant_id, product_id, shard)
+        try:
+            with KeyItem.batch_write() as batch:
+                for i, k in enumerate(new_keys):
+                    batch.save(KeyItem(pk, keys.key_sk(start + i), status=AVAILABLE, ct=k.ciphertext, fp=k.fingerprint,
+                                       batch_id=batch_id, created_at=now))
+            with FingerprintItem.batch_write() as batch:
+                for i, k in enumerate(new_keys):
+                    batch.save(FingerprintItem(keys.fingerprint(tenant_id, k.fingerprint), f"P#{product_id}",
+                                               shard=shard, seq=start + i))
+            counter = CounterItem(keys.counter(tenant_id, product_id, shard), "CTR")
+            if start == 0:
+                condition = CounterItem.pk.does_not_exist() | (CounterItem.size == 0)
+            else:
+                condition = CounterItem.size == start
+            # size == start: nobody else appended meanwhile (the lease makes that the rule, this proves it).
+            counter.update(
+                actions=[CounterItem.size.set(start + len(new_keys)), CounterItem.next.set(CounterItem.next | 0),
+                         CounterItem.released.set(CounterItem.released | 0)],
+                condition=condition,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise Conflict("the pool changed during the import; retry it (duplicates are recognised)",
+                               code="import_conflict") from exc
+            raise unavailable(exc, "storing keys") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "storing keys") from exc
+
+    # ---- claim and release -----------------------------------------------------------------------
+    def claim(
+        self, *, tenant_id: str, product_id: str, shards: int, order_id: str, count: int, reserved_until: int
+    ) -> list[KeyRef]:
+        """Reserve up to `count` keys: per key one conditional counter update and one conditional
+        key update. Fewer than `count` means the pool ran dry; the caller releases what it got."""
+        taken: list[KeyRef] = []
+        order = list(range(shards))
+        random.shuffle(order)  # spread buyers over shards so no partition takes every write
+        for shard in order:
+            while len(taken) < count:
+                seq = self._next_number(tenant_id, product_id, shard)
+                if seq is None:
+                    break  # this shard is sold out
+                if self._reserve(tenant_id, product_id, KeyRef(shard, seq), order_id, reserved_until):
+                    taken.append(KeyRef(shard, seq))
+            if len(taken) == count:
+                break
+        return taken
+
+    def _next_number(self, tenant_id: str, product_id: str, shard: int) -> int | None:
+        counter = CounterItem(keys.counter(tenant_id, product_id, shard), "CTR")
+        try:
+            # next < size: a number is handed out only while unclaimed keys remain, and each once.
+            counter.update(actions=[CounterItem.next.add(1)], condition=CounterItem.next < CounterItem.size)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise unavailable(exc, "reserving a key") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reserving a key") from exc
+        return int(counter.next) - 1
+
+    def _reserve(self, tenant_id: str, product_id: str, ref: KeyRef, order_id: str, until: int) -> bool:
+        item = KeyItem(keys.shard(tenant_id, product_id, ref.shard), keys.key_sk(ref.seq))
+        try:
+            # status = available: a voided or moved key is skipped, never handed out.
+            item.update(
+                actions=[KeyItem.status.set(RESERVED), KeyItem.order_id.set(order_id),
+                         KeyItem.reserved_until.set(until),
+                         KeyItem.gsi1pk.set(keys.due("RES", order_id)),
+                         KeyItem.gsi1sk.set(keys.due_sk(until, f"{tenant_id}|{product_id}|{ref.encode()}"))],
+                condition=KeyItem.status == AVAILABLE,
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "reserving a key") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reserving a key") from exc
+        return True
+
+    def release(self, *, tenant_id: str, product_id: str, order_id: str, refs: Sequence[KeyRef]) -> int:
+        """Return reserved keys to the pool by re-appending each at the end of its shard."""
+        released = 0
+        for ref in refs:
+            if self._release_one(tenant_id, product_id, order_id, ref):
+                released += 1
+        return released
+
+    def _release_one(self, tenant_id: str, product_id: str, order_id: str, ref: KeyRef) -> bool:
+        shard_pk = keys.shard(tenant_id, product_id, ref.shard)
+        for attempt in range(RELEASE_ATTEMPTS):
+            try:
+                old = KeyItem.get(shard_pk, keys.key_sk(ref.seq), consistent_read=True)
+            except DoesNotExist:
+                return False
+            except PynamoDBException as exc:
+                raise unavailable(exc, "releasing a key") from exc
+            if old.status != RESERVED or old.order_id != order_id:
+                return False  # sold, or already released: nothing to return
+            size = self.shard_states(tenant_id=tenant_id, product_id=product_id, shards=ref.shard + 1)[-1].size
+            now = int(time.time())
+            try:
+                with TransactWrite(connection=_connection()) as tx:
+                    # No import may be appending to this product right now.
+                    tx.condition_check(LeaseItem, keys.lease(tenant_id, product_id), "LEASE",
+                                       condition=LeaseItem.pk.does_not_exist() | (LeaseItem.until < now))
+                    tx.save(KeyItem(shard_pk, keys.key_sk(size), status=AVAILABLE, ct=old.ct, fp=old.fp,
+                                    batch_id=old.batch_id, created_at=old.created_at),
+                            condition=KeyItem.pk.does_not_exist())
+                    # Still reserved for this order: a payment that won the race keeps its key.
+                    tx.update(old, actions=[KeyItem.status.set(RELEASED), KeyItem.gsi1pk.remove(),
+                                            KeyItem.gsi1sk.remove()],
+                              condition=(KeyItem.status == RESERVED) & (KeyItem.order_id == order_id))
+                    tx.update(CounterItem(keys.counter(tenant_id, product_id, ref.shard), "CTR"),
+                              actions=[CounterItem.size.add(1), CounterItem.released.add(1)],
+                              condition=CounterItem.size == size)
+                    tx.update(FingerprintItem(keys.fingerprint(tenant_id, old.fp), f"P#{product_id}"),
+                              actions=[FingerprintItem.shard.set(ref.shard), FingerprintItem.seq.set(size)])
+                return True
+            except TransactWriteError as exc:
+                codes = [r.code if r else None for r in exc.cancellation_reasons]
+                if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
+                    return False  # the key left the reservation meanwhile
+                if attempt == RELEASE_ATTEMPTS - 1:
+                    raise unavailable(exc, "releasing a key") from exc
+                time.sleep(0.01 * (2 ** attempt) * random.random())
+            except PynamoDBException as exc:
+                raise unavailable(exc, "releasing a key") from exc
+        return False
+
+    # ---- reading ------------------------------------------------------------------------------------
+    def read(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> list[StoredKey]:
+        wanted = [(keys.shard(tenant_id, product_id, r.shard), keys.key_sk(r.seq)) for r in refs]
+        try:
+            found = {(i.pk, i.sk): i for i in KeyItem.batch_get(wanted, consistent_read=True)}
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading keys") from exc
+        out = []
+        for ref, key in zip(refs, wanted, strict=True):
+            item = found.get(key)
+            if item is not None:
+                out.append(StoredKey(ref=ref, ciphertext=bytes(item.ct), fingerprint=item.fp,
+                                     batch_id=item.batch_id, status=item.status, order_id=item.order_id))
+        return out
+
+    def stock(self, *, tenant_id: str, product_id: str, shards: int) -> StockLevel:
+        states = self.shard_states(tenant_id=tenant_id, product_id=product_id, shards=shards)
+        wanted = [(keys.stat(tenant_id, product_id, b), "STAT") for b in range(keys.STAT_BUCKETS)]
+        try:
+            sold = sum(int(i.sold) for i in StatItem.batch_get(wanted))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading stock") from exc
+        available = sum(st.size - st.next for st in states)
+        # Every number below `next` was claimed: it is now reserved, sold, or released (moved to the end).
+        claimed = sum(st.next - st.released for st in states)
+        return StockLevel(available=available, reserved=max(claimed - sold, 0), sold=sold)
+
+    def expired_reservations(self, *, now: int, limit: int) -> list[ExpiredReservation]:
+        out: list[ExpiredReservation] = []
+        try:
+            for bucket in range(keys.DUE_PARTITIONS):
+                for item in KeyItem.by_due.query(f"RES#{bucket}", KeyItem.gsi1sk < keys.due_sk(now, ""),
+                                                 limit=limit):
+                    tenant_id, product_id, ref = item.gsi1sk.split("#", 1)[1].split("|")
+                    out.append(ExpiredReservation(tenant_id, product_id, item.order_id or "", KeyRef.decode(ref)))
+                    if len(out) >= limit:
+                        return out
+        except PynamoDBException as exc:
+            raise unavailable(exc, "finding expired reservations") from exc
+        return out

@@ -1,0 +1,82 @@
+"""Products of a tenant, all in the tenant's product partition (few writes, listed together)."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.models import Product
+from chalicelib.domain.ports import Page
+
+from . import cursor as cursors
+from . import keys
+from .failures import is_condition_failure, unavailable
+from .models import ProductItem
+
+NOT_FOUND = "no such product"
+
+
+def _product(tenant_id: str, item: ProductItem) -> Product:
+    return Product(
+        tenant_id=tenant_id, id=item.sk, name=item.name, price=int(item.price), currency=item.currency,
+        description=item.description or "", max_per_order=int(item.max_per_order), active=bool(item.active),
+        shards=int(item.shards), created_at=int(item.created_at), updated_at=int(item.updated_at),
+    )
+
+
+def _item(p: Product) -> ProductItem:
+    return ProductItem(
+        keys.products(p.tenant_id), p.id, name=p.name, price=p.price, currency=p.currency,
+        description=p.description, max_per_order=p.max_per_order, active=p.active, shards=p.shards,
+        created_at=p.created_at, updated_at=p.updated_at,
+    )
+
+
+class DynamoProductStore:
+    def create(self, product: Product) -> None:
+        try:
+            _item(product).save(condition=ProductItem.sk.does_not_exist())
+        except PynamoDBException as exc:
+            raise unavailable(exc, "saving the product") from exc
+
+    def get(self, *, tenant_id: str, product_id: str) -> Product:
+        try:
+            return _product(tenant_id, ProductItem.get(keys.products(tenant_id), product_id))
+        except DoesNotExist as exc:
+            raise NotFound(NOT_FOUND, param="product_id") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the product") from exc
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        start = cursors.decode(cursor, expect=("pk", "sk"))
+        if start is not None:
+            start["pk"] = keys.products(tenant_id)  # a cursor never moves a caller to another tenant
+        try:
+            # One extra item tells whether another page exists, so has_more is never a guess.
+            found = list(ProductItem.query(
+                keys.products(tenant_id), limit=limit + 1, last_evaluated_key=_ddb_key(start),
+                scan_index_forward=False,
+            ))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "listing products") from exc
+        items = [_product(tenant_id, i) for i in found[:limit]]
+        more = len(found) > limit
+        next_cursor = cursors.encode({"pk": found[limit - 1].pk, "sk": found[limit - 1].sk}) if more else None
+        return Page(items, next_cursor)
+
+    def update(self, product: Product) -> None:
+        try:
+            # Only an existing product is updated; a racing delete must not resurrect it.
+            _item(product).save(condition=ProductItem.sk.exists())
+        except PutError as exc:
+            if is_condition_failure(exc):
+                raise NotFound(NOT_FOUND) from exc
+            raise unavailable(exc, "saving the product") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "saving the product") from exc
+
+
+def _ddb_key(start: dict[str, object] | None) -> dict[str, dict[str, str]] | None:
+    if start is None:
+        return None
+    return {"pk": {"S": str(start["pk"])}, "sk": {"S": str(start["sk"])}}

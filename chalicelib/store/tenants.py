@@ -1,0 +1,92 @@
+"""Tenants, owners, API keys and the platform lookups (slug, API-key hash, e-mail) that find them."""
+
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.domain.models import ApiKey, Tenant, User
+
+from . import keys
+from .failures import unavailable
+from .models import ApiKeyItem, EmailItem, Item, SlugItem, TenantItem, UserItem
+
+
+def _connection() -> Connection:
+    return Connection(region=Item.Meta.region, host=Item.Meta.host)
+
+
+def _tenant(item: TenantItem) -> Tenant:
+    return Tenant(
+        id=item.pk[2:], slug=item.slug, name=item.name, email=item.email, plan=item.plan,
+        branch_key_id=item.branch_key_id, fingerprint_key_ciphertext=bytes(item.fp_key),
+        created_at=int(item.created_at), stripe_account_id=item.stripe_account_id,
+    )
+
+
+class DynamoTenantStore:
+    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey) -> None:
+        """All or nothing: slug, e-mail, tenant, owner and first key in one transaction."""
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                # attribute_not_exists on the lookup items is what makes slug and e-mail unique.
+                tx.save(SlugItem(f"SLUG#{tenant.slug}", "SLUG", tenant_id=tenant.id),
+                        condition=SlugItem.pk.does_not_exist())
+                tx.save(EmailItem(f"EMAIL#{owner.email}", "EMAIL", tenant_id=tenant.id, user_id=owner.id),
+                        condition=EmailItem.pk.does_not_exist())
+                tx.save(TenantItem(
+                    keys.tenant(tenant.id), "TENANT", slug=tenant.slug, name=tenant.name, email=tenant.email,
+                    plan=tenant.plan, branch_key_id=tenant.branch_key_id,
+                    fp_key=tenant.fingerprint_key_ciphertext, created_at=tenant.created_at,
+                    stripe_account_id=tenant.stripe_account_id,
+                ))
+                tx.save(UserItem(
+                    keys.tenant(tenant.id), f"USER#{owner.id}", user_id=owner.id, email=owner.email,
+                    password_hash=owner.password_hash, role=owner.role, created_at=owner.created_at,
+                ))
+                tx.save(ApiKeyItem(
+                    f"APIKEY#{api_key.key_hash}", "APIKEY", tenant_id=tenant.id, key_id=api_key.id,
+                    name=api_key.name, scopes=list(api_key.scopes), created_at=api_key.created_at,
+                ))
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                raise Conflict(f"the shop address '{tenant.slug}' is taken; choose another slug",
+                               code="slug_taken", param="slug") from exc
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise Conflict("an account with this e-mail already exists", code="email_taken",
+                               param="email") from exc
+            raise unavailable(exc, "sign-up") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "sign-up") from exc
+
+    def get(self, *, tenant_id: str) -> Tenant:
+        try:
+            return _tenant(TenantItem.get(keys.tenant(tenant_id), "TENANT"))
+        except DoesNotExist as exc:
+            raise NotFound("no such tenant") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the tenant") from exc
+
+    def by_slug(self, slug: str) -> Tenant | None:
+        try:
+            item = SlugItem.get(f"SLUG#{slug}", "SLUG")
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise unavailable(exc, "finding the shop") from exc
+        return self.get(tenant_id=item.tenant_id)
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        try:
+            item = ApiKeyItem.get(f"APIKEY#{key_hash}", "APIKEY")
+        except DoesNotExist:
+            return None
+        except PynamoDBException as exc:
+            raise unavailable(exc, "checking the API key") from exc
+        return ApiKey(
+            tenant_id=item.tenant_id, id=item.key_id, key_hash=key_hash, name=item.name,
+            scopes=tuple(item.scopes or ()), created_at=int(item.created_at), revoked=bool(item.revoked),
+        )

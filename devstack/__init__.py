@@ -1,0 +1,1 @@
+"""Local development stack: moto, localstripe, `chalice local` and a queue worker, plus demo seeding."""

@@ -1,0 +1,122 @@
+"""Seed a demo shop through the public HTTP API only (sign-up, products, key imports)."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import uuid
+from typing import Any
+
+import requests
+
+DEMO_SLUG = "demo"
+DEMO_EMAIL = "owner@demo.kamidrop.test"
+KEYS_PER_PRODUCT = 50
+_KEY_ALPHABET = string.ascii_uppercase + string.digits
+
+DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("STEAM", {"name": "Steam Wallet 50 USD", "price": 5000, "currency": "usd",
+               "description": "A 50 USD Steam Wallet code, shown on screen and sent by email."}),
+    ("NFLX", {"name": "Netflix 1 month", "price": 1299, "currency": "usd"}),
+)
+
+
+class SeedError(RuntimeError):
+    """The demo shop could not be created; the message names the request and the answer."""
+
+
+def random_key(prefix: str) -> str:
+    """A demo card key such as STEAM-7KQ2M-X9D4P-LC3TZ."""
+    groups = ("".join(secrets.choice(_KEY_ALPHABET) for _ in range(5)) for _ in range(3))
+    return "-".join((prefix, *groups))
+
+
+class _Api:
+    def __init__(self, base: str, timeout: float) -> None:
+        self.base = base.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def post(self, path: str, body: dict[str, Any], *, expect: int = 201) -> dict[str, Any]:
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        try:
+            response = self.session.post(f"{self.base}{path}", json=body, headers=headers,
+                                         timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SeedError(f"POST {path}: no answer from {self.base} ({type(exc).__name__})") from exc
+        if response.status_code != expect:
+            raise SeedError(f"POST {path} answered {response.status_code}, expected {expect}: "
+                            f"{_error_text(response)}")
+        payload = response.json()
+        if not isinstance(payload, dict):
+            raise SeedError(f"POST {path} answered {type(payload).__name__}, expected a JSON object")
+        return payload
+
+
+def _error_code(response: requests.Response) -> str | None:
+    try:
+        error = response.json().get("error") or {}
+    except (ValueError, AttributeError):
+        return None
+    code = error.get("code") if isinstance(error, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _error_text(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        error = None
+    if isinstance(error, dict):
+        return f"{error.get('type')}/{error.get('code')}: {error.get('message')}"
+    return response.text[:300]
+
+
+def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[str, Any]:
+    """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`.
+
+    Fails with SeedError when the slug is already taken (the stack was seeded before).
+    """
+    api = _Api(api_url, timeout)
+    password = secrets.token_urlsafe(12)[:16]
+    signup = {"name": "Demo Game Cards", "slug": slug, "email": DEMO_EMAIL, "password": password}
+    try:
+        created = api.post("/v1/tenants", signup)
+    except SeedError:
+        probe = _probe_slug_taken(api, signup)
+        if probe:
+            raise SeedError(
+                f"the shop slug {slug!r} is already taken on {api.base}: this stack was seeded "
+                "before. Restart the stack for a fresh demo shop, or start it with --no-seed.") from None
+        raise
+    api_key = created.get("api_key")
+    if not isinstance(api_key, str) or not api_key:
+        raise SeedError("POST /v1/tenants answered without an api_key")
+    api.session.headers["Authorization"] = f"Bearer {api_key}"
+
+    product_ids: list[str] = []
+    for prefix, body in DEMO_PRODUCTS:
+        product = api.post("/v1/products", body)
+        product_id = product.get("id")
+        if not isinstance(product_id, str):
+            raise SeedError(f"POST /v1/products answered without an id for {body['name']!r}")
+        keys = [random_key(prefix) for _ in range(KEYS_PER_PRODUCT)]
+        result = api.post(f"/v1/products/{product_id}/keys", {"keys": keys}, expect=200)
+        if result.get("imported") != KEYS_PER_PRODUCT:
+            raise SeedError(f"importing keys for {body['name']!r}: expected {KEYS_PER_PRODUCT} imported, "
+                            f"got {result.get('imported')!r} (duplicates {result.get('duplicates')!r}, "
+                            f"rejected {len(result.get('rejected') or [])})")
+        product_ids.append(product_id)
+
+    return {"slug": slug, "api_key": api_key, "console_email": DEMO_EMAIL,
+            "console_password": password, "products": product_ids}
+
+
+def _probe_slug_taken(api: _Api, signup: dict[str, Any]) -> bool:
+    """After a failed sign-up: does the API say 409 slug_taken for this slug?"""
+    try:
+        response = api.session.post(f"{api.base}/v1/tenants", json=signup,
+                                    headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=api.timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code == 409 and _error_code(response) == "slug_taken"

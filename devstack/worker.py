@@ -1,0 +1,97 @@
+"""Local stand-in for the Lambda triggers: long-polls the outbox queue and runs schedules every 10 s."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+READY = "kamidrop worker ready"  # the Stack waits for this line in the worker's log
+SCHEDULE_EVERY = 10.0
+WAIT_SECONDS = 1
+BATCH = 10
+
+log = logging.getLogger("kamidrop.devstack.worker")
+
+
+def poll_once(sqs: Any, queue_url: str, handle: Callable[[str], None]) -> int:
+    """Receive up to 10 messages, hand each body to `handle`; delete the ones it accepted.
+
+    A message whose handler raises stays on the queue and comes back after the visibility
+    timeout (then to the dead-letter queue). Only the exception type is logged: bodies may
+    carry customer data. Returns how many messages were handled successfully.
+    """
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH,
+                                   WaitTimeSeconds=WAIT_SECONDS)
+    done = 0
+    for message in received.get("Messages", []):
+        message_id = message.get("MessageId", "?")
+        try:
+            handle(message["Body"])
+        except Exception as exc:
+            log.warning("message %s failed: %s (left on the queue)", message_id, type(exc).__name__)
+            continue
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        done += 1
+    return done
+
+
+def run_schedules(run_once: Callable[[], object]) -> None:
+    try:
+        run_once()
+    except Exception as exc:
+        log.warning("scheduled jobs failed: %s", type(exc).__name__)
+
+
+def serve(stop: threading.Event) -> int:
+    """The worker loop; returns the process exit code."""
+    from chalicelib.settings import from_environ
+
+    settings = from_environ()
+    if not settings.queue_url:
+        log.error("KAMIDROP_QUEUE_URL is not set; the worker has no queue to poll")
+        return 2
+    try:
+        from chalicelib.jobs.tasks import handle_queue_body, run_schedules_once
+    except Exception:
+        log.exception("cannot import handle_queue_body and run_schedules_once from chalicelib.jobs.tasks")
+        return 2
+
+    import boto3
+
+    sqs = boto3.client("sqs", endpoint_url=settings.aws_endpoint_url, region_name=settings.region)
+    print(READY, flush=True)
+    next_schedules = time.monotonic() + SCHEDULE_EVERY
+    while not stop.is_set():
+        if time.monotonic() >= next_schedules:
+            run_schedules(run_schedules_once)
+            next_schedules = time.monotonic() + SCHEDULE_EVERY
+        try:
+            poll_once(sqs, settings.queue_url, handle_queue_body)
+        except Exception as exc:
+            log.warning("queue poll failed: %s; retrying in 1 s", type(exc).__name__)
+            stop.wait(1.0)
+    log.info("worker stopped")
+    return 0
+
+
+def main() -> int:
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return serve(stop)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
