@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -77,10 +78,8 @@ class Child:
         pgid = self.proc.pid
         _killpg(pgid, signal.SIGTERM)
         deadline = time.monotonic() + grace
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            pass
         while _group_alive(pgid) and time.monotonic() < deadline:
             time.sleep(0.05)
         if _group_alive(pgid):
@@ -109,10 +108,8 @@ class Child:
 
 
 def _killpg(pgid: int, sig: signal.Signals) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def _group_alive(pgid: int) -> bool:

@@ -24,6 +24,11 @@ DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
 class SeedError(RuntimeError):
     """The demo shop could not be created; the message names the request and the answer."""
 
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
 
 def random_key(prefix: str) -> str:
     """A demo card key such as STEAM-7KQ2M-X9D4P-LC3TZ."""
@@ -37,16 +42,16 @@ class _Api:
         self.timeout = timeout
         self.session = requests.Session()
 
-    def post(self, path: str, body: dict[str, Any], *, expect: int = 201) -> dict[str, Any]:
+    def post(self, path: str, body: dict[str, Any], *, expect: tuple[int, ...] = (201,)) -> dict[str, Any]:
         headers = {"Idempotency-Key": str(uuid.uuid4())}
         try:
             response = self.session.post(f"{self.base}{path}", json=body, headers=headers,
                                          timeout=self.timeout)
         except requests.RequestException as exc:
             raise SeedError(f"POST {path}: no answer from {self.base} ({type(exc).__name__})") from exc
-        if response.status_code != expect:
-            raise SeedError(f"POST {path} answered {response.status_code}, expected {expect}: "
-                            f"{_error_text(response)}")
+        if response.status_code not in expect:
+            raise SeedError(f"POST {path} answered {response.status_code}: {_error_text(response)}",
+                            status=response.status_code, code=_error_code(response))
         payload = response.json()
         if not isinstance(payload, dict):
             raise SeedError(f"POST {path} answered {type(payload).__name__}, expected a JSON object")
@@ -82,12 +87,12 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[
     signup = {"name": "Demo Game Cards", "slug": slug, "email": DEMO_EMAIL, "password": password}
     try:
         created = api.post("/v1/tenants", signup)
-    except SeedError:
-        probe = _probe_slug_taken(api, signup)
-        if probe:
+    except SeedError as exc:
+        if exc.status == 409 and exc.code == "slug_taken":
             raise SeedError(
                 f"the shop slug {slug!r} is already taken on {api.base}: this stack was seeded "
-                "before. Restart the stack for a fresh demo shop, or start it with --no-seed.") from None
+                "before. Restart the stack for a fresh demo shop, or start it with --no-seed.",
+                status=exc.status, code=exc.code) from None
         raise
     api_key = created.get("api_key")
     if not isinstance(api_key, str) or not api_key:
@@ -101,7 +106,7 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[
         if not isinstance(product_id, str):
             raise SeedError(f"POST /v1/products answered without an id for {body['name']!r}")
         keys = [random_key(prefix) for _ in range(KEYS_PER_PRODUCT)]
-        result = api.post(f"/v1/products/{product_id}/keys", {"keys": keys}, expect=200)
+        result = api.post(f"/v1/products/{product_id}/keys", {"keys": keys}, expect=(200, 201))
         if result.get("imported") != KEYS_PER_PRODUCT:
             raise SeedError(f"importing keys for {body['name']!r}: expected {KEYS_PER_PRODUCT} imported, "
                             f"got {result.get('imported')!r} (duplicates {result.get('duplicates')!r}, "
@@ -111,12 +116,3 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[
     return {"slug": slug, "api_key": api_key, "console_email": DEMO_EMAIL,
             "console_password": password, "products": product_ids}
 
-
-def _probe_slug_taken(api: _Api, signup: dict[str, Any]) -> bool:
-    """After a failed sign-up: does the API say 409 slug_taken for this slug?"""
-    try:
-        response = api.session.post(f"{api.base}/v1/tenants", json=signup,
-                                    headers={"Idempotency-Key": str(uuid.uuid4())}, timeout=api.timeout)
-    except requests.RequestException:
-        return False
-    return response.status_code == 409 and _error_code(response) == "slug_taken"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -57,6 +61,20 @@ def _chalice_bin() -> str:
     return found
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ignore SIGINT and SIGTERM inside the block (main thread only), then restore them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 class Stack:
     """Starts the whole local stack on 127.0.0.1 and stops every process it started.
 
@@ -67,12 +85,11 @@ class Stack:
 
     def __init__(self, *, api_port: int | None = None, root: Path | None = None,
                  log_dir: Path | None = None, mail_dir: Path | None = None,
-                 autoreload: bool = False, worker: bool = True, startup_timeout: float = 60.0) -> None:
+                 worker: bool = True, startup_timeout: float = 60.0) -> None:
         self.root = (root or ROOT).resolve()
         self.requested_api_port = api_port
         self.log_dir = log_dir or self.root / ".devstack" / "logs"
         self.mail_dir = mail_dir or self.root / ".devstack" / "mail"
-        self.autoreload = autoreload
         self.with_worker = worker
         self.startup_timeout = startup_timeout
         self.stripe_secret_key = f"sk_test_{secrets.token_hex(12)}"
@@ -110,9 +127,13 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        """Stop every child (SIGTERM to its process group, SIGKILL after 5 s); idempotent."""
-        for name in reversed(list(self.children)):
-            self.children.pop(name).stop()
+        """Stop every child (SIGTERM to its process group, SIGKILL after 5 s); idempotent.
+
+        A second Ctrl-C or SIGTERM while stopping is held back until every child is gone.
+        """
+        with _signals_held():
+            for name in reversed(list(self.children)):
+                self.children.pop(name).stop()
         atexit.unregister(self.stop)
 
     # -- the steps ---------------------------------------------------------------------------
@@ -144,8 +165,10 @@ class Stack:
         provision.register_stripe_webhook(self.stripe_url, target_url=f"{self.api_url}/stripe/webhook",
                                           secret=self.webhook_secret)
 
-        argv = [_chalice_bin(), "local", "--host", HOST, "--port", str(self.api_port), "--stage", STAGE]
-        argv.append("--autoreload" if self.autoreload else "--no-autoreload")
+        # No autoreload: without watchdog, chalice's reloader stat()s every file under the
+        # project (.venv included) each second and restarts on every write to .devstack/.
+        argv = [_chalice_bin(), "local", "--host", HOST, "--port", str(self.api_port), "--stage", STAGE,
+                "--no-autoreload"]
         chalice = self._spawn("chalice", argv, child_env)
         worker = None
         if self.with_worker:

@@ -11,7 +11,8 @@ from chalicelib.domain.ports import PaymentEvent, PaymentIntentView
 WEBHOOK_TOLERANCE_SECONDS = 300
 
 
-def _view(pi: Any) -> PaymentIntentView:
+def _view(obj: Any) -> PaymentIntentView:
+    pi = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
     metadata = dict(pi.get("metadata") or {})
     return PaymentIntentView(
         id=str(pi["id"]), status=str(pi["status"]), amount=int(pi["amount"]), currency=str(pi["currency"]),
@@ -99,7 +100,7 @@ class StripeGateway:
                                   code="invalid_signature") from exc
         except ValueError as exc:
             raise WebhookRejected("the webhook body is not valid JSON", code="invalid_payload") from exc
-        obj = event["data"]["object"]
+        obj = event["data"]["object"].to_dict()
         if obj.get("object") != "payment_intent":
             return None
         return PaymentEvent(id=str(event["id"]), type=str(event["type"]), intent=_view(obj))

@@ -1,0 +1,59 @@
+"""Test servers on 127.0.0.1: moto and localstripe, started once per session and stopped at exit."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    def __init__(self, args: list[str], url: str, probe: str, headers: dict[str, str] | None = None) -> None:
+        log = open(ROOT / "test-output" / f"{Path(args[-3] if len(args) > 3 else args[0]).name}-{free_port()}.log", "wb")
+        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        self.url = url
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                requests.get(url + probe, headers=headers or {}, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{args[0]} did not start at {url}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+def start_moto() -> Server:
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    port = free_port()
+    return Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                  f"http://127.0.0.1:{port}", "/moto-api/")
+
+
+def start_localstripe() -> Server:
+    (ROOT / "test-output").mkdir(exist_ok=True)
+    port = free_port()
+    return Server([sys.executable, "-m", "devstack.localstripe_server", str(port)], f"http://127.0.0.1:{port}",
+                  "/v1/customers", headers={"Authorization": "Bearer sk_test_probe"})
