@@ -1,0 +1,111 @@
+"""Every dependency call on the fulfilment path fails once in turn; retries still deliver exactly once."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from chalicelib.domain.errors import DomainError
+from chalicelib.domain.models import OrderStatus
+from tests.support import shop
+from tests.support.faults import FaultPlan, faulty_container
+
+KEYS_PER_ORDER = 1
+
+
+def _new_paid_order(client, settings, merchant, product):
+    r = shop.checkout(client, merchant["slug"], product["id"])
+    assert r.status_code == 201, r.body
+    started = json.loads(r.body)
+    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
+    shop.pay(settings, intent_id)
+    return started, intent_id
+
+
+def _drive_to_completion(c, payload, signature):
+    """What Stripe and the queue/sweeper do: retry the webhook on failure, then send pending mail."""
+    outcomes = []
+    for _ in range(4):
+        try:
+            outcomes.append(c.fulfilment.handle_webhook(payload=payload, signature=signature).result)
+            break
+        except DomainError as exc:
+            outcomes.append(f"error:{exc.code}")
+    for _ in range(4):
+        try:  # the sweeper's next tick comes round again if this read fails
+            pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
+        except DomainError:
+            continue
+        if not pending:
+            break
+        for message in pending:
+            try:
+                c.notifications.deliver(message)
+            except DomainError:
+                pass
+    return outcomes
+
+
+@pytest.fixture()
+def fault_shop(client):
+    merchant = shop.sign_up(client)
+    product = shop.product(client, merchant["key"], price=700)
+    keys = shop.new_keys(60, prefix="FAULT")
+    shop.import_keys(client, merchant["key"], product["id"], keys)
+    return merchant, product, keys
+
+
+def _fulfilment_call_count(client, settings, container, fault_shop) -> int:
+    merchant, product, _ = fault_shop
+    started, intent_id = _new_paid_order(client, settings, merchant, product)
+    plan = FaultPlan(fail_at=None)
+    c = faulty_container(container, plan)
+    payload, signature = shop.stripe_event(settings, intent_id)
+    assert _drive_to_completion(c, payload, signature) == ["delivered"]
+    return len(plan.calls)
+
+
+@pytest.mark.parametrize("mode", ["before", "after"])
+def test_each_call_failing_once_still_delivers_exactly_once(client, settings, container, fault_shop, mode):
+    # given the sequence of dependency calls one delivery makes (webhook, then e-mail)
+    merchant, product, keys = fault_shop
+    total_calls = _fulfilment_call_count(client, settings, container, fault_shop)
+    assert total_calls >= 8
+    failed_labels = []
+    for fail_at in range(total_calls):
+        # when call number `fail_at` fails once (before it ran, or after with its answer lost)
+        started, intent_id = _new_paid_order(client, settings, merchant, product)
+        plan = FaultPlan(fail_at=fail_at, mode=mode)
+        c = faulty_container(container, plan)
+        payload, signature = shop.stripe_event(settings, intent_id)
+        outcomes = _drive_to_completion(c, payload, signature)
+        failed_labels.append(plan.failed)
+        # then the order ends delivered, with exactly one key that is sold to it alone
+        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+        assert order.status == OrderStatus.DELIVERED, (plan.failed, outcomes)
+        assert len(order.keys) == KEYS_PER_ORDER
+        stored = container.key_pool.read(tenant_id=order.tenant_id, product_id=order.product_id, refs=order.keys)
+        assert [(s.status, s.order_id) for s in stored] == [("sold", order.id)]
+        # and the buyer's e-mail went out (its outbox item is cleared)
+        assert container.outbox.pending(older_than=int(time.time()) + 3600, limit=1000) == []
+    assert None not in failed_labels
+    # finally, after expiry runs, no key is stranded in `reserved` and none was lost or sold twice
+    container.reservations.expire(now=int(time.time()) + 10 * 3600)
+    level = container.catalog.stock(tenant_id=merchant["tenant"]["id"], product_id=product["id"])
+    delivered = _delivered_refs(container, merchant["tenant"]["id"])
+    assert level.reserved == 0
+    assert level.sold == len(delivered) == len(set(delivered))
+    assert level.available + level.sold == len(keys)
+
+
+def _delivered_refs(container, tenant_id):
+    refs = []
+    cursor = None
+    while True:
+        page = container.orders.list(tenant_id=tenant_id, limit=100, cursor=cursor)
+        refs += [(o.product_id, r) for o in page.items if o.status == OrderStatus.DELIVERED for r in o.keys]
+        cursor = page.next_cursor
+        if cursor is None:
+            return refs
