@@ -42,8 +42,8 @@ class Settings:
         return self.stripe_api_base is not None
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
@@ -71,10 +71,10 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET", ""),
         stripe_api_base=e.get("STRIPE_API_BASE") or None,
         stripe_js_url=e.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
-        platform_fee_bps=_int("KAMIDROP_PLATFORM_FEE_BPS", 0),
-        reservation_minutes=_int("KAMIDROP_RESERVATION_MINUTES", 15),
-        pool_shards=_int("KAMIDROP_POOL_SHARDS", 4),
-        branch_key_ttl_seconds=_int("KAMIDROP_BRANCH_KEY_TTL", 600),
+        platform_fee_bps=_int(e, "KAMIDROP_PLATFORM_FEE_BPS", 0),
+        reservation_minutes=_int(e, "KAMIDROP_RESERVATION_MINUTES", 15),
+        pool_shards=_int(e, "KAMIDROP_POOL_SHARDS", 4),
+        branch_key_ttl_seconds=_int(e, "KAMIDROP_BRANCH_KEY_TTL", 600),
         log_level=e.get("LOG_LEVEL", "INFO"),
         # A folder where the dev stack keeps a copy of every sent mail; refused in prod.
         mail_dir=(e.get("KAMIDROP_MAIL_DIR") or None) if stage != "prod" else None,

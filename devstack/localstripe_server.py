@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # localstripe re-pickles its whole store to one fixed file in the temp folder on every
     # write: slow as the store grows, and shared between instances. Keep it in memory only.
-    resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
+    resources.Store.dump_to_disk = lambda self: None
     import localstripe.server
 
     sys.argv = ["localstripe", "--port", args[0], "--from-scratch"]

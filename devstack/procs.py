@@ -49,6 +49,7 @@ class Child:
         self.cwd = cwd
         self.log_path = log_path
         self.proc: subprocess.Popen[bytes] | None = None
+        self._terminated = False
 
     @property
     def pid(self) -> int | None:
@@ -69,14 +70,21 @@ class Child:
         """None while running, else the exit code (negative: killed by that signal)."""
         return None if self.proc is None else self.proc.poll()
 
+    def terminate(self) -> None:
+        """SIGTERM to the child's process group (once), without waiting."""
+        if self.proc is None or self._terminated:
+            return
+        self._terminated = True
+        # The group id is the leader's pid; the pid cannot be reused while the leader is an
+        # unreaped zombie or while any member of its group is alive, so killpg is safe here.
+        _killpg(self.proc.pid, signal.SIGTERM)
+
     def stop(self, grace: float = 5.0) -> None:
         """SIGTERM to the child's process group, SIGKILL to whatever is left after `grace` s."""
         if self.proc is None:
             return
-        # The group id is the leader's pid; the pid cannot be reused while the leader is an
-        # unreaped zombie or while any member of its group is alive, so killpg is safe here.
         pgid = self.proc.pid
-        _killpg(pgid, signal.SIGTERM)
+        self.terminate()
         deadline = time.monotonic() + grace
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=grace)
@@ -84,10 +92,8 @@ class Child:
             time.sleep(0.05)
         if _group_alive(pgid):
             _killpg(pgid, signal.SIGKILL)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL cannot be ignored
             self.proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL cannot be ignored
-            pass
 
     def tail(self, lines: int = 40) -> str:
         """The last lines of the child's log, for error messages."""
@@ -127,11 +133,11 @@ def wait_until(child: Child, ready: Callable[[], bool], *, timeout: float, what:
     deadline = time.monotonic() + timeout
     while True:
         if child.exit_code() is not None:
-            raise child.failure(f"exited before it {what}")
+            raise child.failure(f"exited before it could {what}")
         if ready():
             return
         if time.monotonic() > deadline:
-            raise child.failure(f"did not {what} within {timeout:.0f} s")
+            raise child.failure(f"did not {what} within {timeout:g} s")
         time.sleep(0.1)
 
 

@@ -27,10 +27,18 @@ DOCS_PATHS = ("/docs", "/v1/docs")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack.run", description=__doc__)
-    parser.add_argument("--port", type=int, default=None,
-                        help=f"port of the API (default: {DEFAULT_PORT} when free, else any free port)")
+    parser.add_argument("--port", type=_port, default=None,
+                        help=f"port of the API (default: {DEFAULT_PORT} when free, else any free port; "
+                             "0: any free port)")
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo shop")
     return parser.parse_args(argv)
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a TCP port")
+    return port
 
 
 def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
@@ -112,10 +120,12 @@ def watch(stack: Stack) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # Ctrl-C must work even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _stop_on_signal)
-    port = args.port
-    if port is None and port_is_free(DEFAULT_PORT):
+    port = args.port or None  # --port 0: any free port
+    if args.port is None and port_is_free(DEFAULT_PORT):
         port = DEFAULT_PORT
     print("starting moto, localstripe, chalice local and the worker ...", flush=True)
     stack = Stack(api_port=port)

@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
+LOG_MAX_AGE = 24 * 3600.0
 # Variables of the developer's shell that must not leak real AWS credentials into the stack.
 _DROPPED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
                 "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
@@ -48,6 +50,15 @@ def _free_ports(count: int) -> list[int]:
     finally:
         for sock in socks:
             sock.close()
+
+
+def _prune_old_logs(log_dir: Path, max_age: float = LOG_MAX_AGE) -> None:
+    """Delete logs of stacks that stopped long ago (each stack writes `<name>-<port>.log`)."""
+    cutoff = time.time() - max_age
+    for path in log_dir.glob("*-*.log"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _chalice_bin() -> str:
@@ -132,8 +143,11 @@ class Stack:
         A second Ctrl-C or SIGTERM while stopping is held back until every child is gone.
         """
         with _signals_held():
-            for name in reversed(list(self.children)):
-                self.children.pop(name).stop()
+            children = [self.children.pop(name) for name in reversed(list(self.children))]
+            for child in children:  # all shut down in parallel, the worker first
+                child.terminate()
+            for child in children:
+                child.stop()
         atexit.unregister(self.stop)
 
     # -- the steps ---------------------------------------------------------------------------
@@ -145,18 +159,19 @@ class Stack:
         self.aws_endpoint = f"http://{HOST}:{moto_port}"
         self.stripe_url = f"http://{HOST}:{stripe_port}"
         base = self._base_env()
+        _prune_old_logs(self.log_dir)
         self.mail_dir.mkdir(parents=True, exist_ok=True)
 
-        moto = self._spawn("moto", [sys.executable, "-m", "moto.server", "-H", HOST, "-p", str(moto_port)],
+        moto = self._spawn("moto", [sys.executable, "-m", "devstack.moto_server", str(moto_port)],
                            base)
         stripe = self._spawn("localstripe", [sys.executable, "-m", "devstack.localstripe_server",
                                              str(stripe_port)], base)
         wait_until(moto, http_ready(f"{self.aws_endpoint}/moto-api/"), timeout=self.startup_timeout,
-                   what="answered HTTP")
+                   what="answer HTTP")
         auth = {"Authorization": f"Bearer {self.stripe_secret_key}"}
         wait_until(stripe, http_ready(f"{self.stripe_url}/v1/customers", headers=auth,
                                       ok=lambda status: status == 200),
-                   timeout=self.startup_timeout, what="answered GET /v1/customers")
+                   timeout=self.startup_timeout, what="answer GET /v1/customers")
 
         self.resources = provision.create_aws_resources(self.aws_endpoint, stage=STAGE)
         self.env = self._app_env(self.resources)
@@ -174,13 +189,13 @@ class Stack:
         if self.with_worker:
             worker = self._spawn("worker", [sys.executable, "-m", "devstack.worker"], child_env)
         wait_until(chalice, http_ready(f"{self.api_url}/health", ok=lambda status: status == 200),
-                   timeout=self.startup_timeout, what="answered GET /health with 200")
+                   timeout=self.startup_timeout, what="answer GET /health with 200")
         if worker is not None:
             wait_until(worker, log_contains(worker.log_path, WORKER_READY),
-                       timeout=self.startup_timeout, what="reported ready")
+                       timeout=self.startup_timeout, what="report ready")
 
     def _choose_api_port(self, spare: int) -> int:
-        if self.requested_api_port is None:
+        if not self.requested_api_port:  # None or 0: any free port
             return spare
         if not port_is_free(self.requested_api_port):
             raise StackError(f"port {self.requested_api_port} on {HOST} is already in use")

@@ -151,6 +151,8 @@ class FulfilmentService:
         """The buyer came back before the webhook: ask Stripe, and fulfil if it says paid."""
         if order.status not in PAYABLE_STATUSES or not order.payment_intent_id:
             return order
+        if order.failure_reason == "payment_mismatch":
+            return order  # held for investigation: only a matching Stripe event delivers it
         tenant = self._tenants.get(tenant_id=order.tenant_id)
         intent = self._payments.retrieve_intent(tenant=tenant, intent_id=order.payment_intent_id)
         if intent.status == "succeeded":

@@ -48,7 +48,7 @@ class Server:
 def start_moto() -> Server:
     (ROOT / "test-output").mkdir(exist_ok=True)
     port = free_port()
-    return Server([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+    return Server([sys.executable, "-m", "devstack.moto_server", str(port)],
                   f"http://127.0.0.1:{port}", "/moto-api/")
 
 

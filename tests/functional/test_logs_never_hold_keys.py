@@ -1,0 +1,151 @@
+"""No plaintext card key ever reaches a log record or the process's output, on happy and failing paths."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+import stripe
+
+from tests.support import shop
+
+
+def _json(r: Any) -> Any:
+    return json.loads(r.body)
+
+
+def _disguises(key: str) -> list[str]:
+    """The key as text, and the parts of its base64 and hex forms that appear wherever it sits in a larger
+    encoded blob (a log of a raw e-mail or request body encodes the whole blob, at any byte alignment)."""
+    raw = key.encode()
+    forms = {key, raw.hex(), raw.hex().upper()}
+    for pad in range(3):
+        encoded = base64.b64encode(b"\0" * pad + raw).decode().rstrip("=")
+        # Drop the characters that mix in bytes before or after the key: what is left is fixed by the key alone.
+        start = (pad * 8 + 5) // 6
+        inner = encoded[start:len(encoded) - 2]
+        forms.add(inner)
+        forms.add(inner.replace("+", "-").replace("/", "_"))
+    return sorted(forms)
+
+
+def _record_texts(records: Iterable[logging.LogRecord]) -> list[str]:
+    formatter = logging.Formatter()
+    texts = []
+    for record in records:
+        texts.append(record.getMessage())
+        texts.append(repr(record.msg))
+        texts.append(repr(record.args))
+        texts.append(repr(vars(record)))  # extra= fields included
+        if record.exc_info:
+            texts.append(formatter.formatException(record.exc_info))
+        if record.stack_info:
+            texts.append(record.stack_info)
+    return texts
+
+
+def _leaks(keys: list[str], texts: list[str]) -> list[tuple[str, str, str]]:
+    found = []
+    for key in keys:
+        for form in _disguises(key):
+            for text in texts:
+                at = text.find(form)
+                if at >= 0:
+                    found.append((key, form, text[max(0, at - 120):at + 120]))
+                    break
+    return found
+
+
+def test_disguises_find_a_key_inside_a_base64_blob():
+    # given a key inside larger bytes at every alignment, base64-encoded as a logged request body would be
+    key = "KEY-" + secrets.token_hex(8).upper()
+    for prefix in (b"", b"a", b"ab", b"abc"):
+        blob = base64.b64encode(prefix + b"Subject: x\r\n\r\n" + key.encode() + b"\r\n--end").decode()
+        # when it is scanned
+        # then the key is found
+        assert _leaks([key], [blob]), prefix
+    # and an unrelated key is not
+    assert _leaks(["KEY-" + secrets.token_hex(8).upper()], [binascii.hexlify(b"nothing here").decode()]) == []
+
+
+def _checkout(client: Any, slug: str, product_id: str, quantity: int = 1) -> tuple[dict[str, Any], str]:
+    r = shop.checkout(client, slug, product_id, quantity=quantity, email="buyer@example.com")
+    assert r.status_code == 201, r.body
+    started = _json(r)
+    return started, started["payment"]["client_secret"].split("_secret_")[0]
+
+
+def test_no_plaintext_key_reaches_logs_or_output(client, settings, container, caplog, capfd):
+    # given every logger of the process at DEBUG, and the process's stdout and stderr captured
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger().setLevel(logging.DEBUG)
+    merchant = shop.sign_up(client)
+    key, slug = merchant["key"], merchant["slug"]
+    product = shop.product(client, key, price=900, max_per_order=5)
+    keys = shop.new_keys(20, prefix="LOG")
+    # when the merchant imports 20 keys, half as JSON and half as a text file, and sends them all again
+    first = shop.import_keys(client, key, product["id"], keys[:10])
+    text = shop.call(client, "POST", f"/v1/products/{product['id']}/keys", ("\r\n".join(keys[10:]) + "\r\n").encode(),
+                     key=key, headers={"Content-Type": "text/plain"})
+    again = shop.import_keys(client, key, product["id"], keys)
+    assert (first["imported"], _json(text)["imported"], again["duplicates"]) == (10, 10, 20)
+    # and a buyer checks out two keys, pays, and Stripe's signed event arrives (twice)
+    started, intent_id = _checkout(client, slug, product["id"], quantity=2)
+    shop.pay(settings, intent_id)
+    payload, signature = shop.stripe_event(settings, intent_id)
+    assert _json(shop.post_event(client, payload, signature))["result"] == "delivered"
+    assert _json(shop.post_event(client, payload, signature))["result"] == "duplicate"
+    # and the buyer opens the order page, as JSON and as HTML
+    page_url = f"/s/{slug}/orders/{started['order_id']}?token={started['order_token']}"
+    page = client.http.get(page_url, headers={"Accept": "application/json"})
+    html = client.http.get(page_url)
+    # and the delivery e-mail is sent from the outbox
+    now = container.clock.now()
+    messages = [m for m in container.outbox.pending(older_than=now + 60, limit=1000)
+                if m.order_id == started["order_id"]]
+    assert [m.kind for m in messages] == ["order_delivered"]
+    container.notifications.deliver(messages[0])
+    # and failing paths run: a forged signature, a stale signature, an amount that does not match,
+    # a declined card, and the merchant reading orders
+    forged = shop.post_event(client, payload, signature.replace("v1=", "v1=0"))
+    stale_payload, stale_signature = shop.stripe_event(settings, intent_id, timestamp=now - 3600)
+    stale = shop.post_event(client, stale_payload, stale_signature)
+    wrong_secret = shop.post_event(client, *shop.stripe_event(settings, intent_id, secret="whsec_wrong"))
+    mismatch_order, mismatch_intent = _checkout(client, slug, product["id"])
+    shop.pay(settings, mismatch_intent)
+    mismatched = shop.post_event(client, *shop.stripe_event(settings, mismatch_intent, overrides={"amount": 1}))
+    declined_order, declined_intent = _checkout(client, slug, product["id"])
+    try:
+        shop.pay(settings, declined_intent, number="4000000000000341")
+    except stripe.StripeError:
+        pass  # the decline itself is the point
+    failed = shop.post_event(client, *shop.stripe_event(settings, declined_intent,
+                                                        kind="payment_intent.payment_failed"))
+    declined_page = client.http.get(f"/s/{slug}/orders/{declined_order['order_id']}"
+                                    f"?token={declined_order['order_token']}", headers={"Accept": "application/json"})
+    listed = shop.call(client, "GET", "/v1/orders", key=key)
+    one = shop.call(client, "GET", f"/v1/orders/{started['order_id']}", key=key)
+    # then the keys did reach the buyer, so the scan below looks at a flow that handled plaintext
+    assert page.status_code == 200
+    bought = _json(page)["keys"]
+    assert len(bought) == 2 and set(bought) <= set(keys)
+    assert html.status_code == 200 and all(k in html.body.decode() for k in bought)
+    # and the failing paths failed as they should
+    assert [r.status_code for r in (forged, stale, wrong_secret)] == [400, 400, 400]
+    assert {_json(r)["error"]["code"] for r in (forged, stale, wrong_secret)} == {"invalid_signature"}
+    assert (mismatched.status_code, _json(mismatched)["result"]) == (200, "mismatch")
+    assert (failed.status_code, _json(failed)["result"]) == (200, "released")
+    assert _json(declined_page)["keys"] == []
+    assert listed.status_code == 200 and one.status_code == 200
+    assert not any(k in listed.body.decode() or k in one.body.decode() for k in keys)
+    # and no key, in any form, is in any log record or in anything the process wrote
+    out, err = capfd.readouterr()
+    texts = [*_record_texts(caplog.records), caplog.text, out, err]
+    assert len(caplog.records) > 0, "nothing was logged: the scan would prove nothing"
+    assert _leaks(keys, texts) == []
