@@ -63,8 +63,8 @@ class StripeGateway:
 
         params = self.intent_params(tenant=tenant, amount=amount, currency=currency, metadata=metadata, email=email)
         try:
-            pi = self._client.v1.payment_intents.create(params=params,
-                                                        options=self._options(tenant, idempotency_key))
+            service: Any = self._client.v1.payment_intents  # params are built as plain dicts
+            pi = service.create(params=params, options=self._options(tenant, idempotency_key))
         except stripe.StripeError as exc:
             raise PaymentProviderUnavailable("the payment provider is not answering; retry in a moment") from exc
         return _view(pi)
@@ -73,7 +73,8 @@ class StripeGateway:
         import stripe
 
         try:
-            pi = self._client.v1.payment_intents.retrieve(intent_id, options=self._options(tenant))
+            service: Any = self._client.v1.payment_intents
+            pi = service.retrieve(intent_id, options=self._options(tenant))
         except stripe.StripeError as exc:
             raise PaymentProviderUnavailable("the payment provider is not answering; retry in a moment") from exc
         return _view(pi)
@@ -82,8 +83,8 @@ class StripeGateway:
         import stripe
 
         try:
-            refund = self._client.v1.refunds.create(params={"payment_intent": intent_id},
-                                                    options=self._options(tenant, idempotency_key))
+            service: Any = self._client.v1.refunds
+            refund = service.create(params={"payment_intent": intent_id}, options=self._options(tenant, idempotency_key))
         except stripe.StripeError as exc:
             raise PaymentProviderUnavailable("the refund could not be issued yet; it will be retried") from exc
         return str(refund["id"])

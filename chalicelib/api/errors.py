@@ -50,7 +50,7 @@ def error_response(exc: DomainError) -> Response:
     if exc.param:
         error["param"] = exc.param
     error.update(exc.extra)
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     return Response(body=json.dumps({"error": error}), status_code=status_for(exc), headers=headers)

@@ -14,7 +14,8 @@ MAX_IMPORT_BYTES = 6_000_000  # API Gateway and Lambda cap request bodies near h
 
 
 def raw_body(request: Request, *, limit: int = MAX_JSON_BYTES) -> bytes:
-    body = request.raw_body or b""
+    raw = request.raw_body or b""
+    body = raw.encode() if isinstance(raw, str) else raw
     if len(body) > limit:
         raise PayloadTooLarge(f"the request body is larger than {limit} bytes")
     return body
@@ -31,7 +32,7 @@ def json_body(request: Request, *, limit: int = MAX_JSON_BYTES) -> Any:
 
 
 def list_params(request: Request) -> tuple[int, str | None]:
-    query = request.query_params or {}
+    query: dict[str, str] = dict(request.query_params or {})
     raw_limit = query.get("limit", "20")
     try:
         limit = int(raw_limit)

@@ -50,7 +50,8 @@ def order_page(slug: str, order_id: str) -> Response:
     request = public.current_request
     c = container()
     tenant = c.checkout.shop(slug)
-    token = (request.query_params or {}).get("token")
+    query: dict[str, str] = dict(request.query_params or {})
+    token = query.get("token")
     view = c.orders.for_buyer(tenant=tenant, order_id=order_id, token=token)
     if "application/json" in (header(request, "accept") or ""):
         response = json_response({"order": serialize.order(view.order), "keys": view.keys})

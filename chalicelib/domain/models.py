@@ -73,7 +73,7 @@ class KeyRef:
         return KeyRef(int(shard), int(seq))
 
 
-class OrderStatus(str, enum.Enum):
+class OrderStatus(enum.StrEnum):
     PENDING = "pending"
     PAID = "paid"
     DELIVERED = "delivered"

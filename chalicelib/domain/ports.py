@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -77,7 +79,7 @@ class OrderStore(Protocol):
         self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
         reason: str | None = None,
     ) -> bool: ...
-    def expired_pending(self, *, now: int, limit: int) -> list[Order]: ...
+    def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]: ...
 
 
 class SaleLedger(Protocol):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import dataclasses
 from typing import Any
 
@@ -44,7 +46,7 @@ class CatalogService:
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
         return self._products.list(tenant_id=tenant_id, limit=limit, cursor=cursor)
 
-    def on_sale(self, *, tenant_id: str) -> list[Product]:
+    def on_sale(self, *, tenant_id: str) -> builtins.list[Product]:
         """Active products for the storefront, newest first (a shop shows at most 100)."""
         page = self._products.list(tenant_id=tenant_id, limit=100, cursor=None)
         return [p for p in page.items if p.active]

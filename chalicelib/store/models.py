@@ -15,7 +15,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 
-class Gsi1(GlobalSecondaryIndex["Item"]):
+class Gsi1(GlobalSecondaryIndex[Any]):
     """Sparse platform index: due work (pending orders, reserved keys, outbox) by time."""
 
     class Meta:
@@ -26,7 +26,7 @@ class Gsi1(GlobalSecondaryIndex["Item"]):
     gsi1sk = UnicodeAttribute(range_key=True)
 
 
-class Gsi2(GlobalSecondaryIndex["Item"]):
+class Gsi2(GlobalSecondaryIndex[Any]):
     """Per-tenant listings in creation order (orders)."""
 
     class Meta:
@@ -200,4 +200,4 @@ def configure(*, table_name: str, region: str, host: str | None) -> None:
         meta.host = host
         model._connection = None
         for index in (Gsi1, Gsi2):
-            index._connection = None  # type: ignore[attr-defined]
+            index._connection = None  # type: ignore[union-attr]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
 
@@ -23,7 +26,7 @@ def to_order(tenant_id: str, item: OrderItem) -> Order:
         tenant_id=tenant_id, id=item.order_id, status=OrderStatus(item.status), product_id=item.product_id,
         quantity=int(item.quantity), amount=int(item.amount), currency=item.currency, email=item.email,
         token_hash=item.token_hash, created_at=int(item.created_at), expires_at=int(item.expires_at),
-        keys=tuple(KeyRef.decode(k) for k in (item.keys or [])), payment_intent_id=item.payment_intent_id,
+        keys=tuple(KeyRef.decode(str(k)) for k in (item.keys or [])), payment_intent_id=item.payment_intent_id,
         paid_at=_int(item.paid_at), delivered_at=_int(item.delivered_at), refunded_at=_int(item.refunded_at),
         failure_reason=item.failure_reason, product_name=item.product_name or "",
     )
@@ -78,7 +81,8 @@ class DynamoOrderStore:
         reason: str | None = None,
     ) -> bool:
         item = OrderItem(keys.order(tenant_id, order_id), "ORDER")
-        actions = [OrderItem.status.set(status), OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()]
+        actions: builtins.list[Any] = [OrderItem.status.set(status), OrderItem.gsi1pk.remove(),
+                                       OrderItem.gsi1sk.remove()]
         if reason is not None:
             actions.append(OrderItem.failure_reason.set(reason))
         if status == OrderStatus.REFUNDED.value:
@@ -94,8 +98,8 @@ class DynamoOrderStore:
             raise unavailable(exc, "updating the order") from exc
         return True
 
-    def expired_pending(self, *, now: int, limit: int) -> list[Order]:
-        out: list[Order] = []
+    def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]:
+        out: builtins.list[Order] = []
         try:
             for bucket in range(keys.DUE_PARTITIONS):
                 for item in OrderItem.by_due.query(f"EXP#{bucket}", OrderItem.gsi1sk < keys.due_sk(now, ""),

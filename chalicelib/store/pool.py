@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections.abc import Sequence
@@ -49,10 +50,9 @@ class DynamoKeyPool:
             raise unavailable(exc, "starting the import") from exc
 
     def end_import(self, *, tenant_id: str, product_id: str, owner: str) -> None:
-        try:
+        # The lease expires by itself: nothing is lost if this delete fails.
+        with contextlib.suppress(PynamoDBException):
             LeaseItem(keys.lease(tenant_id, product_id), "LEASE").delete(condition=LeaseItem.owner == owner)
-        except PynamoDBException:
-            pass  # the lease expires by itself; nothing is lost if this delete fails
 
     def shard_states(self, *, tenant_id: str, product_id: str, shards: int) -> list[ShardState]:
         wanted = [(keys.counter(tenant_id, product_id, s), "CTR") for s in range(shards)]

@@ -44,7 +44,7 @@ class DynamoSaleLedger:
                 tx.update(
                     OrderItem(keys.order(t, order.id), "ORDER"),
                     actions=[OrderItem.status.set(OrderStatus.DELIVERED.value), OrderItem.paid_at.set(now),
-                             OrderItem.delivered_at.set(now), OrderItem.keys.set([r.encode() for r in refs]),
+                             OrderItem.delivered_at.set(now), OrderItem.keys.set([r.encode() for r in refs]),  # type: ignore[misc]
                              OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()],
                     # Still payable and paid by this intent: never delivered twice, never by a stranger.
                     condition=OrderItem.status.is_in(*[s.value for s in PAYABLE_STATUSES])

@@ -89,7 +89,7 @@ def test_unknown_event_type_is_acknowledged_and_ignored(client, settings, contai
 
 def test_amount_or_currency_mismatch_never_delivers(client, settings, container):
     for override in ({"amount": 1}, {"currency": "eur"}):
-        merchant, product, started, intent_id = _one_paid_order(client, settings)
+        merchant, _, started, intent_id = _one_paid_order(client, settings)
         payload, signature = shop.stripe_event(settings, intent_id, overrides=override)
         r = shop.post_event(client, payload, signature)
         assert (r.status_code, json.loads(r.body)["result"]) == (200, "mismatch")

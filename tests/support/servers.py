@@ -23,8 +23,9 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, args: list[str], url: str, probe: str, headers: dict[str, str] | None = None) -> None:
-        log = open(ROOT / "test-output" / f"{Path(args[-3] if len(args) > 3 else args[0]).name}-{free_port()}.log", "wb")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+        log_path = ROOT / "test-output" / f"{args[2].rsplit('.', 1)[-1]}-{free_port()}.log"
+        with open(log_path, "wb") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
         self.url = url
         deadline = time.time() + 30
         while time.time() < deadline:
