@@ -18,7 +18,17 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import DynamoFailureTap, ErrorLog, Progress, RequestCounter, main, per, percentile, say, stack
+from bench.common import (
+    DynamoFailureTap,
+    ErrorLog,
+    Progress,
+    RequestCounter,
+    main,
+    per,
+    percentile,
+    say,
+    stack,
+)
 from chalicelib.domain.errors import OutOfStock
 from chalicelib.domain.models import KeyRef, OrderStatus
 from tests.support import shop

@@ -59,6 +59,9 @@ class KeyImportService:
             for start in range(0, len(items), CHUNK):
                 chunk = items[start:start + CHUNK]
                 try:
+                    if start:  # renew our lease so a long import never loses it half-way
+                        self._pool.begin_import(tenant_id=tenant_id, product_id=product.id, owner=owner,
+                                                lease_seconds=LEASE_SECONDS)
                     self._import_chunk(tenant, product.id, product.shards, chunk, result)
                 except DomainError as exc:
                     # Stop here: what was committed is counted, the rest is reported by line.
