@@ -55,14 +55,14 @@ def boolean(body: Mapping[str, Any], field: str) -> bool:
 
 
 def email(value: Any, *, field: str = "email") -> str:
-    if not isinstance(value, str) or len(value) > 254 or not EMAIL_RE.match(value.strip()):
+    if not isinstance(value, str) or len(value) > 254 or not EMAIL_RE.fullmatch(value.strip()):
         raise InvalidRequest(f"{field} must be a valid e-mail address", param=field)
     local, domain = value.strip().rsplit("@", 1)
     return f"{local}@{domain.lower()}"
 
 
 def slug(value: Any) -> str:
-    if not isinstance(value, str) or not SLUG_RE.match(value):
+    if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
         raise InvalidRequest(
             "slug must be 3-40 characters of lower-case letters, digits and hyphens, "
             "starting and ending with a letter or digit", param="slug")

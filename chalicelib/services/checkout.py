@@ -32,7 +32,7 @@ class CheckoutService:
         self._reservation_seconds = reservation_seconds
 
     def shop(self, slug: str) -> Tenant:
-        tenant = self._tenants.by_slug(slug) if v.SLUG_RE.match(slug) else None
+        tenant = self._tenants.by_slug(slug) if v.SLUG_RE.fullmatch(slug) else None
         if tenant is None:
             raise NotFound("no such shop")
         return tenant

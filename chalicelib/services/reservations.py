@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
+from chalicelib.domain.errors import DomainError
 from chalicelib.domain.models import OrderStatus
 from chalicelib.domain.ports import Clock, KeyPool, OrderStore
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,12 @@ class ReservationService:
         at = self._clock.now() if now is None else now
         released = 0
         for r in self._pool.expired_reservations(now=at, limit=BATCH):
-            released += self._pool.release(tenant_id=r.tenant_id, product_id=r.product_id, order_id=r.order_id,
-                                           refs=[r.ref])
+            try:
+                released += self._pool.release(tenant_id=r.tenant_id, product_id=r.product_id,
+                                               order_id=r.order_id, refs=[r.ref])
+            except DomainError as exc:
+                # One stuck key (say, an import holds the product's lease) must not stop the others.
+                log.warning("reservation not released yet", extra={"order_id": r.order_id, "code": exc.code})
         expired = 0
         for order in self._orders.expired_pending(now=at, limit=BATCH):
             if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id,

@@ -75,12 +75,17 @@ class DynamoKeyPool:
         """Fingerprints already in this pool. One pointing past its shard's size is a leftover
         of an import that failed before committing, so it does not count."""
         size = {st.shard: st.size for st in states}
-        found: set[str] = set()
+        candidates: dict[tuple[str, str], str] = {}
         wanted = [(keys.fingerprint(tenant_id, fp), f"P#{product_id}") for fp in fingerprints]
         try:
             for item in FingerprintItem.batch_get(wanted, consistent_read=True):
                 if int(item.seq) < size.get(int(item.shard), 0):
-                    found.add(item.pk.rsplit("#", 1)[1])
+                    slot = (keys.shard(tenant_id, product_id, int(item.shard)), keys.key_sk(int(item.seq)))
+                    candidates[slot] = item.pk.rsplit("#", 1)[1]
+            # A leftover pointer may name a slot a later import or release has since filled:
+            # only a key that really sits there with this fingerprint is a duplicate.
+            found = {candidates[(k.pk, k.sk)] for k in KeyItem.batch_get(list(candidates), consistent_read=True)
+                     if candidates.get((k.pk, k.sk)) == k.fp}
         except PynamoDBException as exc:
             raise unavailable(exc, "checking for duplicate keys") from exc
         return found
@@ -198,9 +203,10 @@ class DynamoKeyPool:
                     # No import may be appending to this product right now.
                     tx.condition_check(LeaseItem, keys.lease(tenant_id, product_id), "LEASE",
                                        condition=LeaseItem.pk.does_not_exist() | (LeaseItem.until < now))
+                    # No condition on the slot: anything at or past `size` is a leftover of a failed
+                    # import that no buyer can reach; the lease check and `size == :seen` prove we own it.
                     tx.save(KeyItem(shard_pk, keys.key_sk(size), status=AVAILABLE, ct=old.ct, fp=old.fp,
-                                    batch_id=old.batch_id, created_at=old.created_at),
-                            condition=KeyItem.pk.does_not_exist())
+                                    batch_id=old.batch_id, created_at=old.created_at))
                     # Still reserved for this order: a payment that won the race keeps its key.
                     tx.update(old, actions=[KeyItem.status.set(RELEASED), KeyItem.gsi1pk.remove(),
                                             KeyItem.gsi1sk.remove()],

@@ -1,0 +1,387 @@
+"""In-memory ports for unit tests, with the same rules as the DynamoDB stores in chalicelib/store/.
+
+One RLock may be shared by the stores (as one table is) so that the sale ledger's "transaction" is
+atomic across orders, keys and outbox; every fake also works alone with its own lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from chalicelib.domain.errors import (
+    Conflict,
+    DecryptionRefused,
+    EmailUnavailable,
+    NotFound,
+    PaymentProviderUnavailable,
+    QueueUnavailable,
+    StoreUnavailable,
+    WebhookRejected,
+)
+from chalicelib.domain.models import (
+    ApiKey,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    Product,
+    Tenant,
+    User,
+)
+from chalicelib.domain.ports import Page, PaymentEvent, PaymentIntentView
+from chalicelib.store import cursor as cursors  # pure: the same opaque cursor format as the stores
+from chalicelib.store import keys as layout
+from tests.fakes_pool import FakeKeyPool, FakeSaleLedger
+
+__all__ = [
+    "FakeCipher", "FakeHasher", "FakeKeyPool", "FakeMailer", "FakeOrderStore", "FakeOutbox", "FakePayments",
+    "FakeProductStore", "FakeQueue", "FakeSaleLedger", "FakeTenantStore", "FixedClock",
+]
+
+
+class FixedClock:
+    def __init__(self, now: int = 1_700_000_000) -> None:
+        self._now = now
+
+    def now(self) -> int:
+        return self._now
+
+    def set(self, now: int) -> None:
+        self._now = now
+
+    def advance(self, seconds: int) -> int:
+        self._now += seconds
+        return self._now
+
+
+class FakeHasher:
+    def hash(self, password: str) -> str:
+        return "fakehash$" + hashlib.sha256(password.encode()).hexdigest()
+
+
+class FakeTenantStore:
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self.lock = lock or threading.RLock()
+        self.tenants: dict[str, Tenant] = {}
+        self.slugs: dict[str, str] = {}
+        self.emails: dict[str, tuple[str, str]] = {}
+        self.users: dict[tuple[str, str], User] = {}
+        self.api_keys: dict[str, ApiKey] = {}
+
+    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey) -> None:
+        with self.lock:  # all or nothing, slug checked before e-mail (as the transaction reports it)
+            if tenant.slug in self.slugs:
+                raise Conflict(f"the shop address '{tenant.slug}' is taken; choose another slug",
+                               code="slug_taken", param="slug")
+            if owner.email in self.emails:
+                raise Conflict("an account with this e-mail already exists", code="email_taken", param="email")
+            self.slugs[tenant.slug] = tenant.id
+            self.emails[owner.email] = (tenant.id, owner.id)
+            self.tenants[tenant.id] = tenant
+            self.users[(tenant.id, owner.id)] = owner
+            self.api_keys[api_key.key_hash] = dataclasses.replace(api_key, revoked=False)
+
+    def get(self, *, tenant_id: str) -> Tenant:
+        with self.lock:
+            if tenant_id not in self.tenants:
+                raise NotFound("no such tenant")
+            return self.tenants[tenant_id]
+
+    def by_slug(self, slug: str) -> Tenant | None:
+        with self.lock:
+            tenant_id = self.slugs.get(slug)
+            return None if tenant_id is None else self.get(tenant_id=tenant_id)
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        with self.lock:
+            return self.api_keys.get(key_hash)
+
+    def revoke(self, key_hash: str) -> None:
+        """Test helper (no port method yet): mark an API key revoked."""
+        with self.lock:
+            self.api_keys[key_hash] = dataclasses.replace(self.api_keys[key_hash], revoked=True)
+
+
+def _page(items: list[Any], limit: int, cursor_of: Any) -> Page:
+    """limit + 1 items were fetched: the extra one only says whether another page exists."""
+    more = len(items) > limit
+    return Page(items[:limit], cursors.encode(cursor_of(items[limit - 1])) if more else None)
+
+
+class FakeProductStore:
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self.lock = lock or threading.RLock()
+        self.products: dict[tuple[str, str], Product] = {}
+
+    def create(self, product: Product) -> None:
+        with self.lock:
+            if (product.tenant_id, product.id) in self.products:  # the store's condition failure
+                raise StoreUnavailable("the data store did not complete saving the product "
+                                       "(ConditionalCheckFailedException); retry the request")
+            self.products[(product.tenant_id, product.id)] = product
+
+    def get(self, *, tenant_id: str, product_id: str) -> Product:
+        with self.lock:
+            if (tenant_id, product_id) not in self.products:
+                raise NotFound("no such product", param="product_id")
+            return self.products[(tenant_id, product_id)]
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        start = cursors.decode(cursor, expect=("pk", "sk"))  # its pk is ignored: never another tenant
+        with self.lock:
+            mine = sorted((p for (t, _), p in self.products.items() if t == tenant_id),
+                          key=lambda p: p.id, reverse=True)
+        if start is not None:
+            mine = [p for p in mine if p.id < str(start["sk"])]
+        return _page(mine[:limit + 1], limit, lambda p: {"pk": layout.products(tenant_id), "sk": p.id})
+
+    def update(self, product: Product) -> None:
+        with self.lock:
+            if (product.tenant_id, product.id) not in self.products:
+                raise NotFound("no such product")
+            self.products[(product.tenant_id, product.id)] = product
+
+
+class FakeOrderStore:
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self.lock = lock or threading.RLock()
+        self.orders: dict[tuple[str, str], Order] = {}
+        self.due: set[tuple[str, str]] = set()  # in the sparse expiry index until paid, failed or expired
+
+    def create(self, order: Order) -> None:
+        with self.lock:
+            if (order.tenant_id, order.id) in self.orders:
+                raise StoreUnavailable("the data store did not complete saving the order "
+                                       "(ConditionalCheckFailedException); retry the request")
+            # The store writes only these fields at creation; the rest start empty.
+            self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
+                order, paid_at=None, delivered_at=None, refunded_at=None, failure_reason=None, events=())
+            self.due.add((order.tenant_id, order.id))
+
+    def get(self, *, tenant_id: str, order_id: str) -> Order:
+        with self.lock:
+            if (tenant_id, order_id) not in self.orders:
+                raise NotFound("no such order")
+            return self.orders[(tenant_id, order_id)]
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        start = cursors.decode(cursor, expect=("sk",))
+        with self.lock:
+            mine = sorted((o for (t, _), o in self.orders.items() if t == tenant_id), key=lambda o: o.id, reverse=True)
+        if start is not None:
+            mine = [o for o in mine if o.id < str(start["sk"])]
+        return _page(mine[:limit + 1], limit, lambda o: {"sk": o.id})
+
+    def set_status(self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
+                   reason: str | None = None) -> bool:
+        with self.lock:
+            order = self.orders.get((tenant_id, order_id))
+            if order is None or order.status.value not in allowed_from:
+                return False
+            changes: dict[str, Any] = {"status": OrderStatus(status)}
+            if reason is not None:
+                changes["failure_reason"] = reason
+            if status == OrderStatus.REFUNDED.value:
+                changes["refunded_at"] = now
+            self.orders[(tenant_id, order_id)] = dataclasses.replace(order, **changes)
+            self.due.discard((tenant_id, order_id))
+            return True
+
+    def expired_pending(self, *, now: int, limit: int) -> list[Order]:
+        with self.lock:
+            found = [(layout.due("EXP", o.id), layout.due_sk(o.expires_at, f"{t}|{o.id}"), o)
+                     for (t, _), o in self.orders.items() if (t, o.id) in self.due and o.expires_at < now]
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [f[2] for f in found[:limit]]
+
+
+class FakeOutbox:
+    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+        self.lock = lock or threading.RLock()
+        self.messages: dict[tuple[str, str], OutboxMessage] = {}
+        self.done: dict[tuple[str, str], int] = {}
+
+    def put(self, message: OutboxMessage) -> None:
+        with self.lock:
+            self.messages[(message.tenant_id, message.id)] = message
+            self.done.pop((message.tenant_id, message.id), None)
+
+    def pending(self, *, older_than: int, limit: int) -> list[OutboxMessage]:
+        with self.lock:
+            found = [(layout.due("OBX", m.id), layout.due_sk(m.created_at, m.id), m)
+                     for key, m in self.messages.items() if key not in self.done and m.created_at < older_than]
+        found.sort(key=lambda f: (f[0], f[1]))
+        return [f[2] for f in found[:limit]]
+
+    def mark_done(self, message: OutboxMessage, *, now: int) -> None:
+        with self.lock:
+            self.done[(message.tenant_id, message.id)] = now
+
+
+class FakeCipher:
+    """Reversible, never plaintext: XOR with a keystream from the tenant's branch key and the context.
+    A ciphertext only opens under the tenant, purpose and product it was made for."""
+
+    PREFIX = b"fakeenc1:"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.branch_keys: dict[str, bytes] = {}
+        self.decrypts = 0
+
+    def create_tenant_key(self) -> str:
+        with self._lock:
+            branch_key_id = f"bk-{next(self._ids):06d}"
+            self.branch_keys[branch_key_id] = hashlib.sha256(b"branch:" + branch_key_id.encode()).digest()
+            return branch_key_id
+
+    def _seal(self, branch_key_id: str, context: str, plaintext: bytes) -> bytes:
+        key = self.branch_keys[branch_key_id]
+        tag = hmac.new(key, context.encode(), hashlib.sha256).digest()[:8]
+        return self.PREFIX + base64.b64encode(tag + _xor(key, context, plaintext))
+
+    def _open(self, branch_key_id: str, context: str, ciphertext: bytes) -> bytes:
+        key = self.branch_keys.get(branch_key_id)
+        if key is None or not ciphertext.startswith(self.PREFIX):
+            raise DecryptionRefused("this ciphertext does not belong to this shop and purpose")
+        raw = base64.b64decode(ciphertext[len(self.PREFIX):])
+        if not hmac.compare_digest(raw[:8], hmac.new(key, context.encode(), hashlib.sha256).digest()[:8]):
+            raise DecryptionRefused("this ciphertext does not belong to this shop and purpose")
+        with self._lock:
+            self.decrypts += 1
+        return _xor(key, context, raw[8:])
+
+    def encrypt_keys(self, *, tenant: Tenant, product_id: str, values: Sequence[str]) -> list[bytes]:
+        ctx = f"{tenant.id}|card_key|{product_id}"
+        return [self._seal(tenant.branch_key_id, ctx, v.encode()) for v in values]
+
+    def decrypt_key(self, *, tenant: Tenant, product_id: str, ciphertext: bytes) -> str:
+        return self._open(tenant.branch_key_id, f"{tenant.id}|card_key|{product_id}", ciphertext).decode()
+
+    def encrypt_secret(self, *, tenant_id: str, branch_key_id: str, secret: bytes) -> bytes:
+        return self._seal(branch_key_id, f"{tenant_id}|fingerprint_secret", secret)
+
+    def decrypt_secret(self, *, tenant: Tenant) -> bytes:
+        return self._open(tenant.branch_key_id, f"{tenant.id}|fingerprint_secret", tenant.fingerprint_key_ciphertext)
+
+
+def _xor(key: bytes, context: str, data: bytes) -> bytes:
+    stream = b"".join(hashlib.sha256(key + context.encode() + i.to_bytes(4, "big")).digest()
+                      for i in range(len(data) // 32 + 1))
+    return bytes(a ^ b for a, b in zip(data, stream, strict=False))
+
+
+class FakePayments:
+    """PaymentIntents in memory; webhooks signed like Stripe's: `t=<ts>,v1=<HMAC-SHA256(t.payload)>`."""
+
+    publishable_key = "pk_test_fake"
+    TOLERANCE = 300
+
+    def __init__(self, *, clock: Any, webhook_secret: str = "whsec_fake") -> None:
+        self._clock = clock
+        self._secret = webhook_secret.encode()
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self.intents: dict[str, PaymentIntentView] = {}
+        self.by_idempotency: dict[str, str] = {}
+        self.created: list[dict[str, Any]] = []
+        self.refunds: list[tuple[str, str, str]] = []  # (tenant id, intent id, idempotency key)
+        self.fail_create = False
+
+    def create_intent(self, *, tenant: Tenant, amount: int, currency: str, metadata: dict[str, str],
+                      idempotency_key: str, email: str) -> PaymentIntentView:
+        with self._lock:
+            if self.fail_create:
+                raise PaymentProviderUnavailable("the payment provider is not answering; retry in a moment")
+            if idempotency_key in self.by_idempotency:
+                return self.intents[self.by_idempotency[idempotency_key]]
+            intent_id = f"pi_fake{next(self._ids):08d}"
+            view = PaymentIntentView(intent_id, "requires_payment_method", amount, currency, dict(metadata),
+                                     client_secret=f"{intent_id}_secret_x")
+            self.intents[intent_id] = view
+            self.by_idempotency[idempotency_key] = intent_id
+            self.created.append({"tenant_id": tenant.id, "amount": amount, "currency": currency,
+                                 "metadata": dict(metadata), "idempotency_key": idempotency_key, "email": email})
+            return view
+
+    def retrieve_intent(self, *, tenant: Tenant, intent_id: str) -> PaymentIntentView:
+        with self._lock:
+            if intent_id not in self.intents:
+                raise PaymentProviderUnavailable("the payment provider is not answering; retry in a moment")
+            return self.intents[intent_id]
+
+    def set_status(self, intent_id: str, status: str) -> PaymentIntentView:
+        """Test helper: what the buyer's card did (e.g. 'succeeded')."""
+        with self._lock:
+            self.intents[intent_id] = dataclasses.replace(self.intents[intent_id], status=status)
+            return self.intents[intent_id]
+
+    def refund(self, *, tenant: Tenant, intent_id: str, idempotency_key: str) -> str:
+        with self._lock:
+            self.refunds.append((tenant.id, intent_id, idempotency_key))
+            return "re_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
+    def sign(self, payload: bytes, *, timestamp: int | None = None) -> str:
+        t = self._clock.now() if timestamp is None else timestamp
+        mac = hmac.new(self._secret, f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+        return f"t={t},v1={mac}"
+
+    def event(self, event_type: str, intent: PaymentIntentView, *, event_id: str) -> tuple[bytes, str]:
+        """Test helper: a signed webhook body for an intent (any fields, e.g. a tampered amount)."""
+        obj = {"object": "payment_intent", "id": intent.id, "status": intent.status, "amount": intent.amount,
+               "currency": intent.currency, "metadata": intent.metadata}
+        payload = json.dumps({"id": event_id, "type": event_type, "data": {"object": obj}}).encode()
+        return payload, self.sign(payload)
+
+    def parse_event(self, *, payload: bytes, signature: str) -> PaymentEvent | None:
+        parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
+        t, v1 = parts.get("t", ""), parts.get("v1", "")
+        expected = hmac.new(self._secret, f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
+        if not t.isdigit() or not hmac.compare_digest(v1, expected) \
+                or abs(self._clock.now() - int(t)) > self.TOLERANCE:
+            raise WebhookRejected("the Stripe signature is missing, wrong or too old", code="invalid_signature")
+        try:
+            event = json.loads(payload)
+        except ValueError as exc:
+            raise WebhookRejected("the webhook body is not valid JSON", code="invalid_payload") from exc
+        obj = event["data"]["object"]
+        if obj.get("object") != "payment_intent":
+            return None
+        view = PaymentIntentView(str(obj["id"]), str(obj["status"]), int(obj["amount"]), str(obj["currency"]),
+                                 {str(k): str(v) for k, v in (obj.get("metadata") or {}).items()})
+        return PaymentEvent(id=str(event["id"]), type=str(event["type"]), intent=view)
+
+
+class FakeMailer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent: list[dict[str, str]] = []
+        self.fail = False
+
+    def send(self, *, to: str, subject: str, text: str, html: str) -> str:
+        with self._lock:
+            if self.fail:
+                raise EmailUnavailable("the e-mail service is not answering")
+            self.sent.append({"to": to, "subject": subject, "text": text, "html": html})
+            return f"msg-{len(self.sent)}"
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.sent: list[dict[str, str]] = []
+        self.fail = False
+
+    def send(self, body: dict[str, str]) -> None:
+        with self._lock:
+            if self.fail:
+                raise QueueUnavailable("the notification queue is not answering")
+            self.sent.append(dict(body))
