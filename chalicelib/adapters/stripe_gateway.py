@@ -84,7 +84,8 @@ class StripeGateway:
 
         try:
             service: Any = self._client.v1.refunds
-            refund = service.create(params={"payment_intent": intent_id}, options=self._options(tenant, idempotency_key))
+            refund = service.create(params={"payment_intent": intent_id},
+                                    options=self._options(tenant, idempotency_key))
         except stripe.StripeError as exc:
             raise PaymentProviderUnavailable("the refund could not be issued yet; it will be retried") from exc
         return str(refund["id"])

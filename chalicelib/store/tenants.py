@@ -88,5 +88,6 @@ class DynamoTenantStore:
             raise unavailable(exc, "checking the API key") from exc
         return ApiKey(
             tenant_id=item.tenant_id, id=item.key_id, key_hash=key_hash, name=item.name,
-            scopes=tuple(str(s) for s in (item.scopes or ())), created_at=int(item.created_at), revoked=bool(item.revoked),
+            scopes=tuple(str(s) for s in (item.scopes or ())), created_at=int(item.created_at),
+            revoked=bool(item.revoked),
         )

@@ -49,7 +49,7 @@ def test_late_payment_with_nothing_left_is_refunded_and_the_buyer_told(client, s
     shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(1))
     late, late_intent = _start(client, merchant, product)
     container.reservations.expire(now=int(time.time()) + LATER)
-    other, other_intent = _start(client, merchant, product, email="quick@example.com")
+    _, other_intent = _start(client, merchant, product, email="quick@example.com")
     shop.pay(settings, other_intent)
     assert json.loads(shop.post_event(client, *shop.stripe_event(settings, other_intent)).body)["result"] == "delivered"
     # when the first buyer's payment lands
