@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -39,6 +40,16 @@ def say(message: str) -> None:
 
 
 # ---- the stack ----------------------------------------------------------------------------------
+_RUNNING: list[Server] = []  # servers this process started, stopped even when it is terminated
+
+
+def _terminated(signum: int, _frame: Any) -> None:
+    for server in reversed(_RUNNING):
+        with contextlib.suppress(Exception):
+            server.stop()
+    os._exit(128 + signum)
+
+
 @dataclass
 class Stack:
     moto: Server
@@ -59,8 +70,10 @@ def stack(name: str) -> Iterator[Stack]:
     """moto server and localstripe on 127.0.0.1, Settings and Container exactly as tests/conftest.py
     makes them (tables bootstrapped with wiring.bootstrap); both servers stopped on the way out."""
     moto = start_moto()
+    _RUNNING.append(moto)
     try:
         stripe_server = start_localstripe()
+        _RUNNING.append(stripe_server)
         try:
             kms = boto3.client("kms", endpoint_url=moto.url, region_name="us-east-1")
             arn = kms.create_key(Description=f"kamidrop bench {name}")["KeyMetadata"]["Arn"]
@@ -303,6 +316,7 @@ def main(scenario: Callable[[], dict[str, Any]]) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
     # 64 buyer threads share PynamoDB's pool of 10 HTTP connections; urllib3 warns on each discard.
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+    signal.signal(signal.SIGTERM, _terminated)
     real_stdout, sys.stdout = sys.stdout, sys.stderr
     started = time.perf_counter()
     try:

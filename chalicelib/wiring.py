@@ -16,8 +16,10 @@ class Container:
         self.settings = settings
         for name, value in overrides.items():
             setattr(self, name, value)  # tests inject fakes and fault-injecting proxies here
+        from chalicelib import logs
         from chalicelib.store.models import configure
 
+        logs.configure(settings.log_level)
         configure(table_name=settings.table_name, region=settings.region, host=settings.aws_endpoint_url)
 
     # ---- AWS clients ------------------------------------------------------------------------------

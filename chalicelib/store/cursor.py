@@ -23,6 +23,7 @@ def decode(cursor: str | None, *, expect: tuple[str, ...]) -> dict[str, object] 
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest("cursor is not one this API returned", param="cursor") from exc
-    if not isinstance(data, dict) or set(data) != set(expect):
+    if (not isinstance(data, dict) or set(data) != set(expect)
+            or not all(isinstance(v, str) and 0 < len(v) <= 300 for v in data.values())):
         raise InvalidRequest("cursor is not one this API returned", param="cursor")
     return data

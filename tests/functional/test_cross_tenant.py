@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 from collections.abc import Iterator
@@ -53,21 +54,25 @@ def world(container: wiring.Container, settings: Any) -> Iterator[dict[str, Any]
         a_keys = shop.new_keys(5, prefix="AAA")
         assert shop.import_keys(client, a["key"], a_product["id"], a_keys)["imported"] == 5
         started = _paid_and_delivered(client, settings, a["slug"], a_product["id"])
+        pending = shop.checkout(client, a["slug"], a_product["id"])
+        assert pending.status_code == 201, pending.body
         b_product = shop.product(client, b["key"], price=300, name="Tenant B card")
         assert shop.import_keys(client, b["key"], b_product["id"], shop.new_keys(2, prefix="BBB"))["imported"] == 2
         b_checkout = shop.checkout(client, b["slug"], b_product["id"])
         assert b_checkout.status_code == 201, b_checkout.body
         yield {"a": a, "b": b, "a_product": a_product, "a_keys": a_keys, "a_order_id": started["order_id"],
-               "a_token": started["order_token"], "b_product": b_product, "b_order_id": _json(b_checkout)["order_id"]}
+               "a_token": started["order_token"], "a_pending": _json(pending), "b_product": b_product, "b_order_id": _json(b_checkout)["order_id"]}
 
 
 def _snapshot_of_a(client: Any, world: dict[str, Any]) -> dict[str, Any]:
-    """Everything tenant A can see of its product, stock and order, read with A's own key."""
+    """Everything tenant A can see of its product, stock and orders, read with A's own key."""
     key, pid, oid = world["a"]["key"], world["a_product"]["id"], world["a_order_id"]
     product = shop.call(client, "GET", f"/v1/products/{pid}", key=key)
     order = shop.call(client, "GET", f"/v1/orders/{oid}", key=key)
-    assert (product.status_code, order.status_code) == (200, 200)
-    return {"product": _json(product), "stock": shop.stock(client, key, pid), "order": _json(order)}
+    pending = shop.call(client, "GET", f"/v1/orders/{world['a_pending']['order_id']}", key=key)
+    assert (product.status_code, order.status_code, pending.status_code) == (200, 200, 200)
+    return {"product": _json(product), "stock": shop.stock(client, key, pid), "order": _json(order),
+            "pending": _json(pending)}
 
 
 def test_world_is_as_set_up(client, world):
@@ -77,9 +82,10 @@ def test_world_is_as_set_up(client, world):
     # then the product, its stock and the delivered order are A's (so the 404s below are about the caller)
     assert snapshot["product"]["id"] == world["a_product"]["id"]
     assert snapshot["product"]["name"] == "Tenant A secret card"
-    assert snapshot["stock"] == {"available": 4, "reserved": 0, "sold": 1}
+    assert snapshot["stock"] == {"available": 3, "reserved": 1, "sold": 1}
     assert snapshot["order"]["status"] == "delivered"
     assert snapshot["order"]["product_id"] == world["a_product"]["id"]
+    assert snapshot["pending"]["status"] == "pending"
 
 
 ROUTES = [
@@ -131,7 +137,18 @@ def test_lists_show_only_the_callers_own_objects(client, world):
     a_products = _json(shop.call(client, "GET", "/v1/products", key=world["a"]["key"]))
     a_orders = _json(shop.call(client, "GET", "/v1/orders", key=world["a"]["key"]))
     assert [p["id"] for p in a_products["data"]] == [world["a_product"]["id"]]
-    assert [o["id"] for o in a_orders["data"]] == [world["a_order_id"]]
+    assert sorted(o["id"] for o in a_orders["data"]) == sorted([world["a_order_id"], world["a_pending"]["order_id"]])
+
+
+def test_a_cursor_naming_another_tenants_partition_lists_only_the_callers_products(client, world):
+    # given a well-formed cursor that names A's product partition and a position after every product id
+    forged = {"pk": f"T#{world['a']['tenant']['id']}#PRODUCTS", "sk": "prd_zzzzzzzzzzzzzzzzzzzzzzzzzz"}
+    cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+    # when B lists products from that cursor
+    r = shop.call(client, "GET", f"/v1/products?cursor={cursor}", key=world["b"]["key"])
+    # then B gets its own products only
+    assert r.status_code == 200, r.body
+    assert [p["id"] for p in _json(r)["data"]] == [world["b_product"]["id"]]
 
 
 def test_order_page_needs_the_right_shop_and_the_right_token(client, world):
@@ -182,6 +199,25 @@ def test_storefront_of_another_shop_neither_shows_nor_sells_a_foreign_product(cl
     assert _snapshot_of_a(client, world) == before
     b_orders = _json(shop.call(client, "GET", "/v1/orders", key=world["b"]["key"]))
     assert [o["id"] for o in b_orders["data"]] == [world["b_order_id"]]
+
+
+def test_local_card_payment_under_another_shop_is_404_and_charges_nothing(client, settings, world):
+    # given A's pending order, its buyer's token, and a card that would pay
+    before = _snapshot_of_a(client, world)
+    pending, b_slug = world["a_pending"], world["b"]["slug"]
+    body = {"token": pending["order_token"],
+            "card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2034", "cvc": "123"}}
+    # when the card is sent for A's order through B's shop, and for an order that does not exist
+    r = shop.call(client, "POST", f"/s/{b_slug}/orders/{pending['order_id']}/local-pay", body)
+    missing = shop.call(client, "POST", f"/s/{b_slug}/orders/{new_id('order')}/local-pay", body)
+    # then both are the same 404
+    assert r.status_code == 404
+    assert _json(r) == ORDER_MISSING
+    assert r.body == missing.body
+    # and A's order is still pending, with its key still reserved, not sold, and its payment was not confirmed
+    assert _snapshot_of_a(client, world) == before
+    intent_id = pending["payment"]["client_secret"].split("_secret_")[0]
+    assert shop.stripe_client(settings).v1.payment_intents.retrieve(intent_id).status == "requires_payment_method"
 
 
 def _a_ciphertext(container: wiring.Container, world: dict[str, Any]) -> bytes:
