@@ -34,15 +34,24 @@ def stripe_server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def settings(moto_server: Server, stripe_server: Server) -> Settings:
+def aws_resources(moto_server: Server) -> dict[str, str]:
     kms = boto3.client("kms", endpoint_url=moto_server.url, region_name="us-east-1")
     arn = kms.create_key(Description="kamidrop test card keys")["KeyMetadata"]["Arn"]
     sqs = boto3.client("sqs", endpoint_url=moto_server.url, region_name="us-east-1")
     queue_url = sqs.create_queue(QueueName="kamidrop-test-outbox")["QueueUrl"]
     ses = boto3.client("ses", endpoint_url=moto_server.url, region_name="us-east-1")
     ses.verify_email_identity(EmailAddress="orders@kamidrop.test")
-    s = Settings(stage="test", aws_endpoint_url=moto_server.url, table_name="kamidrop-test-main",
-                 keystore_table_name="kamidrop-test-keystore", kms_key_arn=arn, queue_url=queue_url,
+    return {"kms_key_arn": arn, "queue_url": queue_url}
+
+
+@pytest.fixture(scope="module")
+def settings(moto_server: Server, stripe_server: Server, aws_resources: dict[str, str]) -> Settings:
+    """Fresh tables per test module: moto copies a whole table on every transaction, so small tables
+    keep the suite fast, and one module's leftovers (pending mail, orders) never meet another's."""
+    run = secrets.token_hex(4)
+    arn, queue_url = aws_resources["kms_key_arn"], aws_resources["queue_url"]
+    s = Settings(stage="test", aws_endpoint_url=moto_server.url, table_name=f"kamidrop-test-{run}-main",
+                 keystore_table_name=f"kamidrop-test-{run}-keystore", kms_key_arn=arn, queue_url=queue_url,
                  stripe_secret_key="sk_test_" + secrets.token_hex(8),
                  stripe_publishable_key="pk_test_" + secrets.token_hex(8),
                  stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_server.url,
@@ -51,7 +60,7 @@ def settings(moto_server: Server, stripe_server: Server) -> Settings:
     return s
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def container(settings: Settings) -> Iterator[wiring.Container]:
     c = wiring.Container(settings)
     wiring.use(c)

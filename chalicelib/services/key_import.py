@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain import validation as v
 from chalicelib.domain.cardkeys import ParsedLine, Rejection, fingerprint, parse_list, parse_text
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.ids import new_id
@@ -40,6 +41,8 @@ class KeyImportService:
         if content_type.startswith("text/plain"):
             accepted, rejected = parse_text(body if isinstance(body, bytes) else str(body).encode())
         else:
+            if isinstance(body, dict):
+                v.unknown_fields(body, {"keys"})
             keys = body.get("keys") if isinstance(body, dict) else None
             accepted, rejected = parse_list(keys)
         tenant = self._tenants.get(tenant_id=tenant_id)

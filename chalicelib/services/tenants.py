@@ -51,10 +51,11 @@ class TenantService:
         return tenant, plaintext
 
     def authenticate(self, authorization: str | None) -> ApiKey:
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 7235)
             raise AuthenticationFailed("send your API key as 'Authorization: Bearer <key>'",
                                        code="missing_api_key")
-        token = authorization[len("Bearer "):].strip()
+        token = token.strip()
         if not token.startswith(API_KEY_PREFIX) or len(token) > 200:
             raise AuthenticationFailed("the API key is not valid")
         key = self._tenants.api_key_by_hash(token_hash(token))

@@ -51,7 +51,7 @@ def _drive_to_completion(c, payload, signature):
 def fault_shop(client):
     merchant = shop.sign_up(client)
     product = shop.product(client, merchant["key"], price=700)
-    keys = shop.new_keys(60, prefix="FAULT")
+    keys = shop.new_keys(150, prefix="FAULT")
     shop.import_keys(client, merchant["key"], product["id"], keys)
     return merchant, product, keys
 
