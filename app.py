@@ -25,6 +25,13 @@ def expire_reservations(event: object) -> None:
     run()
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def recover_skipped_keys(event: object) -> None:
+    from chalicelib.jobs.tasks import recover_skipped_keys as run
+
+    run()
+
+
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_outbox(event: object) -> None:
     from chalicelib.jobs.tasks import sweep_outbox as run

@@ -190,7 +190,8 @@ class Container:
     def reservations(self) -> Any:
         from chalicelib.services.reservations import ReservationService
 
-        return ReservationService(pool=self.key_pool, orders=self.order_store, clock=self.clock)
+        return ReservationService(pool=self.key_pool, orders=self.order_store, products=self.product_store,
+                                  clock=self.clock)
 
 
 _lock = threading.Lock()

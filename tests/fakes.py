@@ -13,7 +13,7 @@ import hmac
 import itertools
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from chalicelib.domain.errors import (
@@ -141,6 +141,11 @@ class FakeProductStore:
         if start is not None:
             mine = [p for p in mine if p.id < str(start["sk"])]
         return _page(mine[:limit + 1], limit, lambda p: {"pk": layout.products(tenant_id), "sk": p.id})
+
+    def every_product(self) -> Iterator[Product]:
+        with self.lock:
+            products = list(self.products.values())
+        yield from products
 
     def update(self, product: Product) -> None:
         with self.lock:

@@ -57,6 +57,7 @@ class Counter:
     next: int = 0
     size: int = 0
     released: int = 0
+    checked: int = 0
 
 
 class FakeKeyPool:
@@ -179,6 +180,32 @@ class FakeKeyPool:
             c.size += 1
             c.released += 1
             return True
+
+    def recover_skipped(self, *, tenant_id: str, product_id: str, shards: int) -> int:
+        """Same as the store: `available` keys below `next` go to the end; a watermark avoids rechecks."""
+        recovered = 0
+        with self.lock:
+            lease = self.leases.get((tenant_id, product_id))
+            if lease is not None and not lease[1] < self._wall():
+                raise StoreUnavailable("the data store did not complete releasing a key "
+                                       "(TransactionCanceledException); retry the request")
+            for shard in range(shards):
+                c = self.counters.get((tenant_id, product_id, shard))
+                if c is None:
+                    continue
+                for seq in range(c.checked, c.next):
+                    old = self.keys.get((tenant_id, product_id, shard, seq))
+                    if old is None or old.status != AVAILABLE:
+                        continue
+                    self.keys[(tenant_id, product_id, shard, c.size)] = KeyRecord(
+                        AVAILABLE, old.ciphertext, old.fingerprint, old.batch_id, old.created_at)
+                    old.status = RELEASED
+                    self.fingerprints[(tenant_id, old.fingerprint, product_id)] = (shard, c.size)
+                    c.size += 1
+                    c.released += 1
+                    recovered += 1
+                c.checked = max(c.checked, c.next)
+        return recovered
 
     # ---- reading ------------------------------------------------------------------------------------
     def read(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> list[StoredKey]:

@@ -30,6 +30,12 @@ def expire_reservations() -> dict[str, int]:
     return {"keys_released": report.keys_released, "orders_expired": report.orders_expired}
 
 
+def recover_skipped_keys() -> int:
+    from chalicelib.wiring import container
+
+    return int(container().reservations.recover_skipped_keys())
+
+
 def sweep_outbox() -> int:
     """Send what the queue missed (queue down, handler crashed)."""
     from chalicelib.wiring import container
@@ -49,4 +55,5 @@ def run_schedules_once() -> dict[str, int]:
     """What the scheduled functions do, in one call: the local worker's tick."""
     result = expire_reservations()
     result["outbox_sent"] = sweep_outbox()
+    result["keys_recovered"] = recover_skipped_keys()
     return result

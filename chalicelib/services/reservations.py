@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.models import OrderStatus
-from chalicelib.domain.ports import Clock, KeyPool, OrderStore
+from chalicelib.domain.ports import Clock, KeyPool, OrderStore, ProductStore
 
 BATCH = 200
 log = logging.getLogger(__name__)
@@ -20,8 +20,9 @@ class ExpiryReport:
 
 
 class ReservationService:
-    def __init__(self, *, pool: KeyPool, orders: OrderStore, clock: Clock) -> None:
+    def __init__(self, *, pool: KeyPool, orders: OrderStore, products: ProductStore, clock: Clock) -> None:
         self._pool = pool
+        self._products = products
         self._orders = orders
         self._clock = clock
 
@@ -42,3 +43,15 @@ class ReservationService:
                                        now=at, reason="reservation_expired"):
                 expired += 1
         return ExpiryReport(keys_released=released, orders_expired=expired)
+
+    def recover_skipped_keys(self) -> int:
+        """Give back keys a crashed claim left behind (see KeyPool.recover_skipped); one product's
+        failure does not stop the others."""
+        recovered = 0
+        for product in self._products.every_product():
+            try:
+                recovered += self._pool.recover_skipped(tenant_id=product.tenant_id, product_id=product.id,
+                                                        shards=product.shards)
+            except DomainError as exc:
+                log.warning("pool not reconciled yet", extra={"product_id": product.id, "code": exc.code})
+        return recovered

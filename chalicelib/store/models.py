@@ -100,6 +100,9 @@ class ProductItem(Item):
     shards = NumberAttribute()
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # PRD#<bucket>: platform jobs walk every product
+    gsi1sk = UnicodeAttribute(null=True)
+    by_due = Gsi1()
 
 
 class CounterItem(Item):
@@ -108,6 +111,7 @@ class CounterItem(Item):
     next = NumberAttribute(default=0)
     size = NumberAttribute(default=0)
     released = NumberAttribute(default=0)
+    checked = NumberAttribute(null=True)  # numbers below this were verified claimed (recover_skipped)
 
 
 class KeyItem(Item):

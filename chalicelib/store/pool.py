@@ -186,6 +186,11 @@ class DynamoKeyPool:
         return released
 
     def _release_one(self, tenant_id: str, product_id: str, order_id: str, ref: KeyRef) -> bool:
+        return self._move_to_end(tenant_id, product_id, ref, order_id=order_id)
+
+    def _move_to_end(self, tenant_id: str, product_id: str, ref: KeyRef, *, order_id: str | None) -> bool:
+        """Re-append the key at `ref` to its shard's end. With an order id it must be reserved for that
+        order (a release); without, it must still be `available` below `next` (a skipped key)."""
         shard_pk = keys.shard(tenant_id, product_id, ref.shard)
         for attempt in range(RELEASE_ATTEMPTS):
             try:
@@ -194,8 +199,16 @@ class DynamoKeyPool:
                 return False
             except PynamoDBException as exc:
                 raise unavailable(exc, "releasing a key") from exc
-            if old.status != RESERVED or old.order_id != order_id:
+            if order_id is not None and (old.status != RESERVED or old.order_id != order_id):
                 return False  # sold, or already released: nothing to return
+            if order_id is None and old.status != AVAILABLE:
+                return False
+            if order_id is None:
+                # A claim may still be reserving it this instant: whoever's condition holds first wins.
+                still_ours = KeyItem.status == AVAILABLE
+            else:
+                # Still reserved for this order: a payment that won the race keeps its key.
+                still_ours = (KeyItem.status == RESERVED) & (KeyItem.order_id == order_id)
             size = self.shard_states(tenant_id=tenant_id, product_id=product_id, shards=ref.shard + 1)[-1].size
             now = int(time.time())
             try:
@@ -207,10 +220,8 @@ class DynamoKeyPool:
                     # import that no buyer can reach; the lease check and `size == :seen` prove we own it.
                     tx.save(KeyItem(shard_pk, keys.key_sk(size), status=AVAILABLE, ct=old.ct, fp=old.fp,
                                     batch_id=old.batch_id, created_at=old.created_at))
-                    # Still reserved for this order: a payment that won the race keeps its key.
                     tx.update(old, actions=[KeyItem.status.set(RELEASED), KeyItem.gsi1pk.remove(),
-                                            KeyItem.gsi1sk.remove()],
-                              condition=(KeyItem.status == RESERVED) & (KeyItem.order_id == order_id))
+                                            KeyItem.gsi1sk.remove()], condition=still_ours)
                     tx.update(CounterItem(keys.counter(tenant_id, product_id, ref.shard), "CTR"),
                               actions=[CounterItem.size.add(1), CounterItem.released.add(1)],
                               condition=CounterItem.size == size)
@@ -227,6 +238,44 @@ class DynamoKeyPool:
             except PynamoDBException as exc:
                 raise unavailable(exc, "releasing a key") from exc
         return False
+
+    def recover_skipped(self, *, tenant_id: str, product_id: str, shards: int) -> int:
+        """Keys left `available` below a shard's `next` (a claim took the number, then its process died
+        before reserving the key) go back to the end of the shard. Each number is checked once: the
+        counter's `checked` watermark remembers how far previous runs got."""
+        recovered = 0
+        for shard in range(shards):
+            counter_key = (keys.counter(tenant_id, product_id, shard), "CTR")
+            try:
+                counter = CounterItem.get(*counter_key, consistent_read=True)
+            except DoesNotExist:
+                continue
+            except PynamoDBException as exc:
+                raise unavailable(exc, "checking the pool") from exc
+            start, end = int(counter.checked or 0), int(counter.next)
+            if start >= end:
+                continue
+            try:
+                skipped = [int(item.sk[2:]) for item in KeyItem.query(
+                    keys.shard(tenant_id, product_id, shard), KeyItem.sk.between(keys.key_sk(start),
+                                                                                keys.key_sk(end - 1)),
+                    filter_condition=KeyItem.status == AVAILABLE, consistent_read=True)]
+            except PynamoDBException as exc:
+                raise unavailable(exc, "checking the pool") from exc
+            for seq in skipped:
+                if self._move_to_end(tenant_id, product_id, KeyRef(shard, seq), order_id=None):
+                    recovered += 1
+            try:
+                # Only forward: a slower run must not move the watermark back.
+                CounterItem(*counter_key).update(
+                    actions=[CounterItem.checked.set(end)],
+                    condition=CounterItem.checked.does_not_exist() | (CounterItem.checked < end))
+            except UpdateError as exc:
+                if not is_condition_failure(exc):
+                    raise unavailable(exc, "checking the pool") from exc
+            except PynamoDBException as exc:
+                raise unavailable(exc, "checking the pool") from exc
+        return recovered
 
     # ---- reading ------------------------------------------------------------------------------------
     def read(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> list[StoredKey]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
 from chalicelib.domain.errors import NotFound
@@ -29,10 +31,20 @@ def _item(p: Product) -> ProductItem:
         keys.products(p.tenant_id), p.id, name=p.name, price=p.price, currency=p.currency,
         description=p.description, max_per_order=p.max_per_order, active=p.active, shards=p.shards,
         created_at=p.created_at, updated_at=p.updated_at,
+        gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
     )
 
 
 class DynamoProductStore:
+    def every_product(self) -> Iterator[Product]:
+        """All products of all tenants, for platform jobs (pool reconciliation, later stock alerts)."""
+        try:
+            for bucket in range(keys.DUE_PARTITIONS):
+                for item in ProductItem.by_due.query(f"PRD#{bucket}"):
+                    yield _product(item.gsi1sk.split("|")[0], item)
+        except PynamoDBException as exc:
+            raise unavailable(exc, "walking products") from exc
+
     def create(self, product: Product) -> None:
         try:
             _item(product).save(condition=ProductItem.sk.does_not_exist())

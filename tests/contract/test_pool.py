@@ -290,3 +290,36 @@ def test_committed_fingerprints_ignores_leftovers_past_a_shards_size(impl: Store
                                             fingerprints=fps, states=[ShardState(0, 0, 1, 0)]) == {
         committed[0].fingerprint}
     assert impl.stock() == StockLevel(available=2, reserved=0, sold=0)
+
+
+def _claim_number_and_die(impl: Stores) -> None:
+    """A claim that moved the counter and died before reserving its key."""
+    if hasattr(impl.pool, "_next_number"):
+        impl.pool._next_number(impl.tenant_id, impl.product_id, 0)
+    else:
+        impl.pool.counters[(impl.tenant_id, impl.product_id, 0)].next += 1
+
+
+def test_recover_skipped_returns_a_key_a_dead_claim_left_behind_once(impl: Stores) -> None:
+    # given two keys, the first skipped by a claim that died half-way
+    impl.fill(n=2)
+    _claim_number_and_die(impl)
+    assert impl.stock() == StockLevel(available=1, reserved=1, sold=0)
+    # when reconciliation runs twice
+    first = impl.pool.recover_skipped(tenant_id=impl.tenant_id, product_id=impl.product_id, shards=1)
+    second = impl.pool.recover_skipped(tenant_id=impl.tenant_id, product_id=impl.product_id, shards=1)
+    # then the key is re-appended once, and both keys are claimable
+    assert (first, second) == (1, 0)
+    assert impl.stock() == StockLevel(available=2, reserved=0, sold=0)
+    assert sorted(impl.claim("ord_after", 2)) == [KeyRef(0, 1), KeyRef(0, 2)]
+
+
+def test_recover_skipped_leaves_reserved_and_sold_keys_alone(impl: Stores) -> None:
+    # given a reserved key below `next`
+    impl.fill(n=2)
+    assert impl.claim("ord_live", 1) == [KeyRef(0, 0)]
+    # when reconciliation runs
+    recovered = impl.pool.recover_skipped(tenant_id=impl.tenant_id, product_id=impl.product_id, shards=1)
+    # then nothing moves
+    assert recovered == 0
+    assert impl.stock() == StockLevel(available=1, reserved=1, sold=0)

@@ -129,7 +129,7 @@ def build(*, shards: int = 1, pool: FakeKeyPool | None = None) -> World:
         checkout=CheckoutService(tenants=tenants, products=products, pool=pool, orders=orders, payments=payments,
                                  clock=clock, reservation_seconds=RESERVATION_SECONDS),
         fulfilment=fulfilment, order_service=order_service,
-        reservations=ReservationService(pool=pool, orders=orders, clock=clock),
+        reservations=ReservationService(pool=pool, orders=orders, products=products, clock=clock),
         notifications=NotificationService(tenants=tenants, orders=orders, order_service=order_service,
                                           outbox=outbox, mailer=mailer, clock=clock,
                                           public_base_url="https://shop.test"),
@@ -725,3 +725,22 @@ def test_product_list_pages_newest_first_with_an_opaque_cursor() -> None:
     with pytest.raises(InvalidRequest) as err:
         w.catalog.list(tenant_id=tenant.id, limit=2, cursor="not-a-cursor")
     assert err.value.param == "cursor"
+
+
+def test_a_claim_that_died_before_reserving_gives_its_key_back_on_reconciliation() -> None:
+    # given a pool of two keys where a claim took number 0 and its process died before reserving the key
+    w = build()
+    tenant, _ = w.shop()
+    product = w.product(tenant)
+    w.load(tenant, product, ["K1", "K2"])
+    w.pool.counters[(tenant.id, product.id, 0)].next = 1  # the counter moved; the key stayed available
+    assert w.stock(product) == StockLevel(available=1, reserved=1, sold=0)
+    # when the reconciliation job runs (twice: the second run has nothing left to check)
+    first = w.reservations.recover_skipped_keys()
+    second = w.reservations.recover_skipped_keys()
+    # then the key is back at the end of the shard and both keys can be sold
+    assert (first, second) == (1, 0)
+    assert w.stock(product) == StockLevel(available=2, reserved=0, sold=0)
+    refs = w.pool.claim(tenant_id=tenant.id, product_id=product.id, shards=1, order_id="ord_x", count=2,
+                        reserved_until=w.clock.now() + 60)
+    assert sorted(refs) == [KeyRef(0, 1), KeyRef(0, 2)]
