@@ -254,6 +254,50 @@ class DynamoFailureTap:
             return out
 
 
+class Timed:
+    """A pass-through proxy that adds up the time spent in each method of the object it wraps.
+    Install it with the Container's override mechanism before the services that use it are built:
+    `container.cipher = Timed(container.cipher, "cipher", totals)`."""
+
+    def __init__(self, target: Any, name: str, totals: TimeTotals) -> None:
+        self._target, self._name, self._totals = target, name, totals
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._target, attr)
+        if not callable(value):
+            return value
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return value(*args, **kwargs)
+            finally:
+                self._totals.add(f"{self._name}.{attr}", time.perf_counter() - t0)
+
+        return timed
+
+
+class TimeTotals:
+    """Seconds and calls per label, thread-safe; read with take() between phases."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seconds: Counter[str] = Counter()
+        self._calls: Counter[str] = Counter()
+
+    def add(self, label: str, seconds: float) -> None:
+        with self._lock:
+            self._seconds[label] += seconds
+            self._calls[label] += 1
+
+    def take(self) -> dict[str, dict[str, float]]:
+        with self._lock:
+            out = {k: {"seconds": round(v, 3), "calls": self._calls[k]} for k, v in sorted(self._seconds.items())}
+            self._seconds.clear()
+            self._calls.clear()
+            return out
+
+
 class Progress:
     """Thread-safe 'n of total done' lines on stderr, every `every` completions."""
 
