@@ -42,9 +42,10 @@ class Container:
     # ---- stores -----------------------------------------------------------------------------------
     @cached_property
     def tenant_store(self) -> Any:
+        from chalicelib.store.tenant_cache import CachedTenantStore
         from chalicelib.store.tenants import DynamoTenantStore
 
-        return DynamoTenantStore()
+        return CachedTenantStore(DynamoTenantStore())
 
     @cached_property
     def product_store(self) -> Any:

@@ -149,6 +149,9 @@ def _reusing_cmm(base: Any) -> Any:
                     return hit[0]
             materials = super().get_encryption_materials(request)
             with self._lock:
+                # Drop entries past their age so data keys do not outlive their use in a warm container.
+                for stale in [k for k, e in self._entries.items() if now - e[2] >= MAX_DATA_KEY_AGE_SECONDS]:
+                    del self._entries[stale]
                 self._entries[key] = (materials, 1, now)
             return materials
 

@@ -7,7 +7,6 @@ import random
 import time
 from collections.abc import Sequence
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import (
     DoesNotExist,
     PutError,
@@ -23,17 +22,19 @@ from chalicelib.domain.ports import ExpiredReservation, ShardState
 
 from . import keys
 from .failures import is_condition_failure, unavailable
-from .models import CounterItem, FingerprintItem, Item, KeyItem, LeaseItem, StatItem
+from .models import CounterItem, FingerprintItem, KeyItem, LeaseItem, StatItem, transaction_connection
 
 AVAILABLE, RESERVED, SOLD, RELEASED = "available", "reserved", "sold", "released"
 RELEASE_ATTEMPTS = 5
+# After a shard answers "no keys left", skip it for this long in this process: a sold-out rush
+# otherwise costs one failed (billed) conditional write per shard per buyer.
+EXHAUSTED_MEMO_SECONDS = 2.0
 
-
-def _connection() -> Connection:
-    return Connection(region=Item.Meta.region, host=Item.Meta.host)
 
 
 class DynamoKeyPool:
+    def __init__(self) -> None:
+        self._exhausted: dict[tuple[str, str, int], float] = {}
     # ---- import -------------------------------------------------------------------------------
     def begin_import(self, *, tenant_id: str, product_id: str, owner: str, lease_seconds: int) -> None:
         """Imports and releases append at a shard's end, so one writer at a time holds the lease."""
@@ -117,6 +118,7 @@ class DynamoKeyPool:
                          CounterItem.released.set(CounterItem.released | 0)],
                 condition=condition,
             )
+            self._exhausted.pop((tenant_id, product_id, shard), None)  # keys again in this shard
         except UpdateError as exc:
             if is_condition_failure(exc):
                 raise Conflict("the pool changed during the import; retry it (duplicates are recognised)",
@@ -134,10 +136,15 @@ class DynamoKeyPool:
         taken: list[KeyRef] = []
         order = list(range(shards))
         random.shuffle(order)  # spread buyers over shards so no partition takes every write
+        now = time.monotonic()
         for shard in order:
+            memo = (tenant_id, product_id, shard)
+            if self._exhausted.get(memo, 0.0) > now:
+                continue  # answered "sold out" a moment ago; imports and releases show up after the memo
             while len(taken) < count:
                 seq = self._next_number(tenant_id, product_id, shard)
                 if seq is None:
+                    self._exhausted[memo] = now + EXHAUSTED_MEMO_SECONDS
                     break  # this shard is sold out
                 if self._reserve(tenant_id, product_id, KeyRef(shard, seq), order_id, reserved_until):
                     taken.append(KeyRef(shard, seq))
@@ -212,7 +219,7 @@ class DynamoKeyPool:
             size = self.shard_states(tenant_id=tenant_id, product_id=product_id, shards=ref.shard + 1)[-1].size
             now = int(time.time())
             try:
-                with TransactWrite(connection=_connection()) as tx:
+                with TransactWrite(connection=transaction_connection()) as tx:
                     # No import may be appending to this product right now.
                     tx.condition_check(LeaseItem, keys.lease(tenant_id, product_id), "LEASE",
                                        condition=LeaseItem.pk.does_not_exist() | (LeaseItem.until < now))
@@ -227,6 +234,7 @@ class DynamoKeyPool:
                               condition=CounterItem.size == size)
                     tx.update(FingerprintItem(keys.fingerprint(tenant_id, old.fp), f"P#{product_id}"),
                               actions=[FingerprintItem.shard.set(ref.shard), FingerprintItem.seq.set(size)])
+                self._exhausted.pop((tenant_id, product_id, ref.shard), None)
                 return True
             except TransactWriteError as exc:
                 codes = [r.code if r else None for r in exc.cancellation_reasons]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Sequence
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -14,14 +14,11 @@ from chalicelib.domain.models import PAYABLE_STATUSES, KeyRef, Order, OrderStatu
 
 from . import keys
 from .failures import is_condition_failure, unavailable
-from .models import EventItem, Item, KeyItem, OrderItem, OutboxItem, StatItem
+from .models import EventItem, KeyItem, OrderItem, OutboxItem, StatItem, transaction_connection
 from .pool import RESERVED, SOLD
 
 EVENT_TTL_SECONDS = 90 * 24 * 3600
 
-
-def _connection() -> Connection:
-    return Connection(region=Item.Meta.region, host=Item.Meta.host)
 
 
 class DynamoSaleLedger:
@@ -31,8 +28,11 @@ class DynamoSaleLedger:
         """One transaction: True if this call delivered the order, False if it was already done
         (same event, or the order already left the payable states). Raises ReservationLost."""
         t = order.tenant_id
+        # Same event, order and keys → same token: if a commit's answer is lost, DynamoDB answers the
+        # retry (within 10 minutes) as a success instead of failing it on the event condition.
+        token = hashlib.sha256(f"{event_id}|{order.id}|{','.join(r.encode() for r in refs)}".encode()).hexdigest()
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=transaction_connection(), client_request_token=token[:36]) as tx:
                 # puts first, then updates: PynamoDB sends them in this order, so reasons line up.
                 tx.save(EventItem(f"EVT#{event_id}", "EVT", kind="delivered", at=now, note=order.id,
                                   ttl=now + EVENT_TTL_SECONDS),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -11,11 +10,7 @@ from chalicelib.domain.models import ApiKey, Tenant, User
 
 from . import keys
 from .failures import unavailable
-from .models import ApiKeyItem, EmailItem, Item, SlugItem, TenantItem, UserItem
-
-
-def _connection() -> Connection:
-    return Connection(region=Item.Meta.region, host=Item.Meta.host)
+from .models import ApiKeyItem, EmailItem, SlugItem, TenantItem, UserItem, transaction_connection
 
 
 def _tenant(item: TenantItem) -> Tenant:
@@ -30,7 +25,7 @@ class DynamoTenantStore:
     def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey) -> None:
         """All or nothing: slug, e-mail, tenant, owner and first key in one transaction."""
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=transaction_connection()) as tx:
                 # attribute_not_exists on the lookup items is what makes slug and e-mail unique.
                 tx.save(SlugItem(f"SLUG#{tenant.slug}", "SLUG", tenant_id=tenant.id),
                         condition=SlugItem.pk.does_not_exist())
