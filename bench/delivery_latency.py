@@ -21,7 +21,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import ErrorLog, Progress, RequestCounter, Timed, TimeTotals, main, per, percentile, say, stack
+from bench.harness import ErrorLog, Progress, RequestCounter, Timed, TimeTotals, main, per, percentile, say, stack
 from tests.support import shop
 
 SETUP_THREADS = 8

@@ -27,7 +27,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.common import (
+from bench.harness import (
     DynamoFailureTap,
     ErrorLog,
     Progress,

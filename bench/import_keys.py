@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from bench.common import DynamoFailureTap, RequestCounter, Timed, TimeTotals, main, per, say, stack
+from bench.harness import DynamoFailureTap, RequestCounter, Timed, TimeTotals, main, per, say, stack
 from chalicelib.domain.models import KeyRef
 
 WRITE_OPS = ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
