@@ -84,6 +84,12 @@ class StripeGateway:
 
         try:
             service: Any = self._client.v1.refunds
+            # A retry after our own write failed must not refund twice, even past Stripe's 24 h
+            # idempotency window: an existing refund of this intent is the answer.
+            existing = service.list(params={"payment_intent": intent_id, "limit": 10}, options=self._options(tenant))
+            for refund in existing.data:
+                if refund["status"] in ("succeeded", "pending", "requires_action"):
+                    return str(refund["id"])
             refund = service.create(params={"payment_intent": intent_id},
                                     options=self._options(tenant, idempotency_key))
         except stripe.StripeError as exc:

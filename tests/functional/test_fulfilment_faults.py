@@ -108,3 +108,69 @@ def _delivered_refs(container, tenant_id):
         cursor = page.next_cursor
         if cursor is None:
             return refs
+
+
+def _refund_scenario(client, settings, container):
+    """A payment lands after its only key was resold: it must be refunded exactly once."""
+    merchant = shop.sign_up(client)
+    product = shop.product(client, merchant["key"], price=800)
+    shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(1, prefix="LAST"))
+    late, late_intent = _new_paid_order(client, settings, merchant, product)
+    container.reservations.expire(now=int(time.time()) + 10 * 3600)
+    _, other_intent = _new_paid_order(client, settings, merchant, product)
+    shop.post_event(client, *shop.stripe_event(settings, other_intent))
+    return merchant, late, late_intent
+
+
+@pytest.mark.parametrize("mode", ["before", "after"])
+def test_refund_path_with_each_call_failing_once_refunds_exactly_once(client, settings, container, mode):
+    # given the number of dependency calls a late payment with nothing left makes (webhook, refund, mail)
+    merchant, _, intent_id = _refund_scenario(client, settings, container)
+    plan = FaultPlan(fail_at=None)
+    assert _drive_to_completion(faulty_container(container, plan), *shop.stripe_event(settings, intent_id)) == [
+        "refunded"]
+    total_calls = len(plan.calls)
+    assert "payments.refund" in plan.calls
+    for fail_at in range(total_calls):
+        merchant, late, intent_id = _refund_scenario(client, settings, container)
+        # when call number `fail_at` fails once
+        plan = FaultPlan(fail_at=fail_at, mode=mode)
+        _drive_to_completion(faulty_container(container, plan), *shop.stripe_event(settings, intent_id))
+        # then the order is refunded once at Stripe, and nothing was oversold
+        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=late["order_id"])
+        assert order.status == OrderStatus.REFUNDED, plan.failed
+        refunds = shop.stripe_client(settings).v1.refunds.list(params={"payment_intent": intent_id}).data
+        assert len(refunds) == 1, plan.failed
+        level = container.catalog.stock(tenant_id=merchant["tenant"]["id"], product_id=order.product_id)
+        assert (level.available, level.sold) == (0, 1)
+
+
+@pytest.mark.parametrize("mode", ["before", "after"])
+def test_buyer_return_path_with_each_call_failing_once_delivers_once(client, settings, container, fault_shop, mode):
+    # given the calls the order page makes when the buyer is back before the webhook (Stripe retrieve included)
+    merchant, product, _ = fault_shop
+    started, _ = _new_paid_order(client, settings, merchant, product)
+    tenant = container.tenant_store.get(tenant_id=merchant["tenant"]["id"])
+    plan = FaultPlan(fail_at=None)
+    c = faulty_container(container, plan)
+    view = c.orders.for_buyer(tenant=tenant, order_id=started["order_id"], token=started["order_token"])
+    assert len(view.keys) == 1 and "payments.retrieve_intent" in plan.calls
+    total_calls = len(plan.calls)
+    for fail_at in range(total_calls):
+        started, _ = _new_paid_order(client, settings, merchant, product)
+        plan = FaultPlan(fail_at=fail_at, mode=mode)
+        c = faulty_container(container, plan)
+        # when the page load hits the failure, the buyer's page simply asks again
+        keys = []
+        for _ in range(3):
+            try:
+                keys = c.orders.for_buyer(tenant=tenant, order_id=started["order_id"],
+                                          token=started["order_token"]).keys
+                break
+            except DomainError:
+                continue
+        # then the buyer sees exactly one key, sold to this order alone
+        order = container.order_store.get(tenant_id=tenant.id, order_id=started["order_id"])
+        assert (order.status, len(keys), len(order.keys)) == (OrderStatus.DELIVERED, 1, 1), plan.failed
+        stored = container.key_pool.read(tenant_id=tenant.id, product_id=order.product_id, refs=order.keys)
+        assert [(s.status, s.order_id) for s in stored] == [("sold", order.id)]
