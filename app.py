@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from chalice import Chalice, Cron, Rate  # noqa: F401
+from chalice import Chalice, Rate
 
 from chalicelib.api.merchant import merchant
 from chalicelib.api.public import public
