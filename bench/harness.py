@@ -8,7 +8,6 @@ import json
 import logging
 import math
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -29,7 +28,7 @@ import boto3  # noqa: E402
 
 from chalicelib import wiring  # noqa: E402
 from chalicelib.settings import Settings  # noqa: E402
-from tests.support.servers import Server, start_localstripe, start_moto  # noqa: E402
+from tests.support.servers import Server, local_settings, provision_aws, start_localstripe, start_moto  # noqa: E402
 
 _T0 = time.perf_counter()
 
@@ -75,19 +74,9 @@ def stack(name: str) -> Iterator[Stack]:
         stripe_server = start_localstripe()
         _RUNNING.append(stripe_server)
         try:
-            kms = boto3.client("kms", endpoint_url=moto.url, region_name="us-east-1")
-            arn = kms.create_key(Description=f"kamidrop bench {name}")["KeyMetadata"]["Arn"]
-            sqs = boto3.client("sqs", endpoint_url=moto.url, region_name="us-east-1")
-            queue_url = sqs.create_queue(QueueName=f"kamidrop-bench-{name}-outbox")["QueueUrl"]
-            ses = boto3.client("ses", endpoint_url=moto.url, region_name="us-east-1")
-            ses.verify_email_identity(EmailAddress="orders@kamidrop.test")
-            settings = Settings(
-                stage="test", aws_endpoint_url=moto.url, table_name=f"kamidrop-bench-{name}-main",
-                keystore_table_name=f"kamidrop-bench-{name}-keystore", kms_key_arn=arn, queue_url=queue_url,
-                stripe_secret_key="sk_test_" + secrets.token_hex(8),
-                stripe_publishable_key="pk_test_" + secrets.token_hex(8),
-                stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_server.url,
-                public_base_url="http://127.0.0.1:8000")
+            arn, queue_url = provision_aws(moto.url, f"bench-{name}")
+            settings = local_settings(moto_url=moto.url, stripe_url=stripe_server.url, kms_key_arn=arn,
+                                      queue_url=queue_url, tables=f"bench-{name}")
             wiring.bootstrap(settings)
             container = wiring.Container(settings)
             wiring.use(container)

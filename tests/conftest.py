@@ -6,12 +6,11 @@ import os
 import secrets
 from collections.abc import Iterator
 
-import boto3
 import pytest
 
 from chalicelib import wiring
 from chalicelib.settings import Settings
-from tests.support.servers import Server, start_localstripe, start_moto
+from tests.support.servers import Server, local_settings, provision_aws, start_localstripe, start_moto
 
 os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                    "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"})
@@ -34,28 +33,17 @@ def stripe_server() -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def aws_resources(moto_server: Server) -> dict[str, str]:
-    kms = boto3.client("kms", endpoint_url=moto_server.url, region_name="us-east-1")
-    arn = kms.create_key(Description="kamidrop test card keys")["KeyMetadata"]["Arn"]
-    sqs = boto3.client("sqs", endpoint_url=moto_server.url, region_name="us-east-1")
-    queue_url = sqs.create_queue(QueueName="kamidrop-test-outbox")["QueueUrl"]
-    ses = boto3.client("ses", endpoint_url=moto_server.url, region_name="us-east-1")
-    ses.verify_email_identity(EmailAddress="orders@kamidrop.test")
-    return {"kms_key_arn": arn, "queue_url": queue_url}
+def aws_resources(moto_server: Server) -> tuple[str, str]:
+    return provision_aws(moto_server.url, "test")
 
 
 @pytest.fixture(scope="module")
-def settings(moto_server: Server, stripe_server: Server, aws_resources: dict[str, str]) -> Settings:
+def settings(moto_server: Server, stripe_server: Server, aws_resources: tuple[str, str]) -> Settings:
     """Fresh tables per test module: moto copies a whole table on every transaction, so small tables
     keep the suite fast, and one module's leftovers (pending mail, orders) never meet another's."""
-    run = secrets.token_hex(4)
-    arn, queue_url = aws_resources["kms_key_arn"], aws_resources["queue_url"]
-    s = Settings(stage="test", aws_endpoint_url=moto_server.url, table_name=f"kamidrop-test-{run}-main",
-                 keystore_table_name=f"kamidrop-test-{run}-keystore", kms_key_arn=arn, queue_url=queue_url,
-                 stripe_secret_key="sk_test_" + secrets.token_hex(8),
-                 stripe_publishable_key="pk_test_" + secrets.token_hex(8),
-                 stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_server.url,
-                 public_base_url="http://127.0.0.1:8000")
+    arn, queue_url = aws_resources
+    s = local_settings(moto_url=moto_server.url, stripe_url=stripe_server.url, kms_key_arn=arn,
+                       queue_url=queue_url, tables=f"test-{secrets.token_hex(4)}")
     wiring.bootstrap(s)
     return s
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -58,3 +59,30 @@ def start_localstripe() -> Server:
     port = free_port()
     return Server([sys.executable, "-m", "devstack.localstripe_server", str(port)], f"http://127.0.0.1:{port}",
                   "/v1/customers", headers={"Authorization": "Bearer sk_test_probe"})
+
+
+def provision_aws(endpoint: str, name: str) -> tuple[str, str]:
+    """A KMS key, an outbox queue and a verified SES sender in moto; returns (key ARN, queue URL)."""
+    import boto3
+
+    kms = boto3.client("kms", endpoint_url=endpoint, region_name="us-east-1")
+    arn = kms.create_key(Description=f"kamidrop {name} card keys")["KeyMetadata"]["Arn"]
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1")
+    queue_url = sqs.create_queue(QueueName=f"kamidrop-{name}-outbox")["QueueUrl"]
+    ses = boto3.client("ses", endpoint_url=endpoint, region_name="us-east-1")
+    ses.verify_email_identity(EmailAddress="orders@kamidrop.test")
+    return str(arn), str(queue_url)
+
+
+def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_url: str, tables: str) -> Any:
+    """Settings for a test or benchmark stack on these servers, with fresh random Stripe secrets."""
+    import secrets
+
+    from chalicelib.settings import Settings
+
+    return Settings(stage="test", aws_endpoint_url=moto_url, table_name=f"kamidrop-{tables}-main",
+                    keystore_table_name=f"kamidrop-{tables}-keystore", kms_key_arn=kms_key_arn,
+                    queue_url=queue_url, stripe_secret_key="sk_test_" + secrets.token_hex(8),
+                    stripe_publishable_key="pk_test_" + secrets.token_hex(8),
+                    stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_url,
+                    public_base_url="http://127.0.0.1:8000")
