@@ -220,6 +220,22 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
     else:
         after_replay = after_fulfilment
 
+    # ---- phase 4: every buyer's e-mail (decrypts the keys: the KMS side of a delivery) --------------------
+    pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=args.keys * 2)
+    mailed: Counter[str] = Counter()
+
+    def mail(message: Any) -> str:
+        try:
+            c.notifications.deliver(message)
+            return "sent"
+        except Exception as exc:
+            errors.add("mail", exc)
+            return "error"
+
+    with counter.phase("mail"), ThreadPoolExecutor(args.pay_workers) as pool:
+        mailed.update(pool.map(mail, pending))
+    say(f"mails: {dict(mailed)}")
+
     # ---- arithmetic ----------------------------------------------------------------------------------------
     delivered = after_fulfilment["order_statuses"].get("delivered", 0)
     co, fu, everything = counter.report("checkout"), counter.report("fulfilment"), counter.report()
@@ -272,7 +288,10 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         "lost_claim_races_per_order": per(lost_races, len(reserved), 4),
         "failed_counter_updates_per_sold_out_answer": per(update_failed - lost_races, sold_out),
         "kms_calls": everything["kms_total"],
-        "kms_calls_by_phase": {p: counter.report(p)["kms"] for p in ("setup", "checkout", "fulfilment", "replay")},
+        "kms_calls_by_phase": {p: counter.report(p)["kms"]
+                               for p in ("setup", "checkout", "fulfilment", "replay", "mail")},
+        "mails": dict(mailed),
+        "mail_dynamodb_requests_per_mail": per(counter.report("mail")["dynamodb_total"], mailed["sent"]),
         "keystore_dynamodb_calls": everything["keystore_dynamodb_total"],
         "notes": [
             "DynamoDB requests are PynamoDB's logical calls (pre_dynamodb_send), counted per phase; a failed one "

@@ -19,6 +19,7 @@ import boto3
 
 from bench.harness import DynamoFailureTap, RequestCounter, Timed, TimeTotals, main, per, say, stack
 from chalicelib.domain.models import KeyRef
+from chalicelib.store.tables import ensure_main_table
 
 WRITE_OPS = ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 
@@ -81,8 +82,14 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
     import_seconds = sum(p["seconds_exact"] for p in per_request)  # the import calls only
     breakdown = times.take()
     accounted = sum(v["seconds"] for v in breakdown.values())
-    breakdown["rest (parse, HMAC fingerprints, service code)"] = {"seconds": round(import_seconds - accounted, 3),
-                                                                  "calls": requests_n}
+    # The import writes one chunk while it encrypts the next, so the parts can add up to more than the
+    # wall time; the difference is reported as overlap rather than as a negative remainder.
+    rest = import_seconds - accounted
+    if rest >= 0:
+        breakdown["rest (parse, HMAC fingerprints, service code)"] = {"seconds": round(rest, 3), "calls": requests_n}
+    else:
+        breakdown["overlapped (writes running while the next chunk is encrypted)"] = {
+            "seconds": round(-rest, 3), "calls": requests_n}
     phases = [f"import_{r}" for r in range(requests_n)]
     report = counter.report(*phases)
     tapped = tap.take()
@@ -93,13 +100,10 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
     keys_per_second = imported / import_seconds
 
     # ---- baseline: plain batch_writer, unencrypted items of the same shape and size -------------------
+    # Same schema as the platform table (its two sparse indexes and TTL): only the writing differs.
     base_table = f"{table}-baseline"
     ddb = st.aws("dynamodb")
-    ddb.create_table(TableName=base_table, BillingMode="PAY_PER_REQUEST",
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                {"AttributeName": "sk", "KeyType": "RANGE"}],
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "S"}])
+    ensure_main_table(ddb, base_table)
     resource = boto3.resource("dynamodb", endpoint_url=st.moto.url, region_name=st.settings.region)
     baseline_requests = {"n": 0}
 

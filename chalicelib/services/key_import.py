@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from chalicelib.domain.cardkeys import ParsedLine, Rejection, fingerprint, parse
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.models import NewKey, Tenant
-from chalicelib.domain.ports import Cipher, Clock, KeyPool, ProductStore, TenantStore
+from chalicelib.domain.ports import Cipher, Clock, KeyPool, ProductStore, ShardState, TenantStore
 
 CHUNK = 1000  # keys committed per step: a failure loses at most this much work, never keys
 LEASE_SECONDS = 300
@@ -25,6 +26,7 @@ class ImportResult:
     failed_lines: list[int] = field(default_factory=list)
     failure: DomainError | None = None
     settled: set[int] = field(default_factory=set)  # lines stored or found to be duplicates
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
 class KeyImportService:
@@ -58,46 +60,77 @@ class KeyImportService:
         owner = result.batch_id
         self._pool.begin_import(tenant_id=tenant_id, product_id=product.id, owner=owner, lease_seconds=LEASE_SECONDS)
         try:
-            items = list(unique.items())
-            for start in range(0, len(items), CHUNK):
-                chunk = items[start:start + CHUNK]
-                try:
-                    if start:  # renew our lease so a long import never loses it half-way
-                        self._pool.begin_import(tenant_id=tenant_id, product_id=product.id, owner=owner,
-                                                lease_seconds=LEASE_SECONDS)
-                    self._import_chunk(tenant, product.id, product.shards, chunk, result)
-                except DomainError as exc:
-                    # Stop here: what was committed is counted, the rest is reported by line.
-                    result.failure = exc
-                    result.failed_lines = sorted(line.line for _, line in items[start:]
-                                                 if line.line not in result.settled)
-                    break
+            self._run(tenant, product.id, product.shards, list(unique.items()), result)
         finally:
             self._pool.end_import(tenant_id=tenant_id, product_id=product.id, owner=owner)
         result.rejected.sort(key=lambda r: r.line)
         return result
 
-    def _import_chunk(self, tenant: Tenant, product_id: str, shards: int,
-                      chunk: list[tuple[str, ParsedLine]], result: ImportResult) -> None:
+    def _run(self, tenant: Tenant, product_id: str, shards: int, items: list[tuple[str, ParsedLine]],
+             result: ImportResult) -> None:
+        """Chunk by chunk: while one chunk is written, the next is checked and encrypted (a pipeline of
+        two, one writer thread). Positions come from the sizes we commit ourselves; the lease keeps
+        everyone else from appending."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
         states = self._pool.shard_states(tenant_id=tenant.id, product_id=product_id, shards=shards)
+        committed = {st.shard: st.size for st in states}  # what buyers can reach; leftovers lie beyond
+        planned = dict(committed)  # where the next chunk goes, counting the chunk still being written
+        writing: Future[None] | None = None
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            for start in range(0, len(items), CHUNK):
+                try:
+                    if start:  # renew our lease so a long import never loses it half-way
+                        self._pool.begin_import(tenant_id=tenant.id, product_id=product_id,
+                                                owner=result.batch_id, lease_seconds=LEASE_SECONDS)
+                    parts = self._prepare(tenant, product_id, items[start:start + CHUNK], committed, planned, result)
+                    if writing is not None:
+                        writing.result()  # the previous chunk is committed before this one starts
+                    writing = writer.submit(self._commit, tenant, product_id, parts, committed, result)
+                except DomainError as exc:
+                    result.failure = exc
+                    break
+            if writing is not None:
+                try:
+                    writing.result()
+                except DomainError as exc:
+                    result.failure = result.failure or exc
+        if result.failure is not None:
+            # What was committed is counted; every line neither stored nor a duplicate is reported.
+            result.failed_lines = sorted(line.line for _, line in items if line.line not in result.settled)
+
+    def _prepare(self, tenant: Tenant, product_id: str, chunk: list[tuple[str, ParsedLine]],
+                 committed: dict[int, int], planned: dict[int, int],
+                 result: ImportResult) -> list[tuple[int, int, list[NewKey]]]:
+        """Drop keys already in the pool, encrypt the rest, and give each shard its part and start."""
+        states = [ShardState(shard, 0, size, 0) for shard, size in sorted(committed.items())]
         known = self._pool.committed_fingerprints(tenant_id=tenant.id, product_id=product_id,
                                                   fingerprints=[fp for fp, _ in chunk], states=states)
         fresh = [(fp, line) for fp, line in chunk if fp not in known]
-        result.duplicates += len(chunk) - len(fresh)
-        result.settled.update(line.line for fp, line in chunk if fp in known)
+        with result.lock:
+            result.duplicates += len(chunk) - len(fresh)
+            result.settled.update(line.line for fp, line in chunk if fp in known)
         if not fresh:
-            return
+            return []
         ciphertexts = self._cipher.encrypt_keys(tenant=tenant, product_id=product_id,
                                                 values=[line.value for _, line in fresh])
         new = [NewKey(ciphertext=ct, fingerprint=fp, line=line.line)
                for (fp, line), ct in zip(fresh, ciphertexts, strict=True)]
+        parts = []
+        for shard in sorted(planned):  # round-robin over shards, each part after the shard's end
+            part = new[shard::len(planned)]
+            if part:
+                parts.append((shard, planned[shard], part))
+                planned[shard] += len(part)
+        return parts
+
+    def _commit(self, tenant: Tenant, product_id: str, parts: list[tuple[int, int, list[NewKey]]],
+                committed: dict[int, int], result: ImportResult) -> None:
         now = self._clock.now()
-        # Round-robin over shards, each shard's part appended after its current end.
-        for st in states:
-            part = new[st.shard::len(states)]
-            if not part:
-                continue
-            self._pool.append(tenant_id=tenant.id, product_id=product_id, shard=st.shard, start=st.size,
+        for shard, start, part in parts:
+            self._pool.append(tenant_id=tenant.id, product_id=product_id, shard=shard, start=start,
                               new_keys=part, batch_id=result.batch_id, now=now)
-            result.imported += len(part)
-            result.settled.update(k.line for k in part)
+            committed[shard] = start + len(part)
+            with result.lock:
+                result.imported += len(part)
+                result.settled.update(k.line for k in part)
