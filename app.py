@@ -6,14 +6,21 @@ import os
 
 from chalice import Chalice, Rate
 
+from chalicelib.api.catalog import catalog
+from chalicelib.api.docs import docs
+from chalicelib.api.fallbacks import register_fallbacks
+from chalicelib.api.inventory import inventory
 from chalicelib.api.merchant import merchant
 from chalicelib.api.public import public
+from chalicelib.api.redemption import redemption
+from chalicelib.api.sales import sales
 from chalicelib.api.storefront import storefront
+from chalicelib.api.webhooks import webhooks
 
 app = Chalice(app_name="kamidrop")
-app.register_blueprint(merchant)
-app.register_blueprint(public)
-app.register_blueprint(storefront)
+for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, docs, public, storefront):
+    app.register_blueprint(blueprint)
+register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 
 QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-outbox")
 

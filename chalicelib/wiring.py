@@ -194,6 +194,14 @@ class Container:
         return ReservationService(pool=self.key_pool, orders=self.order_store, products=self.product_store,
                                   clock=self.clock)
 
+    # ---- API conventions: rate limits, idempotency ---------------------------------------------------
+
+    # ---- catalog, inventory, orders and customers (merchant API) ------------------------------------
+
+    # ---- outbound webhooks and events ---------------------------------------------------------------
+
+    # ---- redemption and licences --------------------------------------------------------------------
+
 
 _lock = threading.Lock()
 _container: Container | None = None

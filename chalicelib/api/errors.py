@@ -16,6 +16,7 @@ from chalicelib.domain.errors import (
     DependencyUnavailable,
     DomainError,
     InvalidRequest,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     PaymentFailed,
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 STATUS: list[tuple[type[DomainError], int]] = [
     (PayloadTooLarge, 413),
+    (MethodNotAllowed, 405),
     (InvalidRequest, 400),
     (AuthenticationFailed, 401),
     (PermissionDenied, 403),

@@ -35,6 +35,10 @@ class PayloadTooLarge(InvalidRequest):
     default_code = "payload_too_large"
 
 
+class MethodNotAllowed(InvalidRequest):
+    default_code = "method_not_allowed"
+
+
 class AuthenticationFailed(DomainError):
     type = "authentication"
     default_code = "invalid_api_key"
@@ -69,9 +73,9 @@ class RateLimited(DomainError):
     type = "rate_limited"
     default_code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, retry_after)
 
 
 class PaymentFailed(DomainError):

@@ -16,6 +16,15 @@ PREFIXES = {
     "batch": "bat",
     "event": "evt",
     "outbox": "obx",
+    "request": "req",
+    "webhook_endpoint": "whe",
+    "webhook_message": "msg",
+    "webhook_attempt": "wat",
+    "redemption": "red",
+    "activation": "act",
+    "card_key": "ck",
+    "customer": "cus",
+    "report": "rpt",
 }
 
 

@@ -1,0 +1,7 @@
+"""Placeholder blueprint: its owner replaces this module."""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+inventory = Blueprint(__name__)
