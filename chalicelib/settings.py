@@ -31,6 +31,8 @@ class Settings:
     branch_key_ttl_seconds: int = 600
     log_level: str = "INFO"
     mail_dir: str | None = None
+    # Overrides of rate-limit policies: "policy=requests/window_seconds,..." e.g. "ip:signup=1000/3600".
+    rate_limits: str = ""
 
     @property
     def production(self) -> bool:
@@ -40,6 +42,18 @@ class Settings:
     def local_stripe(self) -> bool:
         """localstripe rejects Connect parameters, so the adapter leaves them out."""
         return self.stripe_api_base is not None
+
+
+def rate_limit_overrides(spec: str) -> dict[str, tuple[int, int]]:
+    """Parses "policy=requests/window,..."; a malformed entry is a start-up error, not a silent default."""
+    out: dict[str, tuple[int, int]] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, rule = part.partition("=")
+        requests, _, window = rule.partition("/")
+        if not (name and requests.isdigit() and window.isdigit() and int(window) > 0):
+            raise ValueError(f"KAMIDROP_RATE_LIMITS entry {part!r} must look like 'ip:checkout=20/60'")
+        out[name.strip()] = (int(requests), int(window))
+    return out
 
 
 def _int(env: dict[str, str], name: str, default: int) -> int:
@@ -76,6 +90,7 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         pool_shards=_int(e, "KAMIDROP_POOL_SHARDS", 4),
         branch_key_ttl_seconds=_int(e, "KAMIDROP_BRANCH_KEY_TTL", 600),
         log_level=e.get("LOG_LEVEL", "INFO"),
+        rate_limits=e.get("KAMIDROP_RATE_LIMITS", ""),
         # A folder where the dev stack keeps a copy of every sent mail; refused in prod.
         mail_dir=(e.get("KAMIDROP_MAIL_DIR") or None) if stage != "prod" else None,
     )

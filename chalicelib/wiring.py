@@ -195,6 +195,23 @@ class Container:
                                   clock=self.clock)
 
     # ---- API conventions: rate limits, idempotency ---------------------------------------------------
+    @cached_property
+    def rate_limits(self) -> Any:
+        from chalicelib.domain.conventions import Limit
+        from chalicelib.services.rate_limits import POLICIES, RateLimitService
+        from chalicelib.settings import rate_limit_overrides
+        from chalicelib.store.conventions import DynamoRateCounter
+
+        policies = {**POLICIES, **{name: Limit(n, w) for name, (n, w) in
+                                   rate_limit_overrides(self.settings.rate_limits).items()}}
+        return RateLimitService(counter=DynamoRateCounter(), clock=self.clock, policies=policies)
+
+    @cached_property
+    def idempotency(self) -> Any:
+        from chalicelib.services.idempotency import IdempotencyService
+        from chalicelib.store.conventions import DynamoIdempotencyStore
+
+        return IdempotencyService(store=DynamoIdempotencyStore(), clock=self.clock)
 
     # ---- catalog, inventory, orders and customers (merchant API) ------------------------------------
 

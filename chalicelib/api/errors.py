@@ -54,6 +54,7 @@ def error_response(exc: DomainError) -> Response:
     error.update(exc.extra)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if isinstance(exc, RateLimited):
+        headers.update(exc.headers)
         headers["Retry-After"] = str(exc.retry_after)
     return Response(body=json.dumps({"error": error}), status_code=status_for(exc), headers=headers)
 

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # auth modes: "api_key" (merchant API), "shop" (public route under /s/{slug}), "none" (public, no tenant),
 # "stripe" (signature-checked by the service itself).
+# rate: "api_key" (per API key, limit by the tenant's plan), a per-IP policy name from services/rate_limits.py
+# ("public", "checkout", "order_lookup", "signup", "licence"), or None.
 AUTH_MODES = ("api_key", "shop", "none", "stripe")
 
 
@@ -143,7 +145,7 @@ def endpoint(
     if auth == "api_key" and scope is None:
         raise ValueError(f"{method} {path}: an API-key route must name its scope")
     if rate == "default":
-        rate = {"api_key": "api_key", "shop": "ip", "none": "ip", "stripe": None}[auth]
+        rate = {"api_key": "api_key", "shop": "public", "none": "public", "stripe": None}[auth]
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(method=method, path=path, name=view.__name__, summary=summary, tag=tag, auth=auth,
@@ -199,7 +201,7 @@ def _run(spec: RouteSpec, call: Call, view: Callable[..., Any], params: dict[str
         context.bind(tenant_id=call._tenant_id)
     if spec.rate is not None:
         state = c.rate_limits.hit(policy=_rate_policy(spec, call), subject=_rate_subject(spec, call),
-                                  tenant_id=call._tenant_id or None, on_error=call.extra_headers)
+                                  tenant_id=call._tenant_id or None)
         call.extra_headers.update(state.headers())
     idem_key = call.header("idempotency-key") if spec.method == "POST" else None
     if idem_key is not None and spec.idempotent:
@@ -216,7 +218,7 @@ def _respond(spec: RouteSpec, result: Any) -> Response:
 def _rate_policy(spec: RouteSpec, call: Call) -> str:
     if spec.rate == "api_key":
         return f"plan:{call.c.tenants.get(tenant_id=call.tenant_id).plan}"
-    return f"{spec.rate}:{spec.tag.lower()}"
+    return f"ip:{spec.rate}"
 
 
 def _rate_subject(spec: RouteSpec, call: Call) -> str:

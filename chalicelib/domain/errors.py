@@ -73,9 +73,11 @@ class RateLimited(DomainError):
     type = "rate_limited"
     default_code = "rate_limited"
 
-    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message, code=code)
         self.retry_after = max(1, retry_after)
+        self.headers = headers or {}
 
 
 class PaymentFailed(DomainError):

@@ -55,6 +55,15 @@ class Product:
     shards: int
     created_at: int
     updated_at: int
+    category: str = ""
+    image_url: str = ""
+    usage_guide: str = ""  # shown to the buyer with the key
+    usage_url: str = ""
+    min_per_order: int = 1
+    max_per_buyer: int = 0  # keys one e-mail may buy over time; 0 = no limit
+    archived: bool = False
+    low_stock_threshold: int = 10  # stock.low fires when available stock falls to this
+    activation_limit: int = 1  # licence activations per key (licence API)
 
 
 @dataclass(frozen=True, order=True)

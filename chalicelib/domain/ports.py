@@ -146,3 +146,9 @@ class MessageQueue(Protocol):
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
+
+
+class EventPublisher(Protocol):
+    """Records a platform event and fans it out to the tenant's webhook endpoints; idempotent on dedupe_key."""
+
+    def publish(self, *, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str) -> str: ...

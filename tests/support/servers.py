@@ -85,4 +85,9 @@ def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_ur
                     queue_url=queue_url, stripe_secret_key="sk_test_" + secrets.token_hex(8),
                     stripe_publishable_key="pk_test_" + secrets.token_hex(8),
                     stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_url,
-                    public_base_url="http://127.0.0.1:8000")
+                    public_base_url="http://127.0.0.1:8000",
+                    # Suites sign up hundreds of shops and buy thousands of keys from one address;
+                    # the rate-limit tests install their own small limits.
+                    rate_limits=",".join(f"{p}=1000000/60" for p in (
+                        "ip:signup", "ip:checkout", "ip:order_lookup", "ip:public", "ip:licence",
+                        "plan:starter", "plan:growth", "plan:scale")))

@@ -1,0 +1,75 @@
+"""API conventions as domain rules: rate-limit windows and idempotent request records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `requests` per fixed window of `window` seconds."""
+
+    requests: int
+    window: int
+
+
+@dataclass(frozen=True)
+class RateState:
+    limit: Limit
+    used: int
+    resets_in: int
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.limit.requests
+
+    def headers(self) -> dict[str, str]:
+        # IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), as GitHub and others send them.
+        return {"RateLimit-Limit": str(self.limit.requests),
+                "RateLimit-Remaining": str(max(0, self.limit.requests - self.used)),
+                "RateLimit-Reset": str(self.resets_in),
+                "RateLimit-Policy": f"{self.limit.requests};w={self.limit.window}"}
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    status: int
+    body: str
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    fingerprint: str
+    state: str  # "running" or "done"
+    token: str
+    locked_until: int
+    reply: StoredReply | None
+
+
+@dataclass(frozen=True)
+class IdempotencyClaim:
+    tenant_id: str | None
+    owner: str
+    key: str
+    token: str
+    replay: StoredReply | None = None
+
+
+class RateCounter(Protocol):
+    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
+        """Counts one request in the window and returns the count including it."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    def claim(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str, token: str, now: int, lock_seconds: int,
+              expires_at: int) -> IdempotencyRecord | None:
+        """Takes the key for this request; returns None when taken, else the record that holds it."""
+        ...
+
+    def take_over(self, *, tenant_id: str | None, owner: str, key: str, old_token: str, token: str, now: int, lock_seconds: int) -> bool: ...
+
+    def finish(self, *, tenant_id: str | None, owner: str, key: str, token: str, reply: StoredReply) -> None: ...
+
+    def release(self, *, tenant_id: str | None, owner: str, key: str, token: str) -> None: ...
