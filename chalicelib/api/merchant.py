@@ -6,9 +6,12 @@ from typing import Any
 
 from chalice import Blueprint
 
+from chalicelib.domain.api_keys import ALL_SCOPES, SCOPE_HELP
+from chalicelib.domain.models import ApiKey
+
 from . import serialize
-from .routes import Call, endpoint
-from .schema import id_of, obj, string, timestamp
+from .routes import Call, QueryParam, endpoint
+from .schema import array, boolean, id_of, integer, obj, page_of, string, timestamp
 
 merchant = Blueprint(__name__)
 
@@ -31,3 +34,71 @@ def sign_up(call: Call) -> Any:
           response=TENANT)
 def get_tenant(call: Call) -> Any:
     return serialize.tenant(call.c.tenants.get(tenant_id=call.tenant_id))
+
+
+API_KEY = obj({
+    "id": id_of("key"), "object": string(enum=("api_key",)), "name": string(), "scopes": array(string(enum=ALL_SCOPES)),
+    "hint": string("the secret's last 4 characters"), "revoked": boolean(), "created_at": timestamp(),
+    "last_used_at": timestamp("to the minute", nullable=True),
+}, title="ApiKey")
+API_KEY_WITH_SECRET = obj({**API_KEY["properties"], "secret": string("the key itself, shown only now")},
+                          title="ApiKeyWithSecret")
+ROTATED = obj({**API_KEY_WITH_SECRET["properties"],
+               "previous_secret_expires_at": timestamp("the old secret works until then")}, title="RotatedApiKey")
+KEY_CREATE = obj({"name": string(max_length=100), "scopes": array(string(enum=ALL_SCOPES), min_items=1)},
+                 closed=True)
+LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
+SCOPES_DOC = "Scopes: " + "; ".join(f"`{name}`: {text}" for name, text in SCOPE_HELP.items()) + "."
+
+
+def api_key(k: ApiKey) -> dict[str, Any]:
+    return {"id": k.id, "object": "api_key", "name": k.name, "scopes": list(k.scopes), "hint": k.hint,
+            "revoked": k.revoked, "created_at": k.created_at, "last_used_at": k.last_used_at}
+
+
+@endpoint(merchant, "POST", "/v1/api_keys", summary="Create an API key", tag="API keys", scope="api_keys",
+          status=201, body=KEY_CREATE, response=API_KEY_WITH_SECRET,
+          description="The secret is in this answer only; we keep its hash. A key can grant only scopes it holds. "
+                      + SCOPES_DOC)
+def create_api_key(call: Call) -> Any:
+    assert call.api_key is not None
+    key, secret = call.c.api_keys.create(tenant_id=call.tenant_id, caller=call.api_key, body=call.json())
+    return {**api_key(key), "secret": secret}
+
+
+@endpoint(merchant, "GET", "/v1/api_keys", summary="List API keys", tag="API keys", scope="api_keys",
+          response=page_of(API_KEY), query=LIST_QUERY)
+def list_api_keys(call: Call) -> Any:
+    limit, cursor = call.list_params()
+    result = call.c.api_keys.list(tenant_id=call.tenant_id, limit=limit, cursor=cursor)
+    return serialize.page([api_key(k) for k in result.items], result.next_cursor)
+
+
+@endpoint(merchant, "GET", "/v1/api_keys/{api_key_id}", summary="Get an API key", tag="API keys", scope="api_keys",
+          response=API_KEY)
+def get_api_key(call: Call, api_key_id: str) -> Any:
+    return api_key(call.c.api_keys.get(tenant_id=call.tenant_id, key_id=api_key_id))
+
+
+@endpoint(merchant, "PATCH", "/v1/api_keys/{api_key_id}", summary="Rename an API key", tag="API keys",
+          scope="api_keys", body=obj({"name": string(max_length=100)}, closed=True), response=API_KEY)
+def update_api_key(call: Call, api_key_id: str) -> Any:
+    return api_key(call.c.api_keys.update(tenant_id=call.tenant_id, key_id=api_key_id, body=call.json()))
+
+
+@endpoint(merchant, "POST", "/v1/api_keys/{api_key_id}/rotate", summary="Rotate an API key's secret",
+          tag="API keys", scope="api_keys", body=obj({"grace_seconds": integer(minimum=0, maximum=604800)},
+                                                     required=(), closed=True),
+          response=ROTATED,
+          description="Issues a new secret; the old one keeps working for `grace_seconds` (default 0, at most "
+                      "7 days), so deployments can switch without downtime.")
+def rotate_api_key(call: Call, api_key_id: str) -> Any:
+    body = call.json() if call.raw() else {}
+    key, secret, old_expires_at = call.c.api_keys.rotate(tenant_id=call.tenant_id, key_id=api_key_id, body=body)
+    return {**api_key(key), "secret": secret, "previous_secret_expires_at": old_expires_at}
+
+
+@endpoint(merchant, "POST", "/v1/api_keys/{api_key_id}/revoke", summary="Revoke an API key", tag="API keys",
+          scope="api_keys", response=API_KEY, description="At once, for its current and any previous secret.")
+def revoke_api_key(call: Call, api_key_id: str) -> Any:
+    return api_key(call.c.api_keys.revoke(tenant_id=call.tenant_id, key_id=api_key_id))

@@ -2,58 +2,71 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Blueprint, Response
 
-from chalicelib.wiring import container
-
 from . import serialize
-from .errors import handles_errors, json_response
+from .errors import json_response
 from .pages import render_order_page
-from .parsing import header, json_body, raw_body
+from .routes import Call, QueryParam, endpoint
+from .sales import ORDER
+from .schema import CURRENCY, array, boolean, id_of, integer, obj, string, timestamp
 
 public = Blueprint(__name__)
 
+CHECKOUT = obj({"product_id": id_of("prd"), "quantity": integer(minimum=1, maximum=50),
+                "email": string(max_length=254, fmt="email")}, required=("product_id", "email"), closed=True)
+CHECKOUT_STARTED = obj({
+    "order_id": id_of("ord"), "order_token": string("the order page's secret; keep it"),
+    "payment": obj({"provider": string(enum=("stripe",)), "client_secret": string(), "publishable_key": string()}),
+    "expires_at": timestamp("the reservation ends then"), "amount": integer(minimum=0), "currency": CURRENCY,
+})
+BUYER_ORDER = obj({"order": ORDER, "keys": array(string(), "the plaintext keys once delivered, else empty")})
 
-@public.route("/health", methods=["GET"])
-@handles_errors
-def health() -> Response:
-    container().tenant_store.by_slug("health-probe")  # one read proves the store answers
-    return json_response({"ok": True})
+
+@endpoint(public, "GET", "/health", summary="Health check", tag="Platform", auth="none", rate=None,
+          response=obj({"ok": boolean()}))
+def health(call: Call) -> Any:
+    call.c.tenant_store.by_slug("health-probe")  # one read proves the store answers
+    return {"ok": True}
 
 
-@public.route("/stripe/webhook", methods=["POST"], content_types=["application/json", "text/plain"])
-@handles_errors
-def stripe_webhook() -> Response:
-    request = public.current_request
-    signature = header(request, "stripe-signature") or ""
+@endpoint(public, "POST", "/stripe/webhook", summary="Stripe events (Stripe calls this)", tag="Platform",
+          auth="stripe", content_types=("application/json", "text/plain"), idempotent=False,
+          response=obj({"received": boolean(), "result": string()}),
+          description="Verified by the Stripe-Signature header over the raw body; replays are harmless.")
+def stripe_webhook(call: Call) -> Any:
+    signature = call.header("stripe-signature") or ""
     # The raw body, byte for byte: the signature covers exactly what Stripe sent.
-    outcome = container().fulfilment.handle_webhook(payload=raw_body(request), signature=signature)
-    return json_response({"received": True, "result": outcome.result})
+    outcome = call.c.fulfilment.handle_webhook(payload=call.raw(), signature=signature)
+    return {"received": True, "result": outcome.result}
 
 
-@public.route("/s/{slug}/checkout", methods=["POST"])
-@handles_errors
-def checkout(slug: str) -> Response:
-    started = container().checkout.start(slug=slug, body=json_body(public.current_request))
-    return json_response({
+@endpoint(public, "POST", "/s/{slug}/checkout", summary="Start a checkout (reserves the keys)", tag="Storefront",
+          auth="shop", rate="checkout", status=201, body=CHECKOUT, response=CHECKOUT_STARTED,
+          description="Reserves the keys for the order until `expires_at`; 409 `out_of_stock` when short.")
+def checkout(call: Call, slug: str) -> Any:
+    started = call.c.checkout.start(slug=slug, body=call.json())
+    return {
         "order_id": started.order.id, "order_token": started.token,
         "payment": {"provider": "stripe", "client_secret": started.client_secret,
                     "publishable_key": started.publishable_key},
         "expires_at": started.order.expires_at, "amount": started.order.amount,
         "currency": started.order.currency,
-    }, 201)
+    }
 
 
-@public.route("/s/{slug}/orders/{order_id}", methods=["GET"])
-@handles_errors
-def order_page(slug: str, order_id: str) -> Response:
-    request = public.current_request
-    c = container()
-    tenant = c.checkout.shop(slug)
-    query: dict[str, str] = dict(request.query_params or {})
-    token = query.get("token")
-    view = c.orders.for_buyer(tenant=tenant, order_id=order_id, token=token)
-    if "application/json" in (header(request, "accept") or ""):
+@endpoint(public, "GET", "/s/{slug}/orders/{order_id}", summary="The buyer's order page", tag="Storefront",
+          auth="shop", rate="order_lookup", response=BUYER_ORDER, produces="application/json,text/html",
+          query=(QueryParam("token", string(max_length=200), "the order token from checkout or the e-mail",
+                            required=True),),
+          description="HTML for browsers; JSON with `Accept: application/json`. A wrong token answers 404.")
+def order_page(call: Call, slug: str, order_id: str) -> Any:
+    assert call.tenant is not None
+    view = call.c.orders.for_buyer(tenant=call.tenant, order_id=order_id, token=call.query.get("token"))
+    response: Response
+    if "application/json" in (call.header("accept") or ""):
         response = json_response({"order": serialize.order(view.order), "keys": view.keys})
     else:
         response = render_order_page(view)

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -167,6 +168,7 @@ def endpoint(
 
 def dispatch(spec: RouteSpec, request: Request, view: Callable[..., Any], params: dict[str, Any]) -> Response:
     """Request id, authentication, scope, rate limit, idempotency, then the view; errors as the contract says."""
+    started = time.perf_counter()
     request_id = context.begin_request(request)
     call = Call(request=request, request_id=request_id, spec=spec)
     try:
@@ -181,6 +183,9 @@ def dispatch(spec: RouteSpec, request: Request, view: Callable[..., Any], params
                                               "if it persists"))
     response.headers.update(call.extra_headers)
     response.headers["X-Request-Id"] = request_id
+    # One structured access line per request: route, status, time; the ids come from the log context.
+    log.info("request", extra={"route": f"{spec.method} {spec.path}", "status": response.status_code,
+                               "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
     context.end_request()
     return response
 

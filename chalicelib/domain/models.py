@@ -40,6 +40,12 @@ class ApiKey:
     scopes: tuple[str, ...]
     created_at: int
     revoked: bool = False
+    expires_at: int | None = None  # set on the old secret when a rotation leaves it a grace period
+    last_used_at: int | None = None
+    hint: str = ""  # the secret's last 4 characters, so people can tell keys apart
+
+    def usable(self, now: int) -> bool:
+        return not self.revoked and (self.expires_at is None or now < self.expires_at)
 
 
 @dataclass(frozen=True)

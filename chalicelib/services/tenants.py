@@ -7,18 +7,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.domain import validation as v
+from chalicelib.domain.api_keys import ALL_SCOPES, API_KEY_PREFIX, ApiKeyStore
 from chalicelib.domain.errors import AuthenticationFailed, InvalidRequest
 from chalicelib.domain.ids import new_id, token_hash
 from chalicelib.domain.models import ApiKey, Tenant, User
 from chalicelib.domain.ports import Cipher, Clock, PasswordHasher, TenantStore
 
-ALL_SCOPES = ("read", "catalog_write", "keys_import", "keys_reveal", "orders_write", "webhooks")
-API_KEY_PREFIX = "kd_live_"
+__all__ = ["ALL_SCOPES", "API_KEY_PREFIX", "TenantService"]
 
 
 class TenantService:
-    def __init__(self, *, tenants: TenantStore, cipher: Cipher, hasher: PasswordHasher, clock: Clock) -> None:
+    def __init__(self, *, tenants: TenantStore, cipher: Cipher, hasher: PasswordHasher, clock: Clock,
+                 api_keys: ApiKeyStore | None = None) -> None:
         self._tenants = tenants
+        self._api_keys = api_keys
         self._cipher = cipher
         self._hasher = hasher
         self._clock = clock
@@ -46,7 +48,7 @@ class TenantService:
                      password_hash=self._hasher.hash(password), role="owner", created_at=now)
         plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
         api_key = ApiKey(tenant_id=tenant_id, id=new_id("api_key"), key_hash=token_hash(plaintext),
-                         name="Default key", scopes=ALL_SCOPES, created_at=now)
+                         name="Default key", scopes=ALL_SCOPES, created_at=now, hint=plaintext[-4:])
         self._tenants.create(tenant=tenant, owner=owner, api_key=api_key)
         return tenant, plaintext
 
@@ -59,8 +61,11 @@ class TenantService:
         if not token.startswith(API_KEY_PREFIX) or len(token) > 200:
             raise AuthenticationFailed("the API key is not valid")
         key = self._tenants.api_key_by_hash(token_hash(token))
-        if key is None or key.revoked:
+        now = self._clock.now()
+        if key is None or not key.usable(now):
             raise AuthenticationFailed("the API key is not valid")
+        if self._api_keys is not None:
+            self._api_keys.touch(key=key, now=now)
         return key
 
     def get(self, *, tenant_id: str) -> Tenant:

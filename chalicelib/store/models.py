@@ -89,6 +89,22 @@ class ApiKeyItem(Item):
     scopes = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
     created_at = NumberAttribute()
     revoked = BooleanAttribute(default=False)
+    expires_at = NumberAttribute(null=True)  # the old secret's end after a rotation with a grace period
+    last_used_at = NumberAttribute(null=True)
+
+
+class ApiKeyRecordItem(Item):
+    """The tenant's view of one API key (T#<tenant>#APIKEYS / <key id>): lists, rotation, revocation."""
+
+    name = UnicodeAttribute()
+    scopes = ListAttribute(of=UnicodeAttribute)  # type: ignore[var-annotated]
+    created_at = NumberAttribute()
+    revoked = BooleanAttribute(default=False)
+    key_hash = UnicodeAttribute()
+    prev_hash = UnicodeAttribute(null=True)
+    prev_expires_at = NumberAttribute(null=True)
+    hint = UnicodeAttribute(default="")
+    last_used_at = NumberAttribute(null=True)
 
 
 class ProductItem(Item):
@@ -101,6 +117,15 @@ class ProductItem(Item):
     shards = NumberAttribute()
     created_at = NumberAttribute()
     updated_at = NumberAttribute()
+    category = UnicodeAttribute(null=True)
+    image_url = UnicodeAttribute(null=True)
+    usage_guide = UnicodeAttribute(null=True)
+    usage_url = UnicodeAttribute(null=True)
+    min_per_order = NumberAttribute(null=True)
+    max_per_buyer = NumberAttribute(null=True)
+    archived = BooleanAttribute(null=True)  # absent on products saved before archiving existed
+    low_stock_threshold = NumberAttribute(null=True)
+    activation_limit = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # PRD#<bucket>: platform jobs walk every product
     gsi1sk = UnicodeAttribute(null=True)
     by_due = Gsi1()
@@ -123,6 +148,9 @@ class KeyItem(Item):
     created_at = NumberAttribute()
     order_id = UnicodeAttribute(null=True)
     reserved_until = NumberAttribute(null=True)
+    voided_at = NumberAttribute(null=True)
+    void_reason = UnicodeAttribute(null=True)
+    passed = BooleanAttribute(null=True)  # a voided key whose number a claim has gone past (stock tally)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_due = Gsi1()

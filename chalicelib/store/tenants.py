@@ -9,6 +9,7 @@ from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.models import ApiKey, Tenant, User
 
 from . import keys
+from .api_keys import from_lookup, lookup_item, record_item
 from .failures import unavailable
 from .models import ApiKeyItem, EmailItem, SlugItem, TenantItem, UserItem, transaction_connection
 
@@ -41,10 +42,8 @@ class DynamoTenantStore:
                     keys.tenant(tenant.id), f"USER#{owner.id}", user_id=owner.id, email=owner.email,
                     password_hash=owner.password_hash, role=owner.role, created_at=owner.created_at,
                 ))
-                tx.save(ApiKeyItem(
-                    f"APIKEY#{api_key.key_hash}", "APIKEY", tenant_id=tenant.id, key_id=api_key.id,
-                    name=api_key.name, scopes=list(api_key.scopes), created_at=api_key.created_at,
-                ))
+                tx.save(lookup_item(api_key), condition=ApiKeyItem.pk.does_not_exist())
+                tx.save(record_item(api_key))
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in exc.cancellation_reasons]
             if reasons[:1] == ["ConditionalCheckFailed"]:
@@ -81,8 +80,4 @@ class DynamoTenantStore:
             return None
         except PynamoDBException as exc:
             raise unavailable(exc, "checking the API key") from exc
-        return ApiKey(
-            tenant_id=item.tenant_id, id=item.key_id, key_hash=key_hash, name=item.name,
-            scopes=tuple(str(s) for s in (item.scopes or ())), created_at=int(item.created_at),
-            revoked=bool(item.revoked),
-        )
+        return from_lookup(item, key_hash)
