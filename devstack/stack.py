@@ -91,12 +91,14 @@ class Stack:
 
     Use as `with Stack() as stack: ...`; after start, `env`, `api_url`, `stripe_url`,
     `aws_endpoint`, `webhook_secret`, `stripe_secret_key`, `publishable_key`, `mail_dir`
-    describe it. Children's output goes to `<log_dir>/<name>-<api port>.log`.
+    describe it. Children's output goes to `<log_dir>/<name>-<api port>.log`. `extra_env` adds to
+    the app's environment (test stacks raise the rate limits with KAMIDROP_RATE_LIMITS).
     """
 
     def __init__(self, *, api_port: int | None = None, root: Path | None = None,
                  log_dir: Path | None = None, mail_dir: Path | None = None,
-                 worker: bool = True, startup_timeout: float = 60.0) -> None:
+                 worker: bool = True, startup_timeout: float = 60.0,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.root = (root or ROOT).resolve()
         self.requested_api_port = api_port
         self.log_dir = log_dir or self.root / ".devstack" / "logs"
@@ -111,6 +113,7 @@ class Stack:
         self.stripe_url = ""
         self.aws_endpoint = ""
         self.env: dict[str, str] = {}
+        self.extra_env = dict(extra_env or {})  # e.g. KAMIDROP_RATE_LIMITS for test stacks
         self.resources: provision.AwsResources | None = None
         self.children: dict[str, Child] = {}
         self._started = False
@@ -228,6 +231,7 @@ class Stack:
             "STRIPE_WEBHOOK_SECRET": self.webhook_secret,
             "STRIPE_API_BASE": self.stripe_url,
             "STRIPE_JS_URL": f"{self.stripe_url}/js.stripe.com/v3/",
+            **self.extra_env,
         }
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Child:

@@ -42,6 +42,7 @@ def register_fallbacks(app: Chalice) -> None:
 def _method_not_allowed(app: Chalice, path: str, missing: list[str], allowed: list[str]) -> None:
     def method_not_allowed(**_: Any) -> Response:
         request = app.current_request
+        assert request is not None
         exc = MethodNotAllowed(f"{request.method} is not allowed on {path}; use {', '.join(allowed)}")
         return _answer(exc, request, {"Allow": ", ".join(allowed)})
 
@@ -53,6 +54,7 @@ def _method_not_allowed(app: Chalice, path: str, missing: list[str], allowed: li
 def _not_found(app: Chalice, path: str) -> None:
     def route_not_found(**_: Any) -> Response:
         request = app.current_request
+        assert request is not None
         actual = (request.context or {}).get("path") or request.path
         return _answer(NotFound(f"no route {request.method} {actual}; see /docs for the API",
                                 code="route_not_found"), request)

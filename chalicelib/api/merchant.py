@@ -22,7 +22,8 @@ SIGN_UP = obj({"name": string(max_length=100), "slug": string(pattern="^[a-z0-9]
               closed=True)
 
 
-@endpoint(merchant, "POST", "/v1/tenants", summary="Sign up a shop", tag="Tenant", auth="none", rate="signup", status=201,
+@endpoint(merchant, "POST", "/v1/tenants", summary="Sign up a shop", tag="Tenant", auth="none", rate="signup",
+          status=201,
           body=SIGN_UP, response=obj({"tenant": TENANT, "api_key": string("shown only now")}),
           description="Creates the shop, its owner and a first API key with every scope.")
 def sign_up(call: Call) -> Any:

@@ -49,7 +49,8 @@ def timestamp(description: str = "Unix time, seconds", *, nullable: bool = False
     return integer(description, minimum=0, nullable=nullable)
 
 
-def array(items: Schema, description: str = "", *, max_items: int | None = None, min_items: int | None = None) -> Schema:
+def array(items: Schema, description: str = "", *, max_items: int | None = None,
+          min_items: int | None = None) -> Schema:
     s: Schema = {"type": "array", "items": items}
     if description:
         s["description"] = description

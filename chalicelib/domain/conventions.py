@@ -63,12 +63,14 @@ class RateCounter(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    def claim(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str, token: str, now: int, lock_seconds: int,
+    def claim(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str, token: str, now: int,
+              lock_seconds: int,
               expires_at: int) -> IdempotencyRecord | None:
         """Takes the key for this request; returns None when taken, else the record that holds it."""
         ...
 
-    def take_over(self, *, tenant_id: str | None, owner: str, key: str, old_token: str, token: str, now: int, lock_seconds: int) -> bool: ...
+    def take_over(self, *, tenant_id: str | None, owner: str, key: str, old_token: str, token: str, now: int,
+                  lock_seconds: int) -> bool: ...
 
     def finish(self, *, tenant_id: str | None, owner: str, key: str, token: str, reply: StoredReply) -> None: ...
 

@@ -21,7 +21,8 @@ class IdempotencyService:
     def begin(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str) -> IdempotencyClaim:
         token = secrets.token_hex(8)
         now = self._clock.now()
-        held = self._store.claim(tenant_id=tenant_id, owner=owner, key=key, fingerprint=fingerprint, token=token, now=now,
+        held = self._store.claim(tenant_id=tenant_id, owner=owner, key=key, fingerprint=fingerprint, token=token,
+                                 now=now,
                                  lock_seconds=LOCK_SECONDS, expires_at=now + RETENTION_SECONDS)
         if held is None:
             return IdempotencyClaim(tenant_id=tenant_id, owner=owner, key=key, token=token)
@@ -30,14 +31,16 @@ class IdempotencyService:
                            "new request", code="idempotency_key_reused", param="Idempotency-Key")
         if held.reply is not None:
             return IdempotencyClaim(tenant_id=tenant_id, owner=owner, key=key, token=held.token, replay=held.reply)
-        if held.locked_until > now or not self._store.take_over(tenant_id=tenant_id, owner=owner, key=key, old_token=held.token,
+        if held.locked_until > now or not self._store.take_over(tenant_id=tenant_id, owner=owner, key=key,
+                                                                 old_token=held.token,
                                                                  token=token, now=now, lock_seconds=LOCK_SECONDS):
             raise Conflict("a request with this Idempotency-Key is still in progress; retry in a moment",
                            code="idempotency_request_in_progress", param="Idempotency-Key")
         return IdempotencyClaim(tenant_id=tenant_id, owner=owner, key=key, token=token)
 
     def finish(self, claim: IdempotencyClaim, *, status: int, body: str) -> None:
-        self._store.finish(tenant_id=claim.tenant_id, owner=claim.owner, key=claim.key, token=claim.token, reply=StoredReply(status, body))
+        self._store.finish(tenant_id=claim.tenant_id, owner=claim.owner, key=claim.key, token=claim.token,
+                           reply=StoredReply(status, body))
 
     def abandon(self, claim: IdempotencyClaim) -> None:
         self._store.release(tenant_id=claim.tenant_id, owner=claim.owner, key=claim.key, token=claim.token)

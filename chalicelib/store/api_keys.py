@@ -106,14 +106,16 @@ class DynamoApiKeyStore:
         if record.revoked:
             raise Conflict("this API key is revoked; create a new one", code="api_key_revoked", param="api_key_id")
         fresh = ApiKey(tenant_id=tenant_id, id=key_id, key_hash=new_hash, name=record.name,
-                     scopes=tuple(record.scopes or ()), created_at=int(record.created_at), hint=new_hint)
+                     scopes=tuple(str(s) for s in (record.scopes or ())), created_at=int(record.created_at),
+                       hint=new_hint)
         try:
             with TransactWrite(connection=transaction_connection()) as tx:
                 # The record still names the hash we read: two rotations at once cannot both win.
                 tx.update(record, actions=[ApiKeyRecordItem.key_hash.set(new_hash), ApiKeyRecordItem.hint.set(new_hint),
                                            ApiKeyRecordItem.prev_hash.set(record.key_hash),
                                            ApiKeyRecordItem.prev_expires_at.set(old_expires_at)],
-                          condition=(ApiKeyRecordItem.key_hash == record.key_hash) & (ApiKeyRecordItem.revoked == False))  # noqa: E712
+                          condition=(ApiKeyRecordItem.key_hash == record.key_hash)
+                          & (ApiKeyRecordItem.revoked == False))  # noqa: E712
                 tx.save(lookup_item(fresh), condition=ApiKeyItem.pk.does_not_exist())
                 tx.update(ApiKeyItem(lookup_pk(record.key_hash), "APIKEY"),
                           actions=[ApiKeyItem.expires_at.set(old_expires_at)])
@@ -150,7 +152,8 @@ class DynamoApiKeyStore:
             ApiKeyItem(lookup_pk(key.key_hash), "APIKEY").update(
                 actions=[ApiKeyItem.last_used_at.set(now)],
                 # Only the first request of the minute writes; concurrent ones fail the condition cheaply.
-                condition=ApiKeyItem.last_used_at.does_not_exist() | (ApiKeyItem.last_used_at < now - TOUCH_EVERY_SECONDS + 1))
+                condition=ApiKeyItem.last_used_at.does_not_exist()
+                | (ApiKeyItem.last_used_at < now - TOUCH_EVERY_SECONDS + 1))
             ApiKeyRecordItem(records_pk(key.tenant_id), key.id).update(
                 actions=[ApiKeyRecordItem.last_used_at.set(now)], condition=ApiKeyRecordItem.sk.exists())
         except PynamoDBException as exc:

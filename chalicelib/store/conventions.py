@@ -51,7 +51,8 @@ class DynamoRateCounter:
 
 
 class DynamoIdempotencyStore:
-    def claim(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str, token: str, now: int, lock_seconds: int,
+    def claim(self, *, tenant_id: str | None, owner: str, key: str, fingerprint: str, token: str, now: int,
+              lock_seconds: int,
               expires_at: int) -> IdempotencyRecord | None:
         item = IdempotencyItem(_idem_pk(tenant_id, owner, key), "IDEM", fp=fingerprint, state="running", token=token,
                                locked_until=now + lock_seconds, expires_at=expires_at, ttl=expires_at + 3600)
@@ -70,11 +71,13 @@ class DynamoIdempotencyStore:
         return IdempotencyRecord(fingerprint=held.fp, state=held.state, token=held.token,
                                  locked_until=int(held.locked_until), reply=reply)
 
-    def take_over(self, *, tenant_id: str | None, owner: str, key: str, old_token: str, token: str, now: int, lock_seconds: int) -> bool:
+    def take_over(self, *, tenant_id: str | None, owner: str, key: str, old_token: str, token: str, now: int,
+                  lock_seconds: int) -> bool:
         item = IdempotencyItem(_idem_pk(tenant_id, owner, key), "IDEM")
         try:
             # Only the one caller that still sees the dead request's token may take its place.
-            item.update(actions=[IdempotencyItem.token.set(token), IdempotencyItem.locked_until.set(now + lock_seconds)],
+            item.update(actions=[IdempotencyItem.token.set(token),
+                                 IdempotencyItem.locked_until.set(now + lock_seconds)],
                         condition=(IdempotencyItem.token == old_token) & (IdempotencyItem.state == "running"))
             return True
         except PynamoDBException as exc:
