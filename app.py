@@ -46,6 +46,13 @@ def sweep_outbox(event: object) -> None:
     run()
 
 
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def deliver_webhooks(event: object) -> None:
+    from chalicelib.jobs.webhooks import deliver_due
+
+    deliver_due()
+
+
 @app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
 def outbox_messages(event: object) -> None:
     from chalicelib.jobs.tasks import handle_queue_body

@@ -25,6 +25,7 @@ PREFIXES = {
     "card_key": "ck",
     "customer": "cus",
     "report": "rpt",
+    "key_access": "kac",
 }
 
 

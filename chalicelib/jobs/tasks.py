@@ -17,9 +17,23 @@ def handle_queue_body(body: str) -> None:
     from chalicelib.wiring import container
 
     data = json.loads(body)
+    if data.get("kind") == "webhook_event":
+        from chalicelib.jobs.webhooks import handle_event_message
+
+        handle_event_message(data)
+        return
     c = container()
     message = OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
                             order_id=data["order_id"], created_at=c.clock.now())
+    handle_outbox(message)
+
+
+def handle_outbox(message: OutboxMessage) -> None:
+    """Platform events first (each deduplicated), then the buyer's e-mail, which clears the message."""
+    from chalicelib.wiring import container
+
+    c = container()
+    c.order_events.on_outbox(message)
     c.notifications.deliver(message)
 
 
@@ -44,7 +58,7 @@ def sweep_outbox() -> int:
     sent = 0
     for message in c.outbox.pending(older_than=c.clock.now() - OUTBOX_GRACE_SECONDS, limit=100):
         try:
-            c.notifications.deliver(message)
+            handle_outbox(message)
             sent += 1
         except DomainError as exc:
             log.warning("outbox message not sent yet", extra={"outbox_id": message.id, "code": exc.code})
@@ -56,4 +70,7 @@ def run_schedules_once() -> dict[str, int]:
     result = expire_reservations()
     result["outbox_sent"] = sweep_outbox()
     result["keys_recovered"] = recover_skipped_keys()
+    from chalicelib.jobs.webhooks import deliver_due
+
+    result.update({f"webhooks_{k}": v for k, v in deliver_due().items()})
     return result

@@ -9,8 +9,17 @@ from typing import Any
 from chalicelib.domain import validation as v
 from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, OutOfStock
 from chalicelib.domain.ids import new_id, new_token, token_hash
-from chalicelib.domain.models import Order, OrderStatus, Tenant
-from chalicelib.domain.ports import Clock, KeyPool, OrderStore, PaymentGateway, ProductStore, TenantStore
+from chalicelib.domain.models import Order, OrderStatus, OutboxMessage, Tenant
+from chalicelib.domain.ports import (
+    Clock,
+    KeyPool,
+    MessageQueue,
+    OrderStore,
+    Outbox,
+    PaymentGateway,
+    ProductStore,
+    TenantStore,
+)
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,8 @@ class CheckoutStarted:
 
 class CheckoutService:
     def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, orders: OrderStore,
-                 payments: PaymentGateway, clock: Clock, reservation_seconds: int) -> None:
+                 payments: PaymentGateway, clock: Clock, reservation_seconds: int, outbox: Outbox | None = None,
+                 queue: MessageQueue | None = None) -> None:
         self._tenants = tenants
         self._products = products
         self._pool = pool
@@ -31,6 +41,8 @@ class CheckoutService:
         self._payments = payments
         self._clock = clock
         self._reservation_seconds = reservation_seconds
+        self._outbox = outbox  # order.created is announced through the outbox when it is wired in
+        self._queue = queue
 
     def shop(self, slug: str) -> Tenant:
         tenant = self._tenants.by_slug(slug) if v.SLUG_RE.fullmatch(slug) else None
@@ -48,7 +60,8 @@ class CheckoutService:
         if not product.active:
             raise InvalidRequest("this product is not on sale right now", code="product_inactive",
                                  param="product_id")
-        quantity = v.integer(data, "quantity", low=1, high=product.max_per_order, default=1)
+        quantity = v.integer(data, "quantity", low=product.min_per_order, high=product.max_per_order,
+                             default=product.min_per_order)  # the product's own purchase limits
         now = self._clock.now()
         order_id = new_id("order")
         expires_at = now + self._reservation_seconds
@@ -72,10 +85,24 @@ class CheckoutService:
                 token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
                 payment_intent_id=intent.id, product_name=product.name,
             )
+            created = self._announce_created(order)
             self._orders.create(order)
         except DomainError:
             # Nothing may stay reserved for an order that never came to be.
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
             raise
+        if created is not None and self._queue is not None:
+            with contextlib.suppress(DomainError):  # the outbox sweeper sends it if the queue is down
+                self._queue.send({"tenant_id": created.tenant_id, "outbox_id": created.id, "kind": created.kind,
+                                  "order_id": created.order_id})
         return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
                                publishable_key=self._payments.publishable_key)
+
+    def _announce_created(self, order: Order) -> OutboxMessage | None:
+        """Written before the order, so the order.created event cannot be lost; its handler announces only an
+        order that exists (a checkout that failed after this leaves a message that is cleared silently)."""
+        if self._outbox is None:
+            return None
+        message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)
+        self._outbox.put(message)
+        return message

@@ -80,9 +80,7 @@ class FulfilmentService:
             # Authentic but not what we asked for: investigate, never deliver.
             self._ledger.record_event(event_id=event_id, kind="payment_mismatch", now=self._clock.now(),
                                       note=f"{order.tenant_id}|{order.id}|{intent.id}|{intent.amount}|{intent.currency}")
-            self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.FAILED.value,
-                                    allowed_from=[s.value for s in PAYABLE_STATUSES], now=self._clock.now(),
-                                    reason="payment_mismatch")
+            self._mark_failed(order, allowed_from=[s.value for s in PAYABLE_STATUSES], reason="payment_mismatch")
             log.error("payment does not match order", extra={"order_id": order.id, "payment_intent": intent.id})
             return Outcome("mismatch", order.id)
         return self._deliver(order, event_id)
@@ -142,10 +140,18 @@ class FulfilmentService:
             return Outcome("ignored", order.id if order else None)
         self._pool.release(tenant_id=order.tenant_id, product_id=order.product_id, order_id=order.id,
                            refs=order.keys)
-        self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.FAILED.value,
-                                allowed_from=[OrderStatus.PENDING.value], now=self._clock.now(),
-                                reason="payment_failed")
+        self._mark_failed(order, allowed_from=[OrderStatus.PENDING.value], reason="payment_failed")
         return Outcome("released", order.id)
+
+    def _mark_failed(self, order: Order, *, allowed_from: list[str], reason: str) -> None:
+        """The order.failed announcement is written before the change, so a crash between the two cannot lose
+        it; its handler announces only an order that is failed, so a change that did not happen stays silent."""
+        now = self._clock.now()
+        message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_failed", order.id, now)
+        self._outbox.put(message)
+        if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.FAILED.value,
+                                   allowed_from=allowed_from, now=now, reason=reason):
+            self._announce(message)
 
     def confirm_on_return(self, order: Order) -> Order:
         """The buyer came back before the webhook: ask Stripe, and fulfil if it says paid."""

@@ -630,7 +630,8 @@ def test_failed_payment_releases_the_keys_and_fails_the_order() -> None:
     assert (order.status, order.failure_reason) == (OrderStatus.FAILED, "payment_failed")
     assert w.stock(product) == StockLevel(available=4, reserved=0, sold=0)
     assert all_keys(w, tenant, product) == ["K1", "K2", "K3", "K4"]
-    assert w.outbox.messages == {} and w.queue.sent == []
+    assert [(m.kind, m.order_id) for m in w.outbox.messages.values()] == [("order_failed", order.id)]
+    assert [m["kind"] for m in w.queue.sent] == ["order_failed"]
 
 
 @pytest.mark.parametrize("tamper", [{"amount": 999}, {"currency": "eur"}, {"id": "pi_someone_else"}])
@@ -642,7 +643,7 @@ def test_payment_that_does_not_match_the_order_is_held_not_delivered(tamper: dic
     wrong = dataclasses.replace(intent, **tamper)
     # when an authentic event reports a different payment for this order
     outcome = w.webhook("payment_intent.succeeded", wrong, "evt_odd")
-    # then it is recorded for investigation, the order failed, and no key sold or announced
+    # then it is recorded for investigation, the order failed, and no key sold; the failure is announced
     assert outcome == Outcome("mismatch", started.order.id)
     order = w.order(started)
     assert (order.status, order.failure_reason, order.delivered_at) == (OrderStatus.FAILED, "payment_mismatch", None)
@@ -650,7 +651,8 @@ def test_payment_that_does_not_match_the_order_is_held_not_delivered(tamper: dic
         "payment_mismatch", w.clock.now(),
         f"{tenant.id}|{order.id}|{wrong.id}|{wrong.amount}|{wrong.currency}")
     assert w.stock(product) == StockLevel(available=1, reserved=2, sold=0)
-    assert w.outbox.messages == {} and w.queue.sent == []
+    assert [(m.kind, m.order_id) for m in w.outbox.messages.values()] == [("order_failed", order.id)]
+    assert [m["kind"] for m in w.queue.sent] == ["order_failed"]
     # and the buyer's return page does not deliver it either
     assert w.reveal(tenant, started) == []
     assert w.order(started).status == OrderStatus.FAILED
