@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import Conflict, ReservationLost, StoreUnavailable
+from chalicelib.domain.inventory import VOID, VOID_REFUND
 from chalicelib.domain.models import (
     PAYABLE_STATUSES,
     KeyRef,
@@ -33,6 +34,7 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.ports import Clock, ExpiredReservation, ShardState
 from chalicelib.store import keys as layout  # pure key layout: due buckets and sort keys
+from chalicelib.store.pool_inventory import stock_level  # pure arithmetic shared with the store
 
 if TYPE_CHECKING:
     from tests.fakes import FakeOrderStore, FakeOutbox
@@ -50,6 +52,8 @@ class KeyRecord:
     order_id: str | None = None
     reserved_until: int | None = None
     due: bool = False  # in the sparse "RES" index (reserved, not yet sold or released)
+    void_reason: str | None = None
+    passed: bool = False  # a voided key whose number a claim has gone past
 
 
 @dataclass
@@ -58,6 +62,8 @@ class Counter:
     size: int = 0
     released: int = 0
     checked: int = 0
+    voided: int = 0  # the store keeps these two in a VOID tally item beside the counter
+    passed: int = 0
 
 
 class FakeKeyPool:
@@ -151,6 +157,8 @@ class FakeKeyPool:
                     c.next += 1
                     key = self.keys.get((tenant_id, product_id, shard, seq))
                     if key is None or key.status != AVAILABLE:
+                        if key is not None and key.status == VOID and not key.passed:
+                            key.passed, c.passed = True, c.passed + 1  # the store's pass_void
                         continue  # a gap or a voided key: take the next number
                     key.status, key.order_id, key.reserved_until, key.due = RESERVED, order_id, reserved_until, True
                     taken.append(KeyRef(shard, seq))
@@ -222,9 +230,30 @@ class FakeKeyPool:
         with self.lock:
             states = self.shard_states(tenant_id=tenant_id, product_id=product_id, shards=shards)
             sold = self.sold.get((tenant_id, product_id), 0)
-        available = sum(st.size - st.next for st in states)
-        claimed = sum(st.next - st.released for st in states)
-        return StockLevel(available=available, reserved=max(claimed - sold, 0), sold=sold)
+            tallies = {st.shard: (c.voided, c.passed) for st in states
+                       if (c := self.counters.get((tenant_id, product_id, st.shard))) is not None}
+        return stock_level(states, tallies, sold)
+
+    def void(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef], reason: str) -> int:
+        """As the store: available keys (any reason) and sold ones (refund) turn void; tallies follow."""
+        done = 0
+        with self.lock:
+            for ref in refs:
+                k = self.keys.get((tenant_id, product_id, ref.shard, ref.seq))
+                c = self.counters.get((tenant_id, product_id, ref.shard))
+                if k is None or c is None or ref.seq >= c.size:
+                    continue
+                if k.status == SOLD and reason == VOID_REFUND:
+                    k.status, k.void_reason = VOID, reason
+                elif k.status == AVAILABLE:
+                    k.status, k.void_reason = VOID, reason
+                    c.voided += 1
+                    if ref.seq < c.next:  # already behind the claims: counted as passed at once
+                        k.passed, c.passed = True, c.passed + 1
+                else:
+                    continue
+                done += 1
+        return done
 
     def expired_reservations(self, *, now: int, limit: int) -> list[ExpiredReservation]:
         with self.lock:

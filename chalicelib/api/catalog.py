@@ -6,6 +6,8 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.errors import InvalidRequest
+
 from . import serialize
 from .errors import error_response
 from .parsing import MAX_IMPORT_BYTES
@@ -14,25 +16,51 @@ from .schema import CURRENCY, array, boolean, id_of, integer, obj, page_of, stri
 
 catalog = Blueprint(__name__)
 
+_URL = "an absolute https URL (http only on a local stack); null clears it"
 PRODUCT = obj({
-    "id": id_of("prd"), "object": string(enum=("product",)), "name": string(max_length=100),
+    "id": id_of("prd"), "object": string(enum=("product",)), "name": string(max_length=200),
     "price": integer(minimum=0), "currency": CURRENCY, "description": string(),
-    "max_per_order": integer(minimum=1), "active": boolean(), "created_at": timestamp(), "updated_at": timestamp(),
+    "category": string(nullable=True), "image_url": string(nullable=True),
+    "usage_guide": string("how to use the key; shown to the buyer with it"), "usage_url": string(nullable=True),
+    "min_per_order": integer(minimum=1), "max_per_order": integer(minimum=1),
+    "low_stock_threshold": integer(minimum=0), "activation_limit": integer(minimum=1), "active": boolean(),
+    "archived": boolean("archived products are off sale and hidden from the storefront"),
+    "created_at": timestamp(), "updated_at": timestamp(),
 }, title="Product")
-PRODUCT_CREATE = obj({
-    "name": string(max_length=100), "price": integer(minimum=0), "currency": CURRENCY,
-    "description": string(max_length=5000), "max_per_order": integer(minimum=1, maximum=50),
-}, required=("name", "price", "currency"), closed=True)
-PRODUCT_PATCH = obj({
-    "name": string(max_length=100), "price": integer(minimum=0), "description": string(max_length=5000),
-    "max_per_order": integer(minimum=1, maximum=50), "active": boolean(),
-}, required=(), closed=True)
+_EDITABLE = {
+    "name": string(max_length=200), "price": integer(minimum=1), "currency": CURRENCY,
+    "description": string(max_length=5000, nullable=True), "category": string(max_length=50, nullable=True),
+    "image_url": string(_URL, max_length=2048, nullable=True),
+    "usage_guide": string("shown to the buyer with the key", max_length=5000, nullable=True),
+    "usage_url": string(_URL, max_length=2048, nullable=True),
+    "min_per_order": integer("at most max_per_order", minimum=1, maximum=50),
+    "max_per_order": integer(minimum=1, maximum=50),
+    "low_stock_threshold": integer("stock is low at or below this", minimum=0, maximum=1_000_000),
+    "activation_limit": integer("licence activations per key", minimum=1, maximum=1000),
+    "active": boolean("an archived product cannot be made active"),
+}
+PRODUCT_CREATE = obj(_EDITABLE, required=("name", "price", "currency"), closed=True)
+PRODUCT_PATCH = obj(_EDITABLE, required=(), closed=True)
 IMPORT_RESULT = obj({
     "batch_id": id_of("bat"), "imported": integer(minimum=0), "duplicates": integer(minimum=0),
     "rejected": array(obj({"line": integer(minimum=1), "reason": string()})),
 })
 STOCK = obj({"available": integer(minimum=0), "reserved": integer(minimum=0), "sold": integer(minimum=0)})
 LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
+FILTER_QUERY = (QueryParam("category", string(max_length=50), "only products of this category"),
+                QueryParam("archived", string(enum=("true", "false")), "only archived (true) or current (false)"))
+IMPORT_QUERY = (QueryParam("supplier", string(max_length=100), "text/plain imports: the supplier's name"),
+                QueryParam("cost_per_key", string(pattern="^[0-9]{1,9}$"),
+                           "text/plain imports: cost of one key in minor units of the product's currency"))
+
+
+def archived_filter(call: Call) -> bool | None:
+    raw = call.query.get("archived")
+    if raw is None:
+        return None
+    if raw not in ("true", "false"):
+        raise InvalidRequest("archived must be true or false", param="archived")
+    return raw == "true"
 
 
 @endpoint(catalog, "POST", "/v1/products", summary="Create a product", tag="Products", scope="catalog_write",
@@ -42,10 +70,11 @@ def create_product(call: Call) -> Any:
 
 
 @endpoint(catalog, "GET", "/v1/products", summary="List products, newest first", tag="Products", scope="read",
-          response=page_of(PRODUCT), query=LIST_QUERY)
+          response=page_of(PRODUCT), query=LIST_QUERY + FILTER_QUERY)
 def list_products(call: Call) -> Any:
     limit, cursor = call.list_params()
-    result = call.c.catalog.list(tenant_id=call.tenant_id, limit=limit, cursor=cursor)
+    result = call.c.catalog.list(tenant_id=call.tenant_id, limit=limit, cursor=cursor,
+                                 category=call.query.get("category"), archived=archived_filter(call))
     return serialize.page([serialize.product(p) for p in result.items], result.next_cursor)
 
 
@@ -62,16 +91,24 @@ def patch_product(call: Call, product_id: str) -> Any:
 
 
 @endpoint(catalog, "POST", "/v1/products/{product_id}/keys", summary="Import card keys", tag="Keys",
-          scope="keys_import", body=obj({"keys": array(string(max_length=1024), max_items=10_000)}, closed=True),
-          response=IMPORT_RESULT, content_types=("application/json", "text/plain"),
-          description="A JSON list of keys, or text/plain with one key a line (at most 10,000 keys).")
+          scope="keys_import", body=obj({
+              "keys": array(string(max_length=1024), max_items=10_000),
+              "supplier": string("the supplier's name, kept with the batch", max_length=100, nullable=True),
+              "cost_per_key": integer("cost of one key in minor units of the product's currency", minimum=0,
+                                      maximum=99_999_999, nullable=True)}, required=("keys",), closed=True),
+          response=IMPORT_RESULT, content_types=("application/json", "text/plain"), query=IMPORT_QUERY,
+          description="A JSON list of keys, or text/plain with one key a line (at most 10,000 keys). Each import "
+                      "is a batch recording who imported it, the supplier and the cost per key.")
 def import_keys(call: Call, product_id: str) -> Any:
     content_type = (call.header("content-type") or "application/json").lower()
     body: Any = call.raw(limit=MAX_IMPORT_BYTES)
     if not content_type.startswith("text/plain"):
         body = call.json(limit=MAX_IMPORT_BYTES)
+    api_key = call.api_key
     result = call.c.key_import.import_keys(tenant_id=call.tenant_id, product_id=product_id, body=body,
-                                           content_type=content_type)
+                                           content_type=content_type, query=call.query,
+                                           created_by=api_key.id if api_key else "",
+                                           created_by_name=api_key.name if api_key else "")
     summary: dict[str, Any] = {
         "batch_id": result.batch_id, "imported": result.imported, "duplicates": result.duplicates,
         "rejected": [{"line": r.line, "reason": r.reason} for r in result.rejected],
@@ -90,3 +127,18 @@ def import_keys(call: Call, product_id: str) -> Any:
           scope="read", response=STOCK)
 def product_stock(call: Call, product_id: str) -> Any:
     return serialize.stock(call.c.catalog.stock(tenant_id=call.tenant_id, product_id=product_id))
+
+
+@endpoint(catalog, "POST", "/v1/products/{product_id}/archive", summary="Archive a product", tag="Products",
+          scope="catalog_write", response=PRODUCT,
+          description="Takes the product off sale and out of the storefront; its orders keep working.")
+def archive_product(call: Call, product_id: str) -> Any:
+    return serialize.product(call.c.catalog.archive(tenant_id=call.tenant_id, product_id=product_id, archived=True))
+
+
+@endpoint(catalog, "POST", "/v1/products/{product_id}/unarchive", summary="Unarchive a product", tag="Products",
+          scope="catalog_write", response=PRODUCT,
+          description="Brings the product back, inactive: set active to true to sell it again.")
+def unarchive_product(call: Call, product_id: str) -> Any:
+    return serialize.product(call.c.catalog.archive(tenant_id=call.tenant_id, product_id=product_id,
+                                                    archived=False))

@@ -14,7 +14,10 @@ def tenant(t: Tenant) -> dict[str, Any]:
 
 def product(p: Product) -> dict[str, Any]:
     return {"id": p.id, "object": "product", "name": p.name, "price": p.price, "currency": p.currency,
-            "description": p.description, "max_per_order": p.max_per_order, "active": p.active,
+            "description": p.description, "category": p.category or None, "image_url": p.image_url or None,
+            "usage_guide": p.usage_guide, "usage_url": p.usage_url or None, "min_per_order": p.min_per_order,
+            "max_per_order": p.max_per_order, "low_stock_threshold": p.low_stock_threshold,
+            "activation_limit": p.activation_limit, "active": p.active, "archived": p.archived,
             "created_at": p.created_at, "updated_at": p.updated_at}
 
 

@@ -75,3 +75,38 @@ def unknown_fields(body: Mapping[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(body) - allowed)
     if extra:
         raise InvalidRequest(f"unknown field {extra[0]!r}; allowed: {', '.join(sorted(allowed))}", param=extra[0])
+
+
+MAX_URL_LENGTH = 2048
+
+
+def url(body: Mapping[str, Any], field: str, *, allow_http: bool) -> str:
+    """An absolute web address buyers will open; empty or null clears it. http only where allowed (local)."""
+    from urllib.parse import urlsplit
+
+    value = body.get(field)
+    if value is None or value == "":
+        return ""
+    schemes = ("https", "http") if allow_http else ("https",)
+    hint = f"{field} must be an absolute {' or '.join(schemes)} URL of at most {MAX_URL_LENGTH} characters"
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise InvalidRequest(hint, param=field)
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise InvalidRequest(hint, param=field) from exc
+    if parts.scheme.lower() not in schemes or not host:
+        raise InvalidRequest(hint, param=field)
+    if parts.username is not None or parts.password is not None:
+        # Credentials in a link would be shown to every buyer.
+        raise InvalidRequest(f"{field} must not contain a user name or password", param=field)
+    return value
+
+
+def optional_text(body: Mapping[str, Any], field: str, *, max_len: int) -> str:
+    """Free text that may be cleared with null or an empty string."""
+    if body.get(field) is None:
+        return ""
+    return text(body, field, min_len=0, max_len=max_len)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.domain import validation as v
 from chalicelib.domain.cardkeys import ParsedLine, Rejection, fingerprint, parse_list, parse_text
-from chalicelib.domain.errors import DomainError
+from chalicelib.domain.errors import DomainError, InvalidRequest
 from chalicelib.domain.ids import new_id
+from chalicelib.domain.inventory import Batch, BatchStore
 from chalicelib.domain.models import NewKey, Tenant
+from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.ports import Cipher, Clock, KeyPool, ProductStore, ShardState, TenantStore
 
 CHUNK = 1000  # keys committed per step: a failure loses at most this much work, never keys
@@ -29,22 +32,48 @@ class ImportResult:
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
 
+@dataclass(frozen=True)
+class BatchInfo:
+    supplier: str | None = None
+    cost_per_key: int | None = None
+
+
+def batch_info(data: Mapping[str, Any]) -> BatchInfo:
+    """Optional import metadata: JSON fields beside `keys`, or query parameters of a text/plain import."""
+    supplier = v.optional_text(data, "supplier", max_len=100) or None
+    cost: Any = data.get("cost_per_key")
+    if isinstance(cost, str):  # a query parameter
+        if not cost.isdigit() or len(cost) > 9:
+            raise InvalidRequest(f"cost_per_key must be a whole amount in minor units from 0 to {MAX_AMOUNT}",
+                                 param="cost_per_key")
+        cost = int(cost)
+    if cost is not None:
+        cost = v.integer({"cost_per_key": cost}, "cost_per_key", low=0, high=MAX_AMOUNT)
+    return BatchInfo(supplier=supplier, cost_per_key=cost)
+
+
 class KeyImportService:
     def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, cipher: Cipher,
-                 clock: Clock) -> None:
+                 clock: Clock, batches: BatchStore | None = None) -> None:
+        self._batches = batches
         self._tenants = tenants
         self._products = products
         self._pool = pool
         self._cipher = cipher
         self._clock = clock
 
-    def import_keys(self, *, tenant_id: str, product_id: str, body: Any, content_type: str) -> ImportResult:
+    def import_keys(self, *, tenant_id: str, product_id: str, body: Any, content_type: str,
+                    query: Mapping[str, str] | None = None, created_by: str = "",
+                    created_by_name: str = "") -> ImportResult:
         product = self._products.get(tenant_id=tenant_id, product_id=product_id)
         if content_type.startswith("text/plain"):
+            v.unknown_fields(query or {}, {"supplier", "cost_per_key"})
+            info = batch_info(query or {})
             accepted, rejected = parse_text(body if isinstance(body, bytes) else str(body).encode())
         else:
             if isinstance(body, dict):
-                v.unknown_fields(body, {"keys"})
+                v.unknown_fields(body, {"keys", "supplier", "cost_per_key"})
+            info = batch_info(body if isinstance(body, dict) else {})
             keys = body.get("keys") if isinstance(body, dict) else None
             accepted, rejected = parse_list(keys)
         tenant = self._tenants.get(tenant_id=tenant_id)
@@ -64,6 +93,17 @@ class KeyImportService:
         finally:
             self._pool.end_import(tenant_id=tenant_id, product_id=product.id, owner=owner)
         result.rejected.sort(key=lambda r: r.line)
+        if self._batches is not None:
+            batch = Batch(tenant_id=tenant_id, id=result.batch_id, product_id=product.id, imported=result.imported,
+                          duplicates=result.duplicates, rejected=len(result.rejected), created_at=self._clock.now(),
+                          created_by=created_by, created_by_name=created_by_name, supplier=info.supplier,
+                          cost_per_key=info.cost_per_key,
+                          currency=product.currency if info.cost_per_key is not None else None)
+            try:
+                self._batches.put(batch)
+            except DomainError as exc:
+                # The keys are stored; answer with the counts and let the caller retry (duplicates are known).
+                result.failure = result.failure or exc
         return result
 
     def _run(self, tenant: Tenant, product_id: str, shards: int, items: list[tuple[str, ParsedLine]],

@@ -17,12 +17,14 @@ from pynamodb.exceptions import (
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.inventory import VOID
 from chalicelib.domain.models import KeyRef, NewKey, StockLevel, StoredKey
 from chalicelib.domain.ports import ExpiredReservation, ShardState
 
 from . import keys
 from .failures import is_condition_failure, unavailable
 from .models import CounterItem, FingerprintItem, KeyItem, LeaseItem, StatItem, transaction_connection
+from .pool_inventory import PoolInventoryMixin, stock_level
 
 AVAILABLE, RESERVED, SOLD, RELEASED = "available", "reserved", "sold", "released"
 RELEASE_ATTEMPTS = 5
@@ -32,7 +34,7 @@ EXHAUSTED_MEMO_SECONDS = 2.0
 
 
 
-class DynamoKeyPool:
+class DynamoKeyPool(PoolInventoryMixin):
     def __init__(self) -> None:
         self._exhausted: dict[tuple[str, str, int], float] = {}
     # ---- import -------------------------------------------------------------------------------
@@ -148,6 +150,9 @@ class DynamoKeyPool:
                     break  # this shard is sold out
                 if self._reserve(tenant_id, product_id, KeyRef(shard, seq), order_id, reserved_until):
                     taken.append(KeyRef(shard, seq))
+                else:
+                    # Only a voided key is skipped here: the stock tally learns its number is behind us.
+                    self.pass_void(tenant_id, product_id, KeyRef(shard, seq))
             if len(taken) == count:
                 break
         return taken
@@ -264,12 +269,17 @@ class DynamoKeyPool:
             if start >= end:
                 continue
             try:
-                skipped = [int(item.sk[2:]) for item in KeyItem.query(
+                found = list(KeyItem.query(
                     keys.shard(tenant_id, product_id, shard), KeyItem.sk.between(keys.key_sk(start),
                                                                                 keys.key_sk(end - 1)),
-                    filter_condition=KeyItem.status == AVAILABLE, consistent_read=True)]
+                    filter_condition=(KeyItem.status == AVAILABLE)
+                    | ((KeyItem.status == VOID) & KeyItem.passed.does_not_exist()), consistent_read=True))
             except PynamoDBException as exc:
                 raise unavailable(exc, "checking the pool") from exc
+            skipped = [int(item.sk[2:]) for item in found if item.status == AVAILABLE]
+            for item in found:
+                if item.status == VOID:  # a claim went past it but died before telling the tally
+                    self.pass_void(tenant_id, product_id, KeyRef(shard, int(item.sk[2:])))
             for seq in skipped:
                 if self._move_to_end(tenant_id, product_id, KeyRef(shard, seq), order_id=None):
                     recovered += 1
@@ -307,10 +317,7 @@ class DynamoKeyPool:
             sold = sum(int(i.sold) for i in StatItem.batch_get(wanted))
         except PynamoDBException as exc:
             raise unavailable(exc, "reading stock") from exc
-        available = sum(st.size - st.next for st in states)
-        # Every number below `next` was claimed: it is now reserved, sold, or released (moved to the end).
-        claimed = sum(st.next - st.released for st in states)
-        return StockLevel(available=available, reserved=max(claimed - sold, 0), sold=sold)
+        return stock_level(states, self.tallies(tenant_id=tenant_id, product_id=product_id, shards=shards), sold)
 
     def expired_reservations(self, *, now: int, limit: int) -> list[ExpiredReservation]:
         out: list[ExpiredReservation] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException
 
@@ -19,10 +20,16 @@ NOT_FOUND = "no such product"
 
 
 def _product(tenant_id: str, item: ProductItem) -> Product:
+    # Attributes added later are absent on older items: each falls back to the dataclass default.
     return Product(
         tenant_id=tenant_id, id=item.sk, name=item.name, price=int(item.price), currency=item.currency,
         description=item.description or "", max_per_order=int(item.max_per_order), active=bool(item.active),
         shards=int(item.shards), created_at=int(item.created_at), updated_at=int(item.updated_at),
+        category=item.category or "", image_url=item.image_url or "", usage_guide=item.usage_guide or "",
+        usage_url=item.usage_url or "", min_per_order=int(item.min_per_order or 1),
+        max_per_buyer=int(item.max_per_buyer or 0), archived=bool(item.archived),
+        low_stock_threshold=int(item.low_stock_threshold if item.low_stock_threshold is not None else 10),
+        activation_limit=int(item.activation_limit or 1),
     )
 
 
@@ -30,7 +37,10 @@ def _item(p: Product) -> ProductItem:
     return ProductItem(
         keys.products(p.tenant_id), p.id, name=p.name, price=p.price, currency=p.currency,
         description=p.description, max_per_order=p.max_per_order, active=p.active, shards=p.shards,
-        created_at=p.created_at, updated_at=p.updated_at,
+        created_at=p.created_at, updated_at=p.updated_at, category=p.category or None,
+        image_url=p.image_url or None, usage_guide=p.usage_guide or None, usage_url=p.usage_url or None,
+        min_per_order=p.min_per_order, max_per_buyer=p.max_per_buyer, archived=p.archived,
+        low_stock_threshold=p.low_stock_threshold, activation_limit=p.activation_limit,
         gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
     )
 
@@ -59,15 +69,25 @@ class DynamoProductStore:
         except PynamoDBException as exc:
             raise unavailable(exc, "reading the product") from exc
 
-    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
+             archived: bool | None = None) -> Page:
         start = cursors.decode(cursor, expect=("pk", "sk"))
         if start is not None:
             start["pk"] = keys.products(tenant_id)  # a cursor never moves a caller to another tenant
+        condition: Any = None
+        if category is not None:
+            condition = ProductItem.category == category
+        if archived is not None:
+            # Products saved before archiving existed have no attribute: they are not archived.
+            flag = (ProductItem.archived == True) if archived else (  # noqa: E712 (a DynamoDB condition)
+                ProductItem.archived.does_not_exist() | (ProductItem.archived == False))  # noqa: E712
+            condition = flag if condition is None else condition & flag
         try:
-            # One extra item tells whether another page exists, so has_more is never a guess.
+            # One extra item tells whether another page exists, so has_more is never a guess; with a
+            # filter PynamoDB keeps reading pages until it has that many matches.
             found = list(ProductItem.query(
                 keys.products(tenant_id), limit=limit + 1, last_evaluated_key=_ddb_key(start),
-                scan_index_forward=False,
+                scan_index_forward=False, filter_condition=condition,
             ))
         except PynamoDBException as exc:
             raise unavailable(exc, "listing products") from exc
