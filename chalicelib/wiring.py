@@ -140,21 +140,34 @@ class Container:
     def tenants(self) -> Any:
         from chalicelib.services.tenants import TenantService
 
-        return TenantService(tenants=self.tenant_store, cipher=self.cipher, hasher=self.hasher, clock=self.clock)
+        return TenantService(tenants=self.tenant_store, cipher=self.cipher, hasher=self.hasher, clock=self.clock,
+                             api_keys=self.api_key_store)
+
+    @cached_property
+    def api_key_store(self) -> Any:
+        from chalicelib.store.api_keys import DynamoApiKeyStore
+
+        return DynamoApiKeyStore()
+
+    @cached_property
+    def api_keys(self) -> Any:
+        from chalicelib.services.api_keys import ApiKeyService
+
+        return ApiKeyService(store=self.api_key_store, clock=self.clock)
 
     @cached_property
     def catalog(self) -> Any:
         from chalicelib.services.catalog import CatalogService
 
         return CatalogService(products=self.product_store, pool=self.key_pool, clock=self.clock,
-                              shards=self.settings.pool_shards)
+                              shards=self.settings.pool_shards, allow_http_urls=not self.settings.production)
 
     @cached_property
     def key_import(self) -> Any:
         from chalicelib.services.key_import import KeyImportService
 
         return KeyImportService(tenants=self.tenant_store, products=self.product_store, pool=self.key_pool,
-                                cipher=self.cipher, clock=self.clock)
+                                cipher=self.cipher, clock=self.clock, batches=self.batch_store)
 
     @cached_property
     def checkout(self) -> Any:
@@ -162,7 +175,8 @@ class Container:
 
         return CheckoutService(tenants=self.tenant_store, products=self.product_store, pool=self.key_pool,
                                orders=self.order_store, payments=self.payments, clock=self.clock,
-                               reservation_seconds=self.settings.reservation_minutes * 60)
+                               reservation_seconds=self.settings.reservation_minutes * 60,
+                               outbox=self.outbox, queue=self.queue)
 
     @cached_property
     def fulfilment(self) -> Any:
@@ -214,10 +228,128 @@ class Container:
         return IdempotencyService(store=DynamoIdempotencyStore(), clock=self.clock)
 
     # ---- catalog, inventory, orders and customers (merchant API) ------------------------------------
+    @cached_property
+    def batch_store(self) -> Any:
+        from chalicelib.store.batches import DynamoBatchStore
+
+        return DynamoBatchStore()
+
+    @cached_property
+    def key_access_log(self) -> Any:
+        from chalicelib.store.key_access import DynamoKeyAccessLog
+
+        return DynamoKeyAccessLog()
+
+    @cached_property
+    def inventory(self) -> Any:
+        from chalicelib.services.inventory import InventoryService
+
+        return InventoryService(tenants=self.tenant_store, products=self.product_store, pool=self.key_pool,
+                                batches=self.batch_store, access_log=self.key_access_log, cipher=self.cipher,
+                                clock=self.clock)
+
+    @cached_property
+    def customer_store(self) -> Any:
+        from chalicelib.store.customers import DynamoCustomerStore
+
+        return DynamoCustomerStore()
+
+    @cached_property
+    def refund_ledger(self) -> Any:
+        from chalicelib.store.refunds import DynamoRefundLedger
+
+        return DynamoRefundLedger()
+
+    @cached_property
+    def customers(self) -> Any:
+        from chalicelib.services.customers import CustomerService
+
+        return CustomerService(customers=self.customer_store, orders=self.order_store)
+
+    @cached_property
+    def refunds(self) -> Any:
+        from chalicelib.services.refunds import RefundService
+
+        # keys: the pool's void(); the inventory side adds it to store/pool.py
+        return RefundService(tenants=self.tenant_store, orders=self.order_store, payments=self.payments,
+                             keys=self.key_pool, ledger=self.refund_ledger, queue=self.queue, clock=self.clock)
+
 
     # ---- outbound webhooks and events ---------------------------------------------------------------
+    @cached_property
+    def webhook_store(self) -> Any:
+        from chalicelib.store.webhooks import DynamoWebhookStore
+
+        return DynamoWebhookStore()
+
+    @cached_property
+    def webhook_secrets(self) -> Any:
+        from chalicelib.adapters.webhook_secrets import TenantKeySecretBox
+
+        return TenantKeySecretBox(tenant=lambda tenant_id: self.tenant_store.get(tenant_id=tenant_id),
+                                  unwrap=lambda tenant: self.cipher.decrypt_secret(tenant=tenant))
+
+    @cached_property
+    def webhook_sender(self) -> Any:
+        from chalicelib.adapters.webhook_sender import HttpWebhookSender
+
+        return HttpWebhookSender(production=self.settings.production)
+
+    @cached_property
+    def events(self) -> Any:
+        from chalicelib.services.events import EventService
+
+        return EventService(store=self.webhook_store, queue=self.queue, clock=self.clock)
+
+    @cached_property
+    def webhook_deliverer(self) -> Any:
+        from chalicelib.services.webhook_delivery import WebhookDeliverer
+
+        return WebhookDeliverer(store=self.webhook_store, secrets=self.webhook_secrets, sender=self.webhook_sender,
+                                tenants=self.tenant_store, mailer=self.mailer, clock=self.clock)
+
+    @cached_property
+    def webhooks(self) -> Any:
+        from chalicelib.services.webhooks import WebhookService
+
+        return WebhookService(store=self.webhook_store, secrets=self.webhook_secrets, events=self.events,
+                              deliverer=self.webhook_deliverer, clock=self.clock,
+                              production=self.settings.production)
+
+    @cached_property
+    def order_events(self) -> Any:
+        from chalicelib.services.order_events import OrderEventService
+
+        return OrderEventService(orders=self.order_store, products=self.product_store, pool=self.key_pool,
+                                 events=self.events)
+
 
     # ---- redemption and licences --------------------------------------------------------------------
+    @cached_property
+    def redemption_store(self) -> Any:
+        from chalicelib.store.redemption import DynamoRedemptionStore
+
+        return DynamoRedemptionStore()
+
+    @cached_property
+    def key_locator(self) -> Any:
+        from chalicelib.services.redemption import KeyLocator
+
+        return KeyLocator(tenants=self.tenant_store, cipher=self.cipher, store=self.redemption_store)
+
+    @cached_property
+    def redemptions(self) -> Any:
+        from chalicelib.services.redemption import RedemptionService
+
+        return RedemptionService(locator=self.key_locator, store=self.redemption_store, events=self.events,
+                                 clock=self.clock)
+
+    @cached_property
+    def licences(self) -> Any:
+        from chalicelib.services.licences import LicenceService
+
+        return LicenceService(locator=self.key_locator, store=self.redemption_store,
+                              products=self.product_store, clock=self.clock)
 
 
 _lock = threading.Lock()

@@ -159,8 +159,9 @@ class FakeOrderStore:
         self.lock = lock or threading.RLock()
         self.orders: dict[tuple[str, str], Order] = {}
         self.due: set[tuple[str, str]] = set()  # in the sparse expiry index until paid, failed or expired
+        self.announced: list[OutboxMessage] = []  # outbox messages written with their order
 
-    def create(self, order: Order) -> None:
+    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
         with self.lock:
             if (order.tenant_id, order.id) in self.orders:
                 raise StoreUnavailable("the data store did not complete saving the order "
@@ -169,6 +170,8 @@ class FakeOrderStore:
             self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
                 order, paid_at=None, delivered_at=None, refunded_at=None, failure_reason=None, events=())
             self.due.add((order.tenant_id, order.id))
+            if announce is not None:
+                self.announced.append(announce)
 
     def get(self, *, tenant_id: str, order_id: str) -> Order:
         with self.lock:

@@ -29,10 +29,12 @@ def handle_queue_body(body: str) -> None:
 
 
 def handle_outbox(message: OutboxMessage) -> None:
-    """Platform events first (each deduplicated), then the buyer's e-mail, which clears the message."""
+    """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears
+    the message."""
     from chalicelib.wiring import container
 
     c = container()
+    c.customers.on_outbox(message)
     c.order_events.on_outbox(message)
     c.notifications.deliver(message)
 

@@ -41,7 +41,7 @@ class CheckoutService:
         self._payments = payments
         self._clock = clock
         self._reservation_seconds = reservation_seconds
-        self._outbox = outbox  # order.created is announced through the outbox when it is wired in
+        self._outbox = outbox  # when wired in, order.created is announced through the outbox
         self._queue = queue
 
     def shop(self, slug: str) -> Tenant:
@@ -85,8 +85,8 @@ class CheckoutService:
                 token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
                 payment_intent_id=intent.id, product_name=product.name,
             )
-            created = self._announce_created(order)
-            self._orders.create(order)
+            created = self._announcement(order)
+            self._orders.create(order, announce=created)
         except DomainError:
             # Nothing may stay reserved for an order that never came to be.
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
@@ -98,11 +98,8 @@ class CheckoutService:
         return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
                                publishable_key=self._payments.publishable_key)
 
-    def _announce_created(self, order: Order) -> OutboxMessage | None:
-        """Written before the order, so the order.created event cannot be lost; its handler announces only an
-        order that exists (a checkout that failed after this leaves a message that is cleared silently)."""
+    def _announcement(self, order: Order) -> OutboxMessage | None:
+        """The order.created message, written in the same transaction as the order, so it cannot be lost."""
         if self._outbox is None:
             return None
-        message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)
-        self._outbox.put(message)
-        return message
+        return OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)

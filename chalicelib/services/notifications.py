@@ -44,8 +44,12 @@ class NotificationService:
                     f"<p>Order {html.escape(order.id)}: <a href=\"{html.escape(link)}\">{html.escape(link)}</a></p>")
         elif message.kind == "order_refunded":
             subject = f"Your order {order.id} at {shop} was refunded"
-            text = (f"We are sorry: {order.product_name} sold out before your payment arrived.\n"
-                    f"Your payment has been refunded in full.\n")
+            if order.failure_reason == "merchant_refund":
+                text = (f"{shop} refunded your order of {order.product_name}.\n"
+                        f"Your payment has been refunded in full; the keys of this order no longer work.\n")
+            else:
+                text = (f"We are sorry: {order.product_name} sold out before your payment arrived.\n"
+                        f"Your payment has been refunded in full.\n")
             body = f"<p>{html.escape(text)}</p>"
         else:
             self._outbox.mark_done(message, now=self._clock.now())

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from chalicelib.domain.errors import NotFound
+from chalicelib.domain import validation as v
+from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ids import has_prefix, token_hash
 from chalicelib.domain.models import Order, OrderStatus, Tenant
 from chalicelib.domain.ports import Cipher, KeyPool, OrderStore, Page, TenantStore
+from chalicelib.domain.sales import OrderQuery, OrderSearch
 
 from .fulfilment import FulfilmentService
 
@@ -66,5 +69,34 @@ class OrderService:
             raise NotFound(ORDER_NOT_FOUND)
         return self._orders.get(tenant_id=tenant_id, order_id=order_id)
 
-    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
-        return self._orders.list(tenant_id=tenant_id, limit=limit, cursor=cursor)
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None, filters: Mapping[str, str] | None = None) -> Page:
+        """The merchant's orders, newest first; filters as `GET /v1/orders` takes them (strings)."""
+        query = parse_query(filters or {})
+        search: OrderSearch = self._orders  # type: ignore[assignment]  # the Dynamo store and fakes_sales
+        return search.search(tenant_id=tenant_id, query=query, limit=limit, cursor=cursor)
+
+
+def parse_query(params: Mapping[str, str]) -> OrderQuery:
+    status = params.get("status")
+    if status is not None and status not in {s.value for s in OrderStatus}:
+        raise InvalidRequest("status must be one of " + ", ".join(s.value for s in OrderStatus), param="status")
+    product_id = params.get("product_id")
+    if product_id is not None and not 0 < len(product_id) <= 64:
+        raise InvalidRequest("product_id must be a product id (prd_...)", param="product_id")
+    email = params.get("email")
+    if email is not None:
+        email = v.email(email)
+    gte, lt = _time(params, "created_gte"), _time(params, "created_lt")
+    if gte is not None and lt is not None and gte >= lt:
+        raise InvalidRequest("created_gte must be earlier than created_lt", param="created_lt")
+    return OrderQuery(status=OrderStatus(status) if status else None, product_id=product_id, email=email,
+                      created_gte=gte, created_lt=lt)
+
+
+def _time(params: Mapping[str, str], name: str) -> int | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 11:
+        raise InvalidRequest(f"{name} must be a Unix time in seconds, e.g. 1700000000", param=name)
+    return int(raw)

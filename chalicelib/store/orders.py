@@ -6,16 +6,18 @@ import builtins
 from collections.abc import Sequence
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.models import KeyRef, Order, OrderStatus
+from chalicelib.domain.errors import NotFound, StoreUnavailable
+from chalicelib.domain.models import KeyRef, Order, OrderStatus, OutboxMessage
 from chalicelib.domain.ports import Page
+from chalicelib.domain.sales import OrderQuery
 
-from . import cursor as cursors
-from . import keys
+from . import customers, keys, order_search
 from .failures import is_condition_failure, unavailable
-from .models import OrderItem
+from .models import OrderItem, transaction_connection
+from .outbox import outbox_item
 
 NOT_FOUND = "no such order"
 
@@ -36,7 +38,7 @@ def _int(value: float | None) -> int | None:
 
 
 class DynamoOrderStore:
-    def create(self, order: Order) -> None:
+    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
         item = OrderItem(
             keys.order(order.tenant_id, order.id), "ORDER", order_id=order.id, status=order.status.value,
             product_id=order.product_id, product_name=order.product_name, quantity=order.quantity,
@@ -44,10 +46,23 @@ class DynamoOrderStore:
             created_at=order.created_at, expires_at=order.expires_at, keys=[k.encode() for k in order.keys],
             payment_intent_id=order.payment_intent_id,
             gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
-            gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=order.id,
+            # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
+            gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),
         )
         try:
-            item.save(condition=OrderItem.pk.does_not_exist())
+            # One request: the order, the buyer's entry (for `?email=`) and the order.created announcement
+            # stand or fall together, so none can exist without the others.
+            with TransactWrite(connection=transaction_connection()) as tx:
+                tx.save(item, condition=OrderItem.pk.does_not_exist())
+                tx.save(customers.new_entry(order))
+                if announce is not None:
+                    tx.save(outbox_item(announce))
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons[:1] == ["ConditionalCheckFailed"]:  # an order with this id exists: never overwrite it
+                raise StoreUnavailable("the data store did not complete saving the order "
+                                       "(ConditionalCheckFailedException); retry the request") from exc
+            raise unavailable(exc, "saving the order") from exc
         except PynamoDBException as exc:
             raise unavailable(exc, "saving the order") from exc
 
@@ -60,20 +75,10 @@ class DynamoOrderStore:
             raise unavailable(exc, "reading the order") from exc
 
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
-        start = cursors.decode(cursor, expect=("sk",))
-        last_key = None
-        if start is not None:
-            order_id = str(start["sk"])
-            last_key = {"pk": {"S": keys.order(tenant_id, order_id)}, "sk": {"S": "ORDER"},
-                        "gsi2pk": {"S": keys.orders_index(tenant_id)}, "gsi2sk": {"S": order_id}}
-        try:
-            found = list(OrderItem.by_tenant.query(keys.orders_index(tenant_id), limit=limit + 1,
-                                                   last_evaluated_key=last_key, scan_index_forward=False))
-        except PynamoDBException as exc:
-            raise unavailable(exc, "listing orders") from exc
-        items = [to_order(tenant_id, i) for i in found[:limit]]
-        more = len(found) > limit
-        return Page(items, cursors.encode({"sk": found[limit - 1].order_id}) if more else None)
+        return self.search(tenant_id=tenant_id, query=OrderQuery(), limit=limit, cursor=cursor)
+
+    def search(self, *, tenant_id: str, query: OrderQuery, limit: int, cursor: str | None) -> Page:
+        return order_search.search(tenant_id=tenant_id, query=query, limit=limit, cursor=cursor)
 
     def set_status(
         self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,

@@ -11,13 +11,17 @@ from .failures import unavailable
 from .models import OutboxItem
 
 
+def outbox_item(message: OutboxMessage) -> OutboxItem:
+    return OutboxItem(keys.outbox(message.tenant_id, message.id), "OBX", tenant_id=message.tenant_id,
+                      outbox_id=message.id, kind=message.kind, order_id=message.order_id,
+                      created_at=message.created_at, gsi1pk=keys.due("OBX", message.id),
+                      gsi1sk=keys.due_sk(message.created_at, message.id))
+
+
 class DynamoOutbox:
     def put(self, message: OutboxMessage) -> None:
         try:
-            OutboxItem(keys.outbox(message.tenant_id, message.id), "OBX", tenant_id=message.tenant_id,
-                       outbox_id=message.id, kind=message.kind, order_id=message.order_id,
-                       created_at=message.created_at, gsi1pk=keys.due("OBX", message.id),
-                       gsi1sk=keys.due_sk(message.created_at, message.id)).save()
+            outbox_item(message).save()
         except PynamoDBException as exc:
             raise unavailable(exc, "queueing the notification") from exc
 

@@ -84,8 +84,9 @@ def test_list_is_newest_first_with_cursor_pages(impl: Stores) -> None:
     third = impl.orders.list(tenant_id=impl.tenant_id, limit=2, cursor=second.next_cursor)
 
     # then pages go newest to oldest, and only the last says there is no more
-    assert (first.items, first.next_cursor) == ([o5, o4], cursors.encode({"sk": "ord_0004"}))
-    assert (second.items, second.next_cursor) == ([o3, o2], cursors.encode({"sk": "ord_0002"}))
+    # (cursors are opaque: each store encodes its own listing position)
+    assert (first.items, first.next_cursor is not None) == ([o5, o4], True)
+    assert (second.items, second.next_cursor is not None) == ([o3, o2], True)
     assert (third.items, third.next_cursor) == ([o1], None)
 
 
@@ -100,7 +101,7 @@ def test_has_more_is_exact_when_the_page_is_just_full(impl: Stores) -> None:
 
     # then the full page has no cursor, the short one has, and its next page is the last
     assert (exact.items, exact.next_cursor) == ([o5, o4, o3, o2, o1], None)
-    assert (short.items, short.next_cursor) == ([o5, o4, o3, o2], cursors.encode({"sk": "ord_0002"}))
+    assert (short.items, short.next_cursor is not None) == ([o5, o4, o3, o2], True)
     assert (rest.items, rest.next_cursor) == ([o1], None)
 
 
