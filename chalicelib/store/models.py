@@ -227,6 +227,15 @@ ALL_MODELS: tuple[type[Item], ...] = (
 _transactions: Connection | None = None
 
 
+def _every_model() -> list[type[Item]]:
+    """Item and every subclass imported so far (areas define their own item classes in their stores);
+    one imported later starts without a cached connection anyway."""
+    found: list[type[Item]] = [Item]
+    for model in found:
+        found.extend(sub for sub in model.__subclasses__() if sub not in found)
+    return found
+
+
 def transaction_connection() -> Connection:
     """One connection for TransactWrite per process: a new one per call costs a botocore client
     (~80 ms of CPU) and loses HTTP keep-alive."""
@@ -240,7 +249,7 @@ def configure(*, table_name: str, region: str, host: str | None) -> None:
     """Point every model at one table; drops cached connections so the change takes effect."""
     global _transactions
     _transactions = None
-    for model in ALL_MODELS:
+    for model in _every_model():
         meta: Any = model.Meta
         meta.table_name = table_name
         meta.region = region

@@ -41,13 +41,14 @@ def _delivered_order(client: Any, settings: Any, slug: str, product_id: str) -> 
 class World:
     """Tenant A owns one of everything; tenant B is the intruder. Objects are made on first need."""
 
-    def __init__(self, client: Any, settings: Any) -> None:
-        self.client, self.settings = client, settings
+    def __init__(self, client: Any, settings: Any, container: wiring.Container) -> None:
+        self.client, self.settings, self.container = client, settings, container
         self.a, self.b = shop.sign_up(client), shop.sign_up(client)
         self.product = shop.product(client, self.a["key"], price=700)
-        shop.import_keys(client, self.a["key"], self.product["id"], shop.new_keys(6, prefix="AAA"))
+        self.batch = shop.import_keys(client, self.a["key"], self.product["id"], shop.new_keys(6, prefix="AAA"))
         self.order = _delivered_order(client, settings, self.a["slug"], self.product["id"])
         self._made: dict[str, str] = {}
+        self._keys_without: dict[str, str] = {}
 
     def param(self, name: str) -> str:
         if name not in self._made:
@@ -76,11 +77,29 @@ class World:
         return sorted(items, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
     def key_without(self, scope: str) -> str:
+        if scope in self._keys_without:
+            return self._keys_without[scope]
         scopes = [s for s in ALL_SCOPES if s != scope]
         r = shop.call(self.client, "POST", "/v1/api_keys", {"name": f"no {scope}", "scopes": scopes},
                       key=self.a["key"])
         assert r.status_code == 201, r.body
-        return str(_json(r)["secret"])
+        self._keys_without[scope] = str(_json(r)["secret"])
+        return self._keys_without[scope]
+
+    def get(self, path: str) -> Any:
+        r = shop.call(self.client, "GET", path, key=self.a["key"])
+        assert r.status_code == 200, r.body
+        return _json(r)
+
+    def post(self, path: str, body: Any) -> Any:
+        r = shop.call(self.client, "POST", path, body, key=self.a["key"])
+        assert r.status_code in (200, 201), r.body
+        return _json(r)
+
+    def sold_key(self) -> str:
+        r = shop.call(self.client, "GET", f"/s/{self.a['slug']}/orders/{self.order['order_id']}"
+                                          f"?token={self.order['order_token']}", headers={"Accept": "application/json"})
+        return str(_json(r)["keys"][0])
 
 
 def _api_key(world: World) -> str:
@@ -88,10 +107,32 @@ def _api_key(world: World) -> str:
     return str(_json(r)["id"])
 
 
+def _customer(world: World) -> str:
+    from chalicelib.domain.sales import customer_id
+
+    tenant_id = world.a["tenant"]["id"]
+    world.container.customers.count_delivery(tenant_id=tenant_id, order_id=world.order["order_id"])
+    return customer_id(tenant_id, "buyer@example.com")
+
+
+def _event(world: World) -> str:
+    return str(world.container.events.publish(tenant_id=world.a["tenant"]["id"], type="order.paid",
+                                              data={"object": "order", "id": world.order["order_id"]},
+                                              dedupe_key="matrix:order.paid"))
+
+
 FACTORIES: dict[str, Callable[[World], str]] = {
     "product_id": lambda w: str(w.product["id"]),
     "order_id": lambda w: str(w.order["order_id"]),
     "api_key_id": _api_key,
+    "batch_id": lambda w: str(w.batch["batch_id"]),
+    "key_id": lambda w: str(w.get(f"/v1/products/{w.product['id']}/keys?status=available")["data"][0]["id"]),
+    "customer_id": _customer,
+    "endpoint_id": lambda w: str(w.post("/v1/webhook_endpoints", {"url": "https://hooks.example.com/kamidrop",
+                                                                  "events": ["order.paid"]})["id"]),
+    "event_id": _event,
+    "redemption_id": lambda w: str(w.post("/v1/redemptions", {"key": w.sold_key(),
+                                                              "redeemer": "partner-1"})["redemption"]["id"]),
 }
 
 # Valid bodies, so a refusal can only come from tenancy or scope, never from validation.
@@ -102,6 +143,10 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/api_keys/{api_key_id}/rotate"): {"grace_seconds": 0},
     ("POST", "/v1/products"): {"name": "x", "price": 100, "currency": "usd"},
     ("POST", "/v1/api_keys"): {"name": "x", "scopes": ["read"]},
+    ("PATCH", "/v1/webhook_endpoints/{endpoint_id}"): {"description": "renamed"},
+    ("POST", "/v1/webhook_endpoints/{endpoint_id}/replay"): {"since": 0},
+    ("POST", "/v1/webhook_endpoints/{endpoint_id}/rotate_secret"): {"overlap_seconds": 0},
+    ("POST", "/v1/webhook_endpoints"): {"url": "https://hooks.example.com/x", "events": ["order.paid"]},
 }
 
 
@@ -113,7 +158,7 @@ def world(container: wiring.Container, settings: Any) -> Iterator[World]:
 
     wiring.use(container)
     with Client(app) as client:
-        yield World(client, settings)
+        yield World(client, settings, container)
 
 
 def _send(world: World, spec: RouteSpec, key: str | None, path: str | None = None) -> Any:
