@@ -191,7 +191,7 @@ class Container:
         from chalicelib.services.orders import OrderService
 
         return OrderService(tenants=self.tenant_store, orders=self.order_store, pool=self.key_pool,
-                            cipher=self.cipher, fulfilment=self.fulfilment)
+                            cipher=self.cipher, fulfilment=self.fulfilment, products=self.product_store)
 
     @cached_property
     def notifications(self) -> Any:

@@ -43,4 +43,5 @@ def money(amount: int, currency: str) -> str:
 
 def render_order_page(view: Any) -> Response:
     return render("order.html", shop=view.tenant, order=view.order, keys=view.keys,
-                  amount=money(view.order.amount, view.order.currency))
+                  amount=money(view.order.amount, view.order.currency), usage_guide=view.usage_guide,
+                  usage_url=view.usage_url)

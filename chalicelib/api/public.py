@@ -22,7 +22,10 @@ CHECKOUT_STARTED = obj({
     "payment": obj({"provider": string(enum=("stripe",)), "client_secret": string(), "publishable_key": string()}),
     "expires_at": timestamp("the reservation ends then"), "amount": integer(minimum=0), "currency": CURRENCY,
 })
-BUYER_ORDER = obj({"order": ORDER, "keys": array(string(), "the plaintext keys once delivered, else empty")})
+BUYER_ORDER = obj({"order": ORDER, "keys": array(string(), "the plaintext keys once delivered, else empty"),
+                   "usage": obj({"guide": string("how to use the keys (plain text)"),
+                                 "url": string("the merchant's guide page, or empty")},
+                                description="the product's usage guide, once delivered")})
 
 
 @endpoint(public, "GET", "/health", summary="Health check", tag="Platform", auth="none", rate=None,
@@ -67,7 +70,8 @@ def order_page(call: Call, slug: str, order_id: str) -> Any:
     view = call.c.orders.for_buyer(tenant=call.tenant, order_id=order_id, token=call.query.get("token"))
     response: Response
     if "application/json" in (call.header("accept") or ""):
-        response = json_response({"order": serialize.order(view.order), "keys": view.keys})
+        response = json_response({"order": serialize.order(view.order), "keys": view.keys,
+                                  "usage": {"guide": view.usage_guide, "url": view.usage_url}})
     else:
         response = render_order_page(view)
     # Keys must not linger in shared caches or be sent on as a referrer.

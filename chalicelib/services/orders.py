@@ -11,7 +11,7 @@ from chalicelib.domain import validation as v
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ids import has_prefix, token_hash
 from chalicelib.domain.models import Order, OrderStatus, Tenant
-from chalicelib.domain.ports import Cipher, KeyPool, OrderStore, Page, TenantStore
+from chalicelib.domain.ports import Cipher, KeyPool, OrderStore, Page, ProductStore, TenantStore
 from chalicelib.domain.sales import OrderQuery, OrderSearch
 
 from .fulfilment import FulfilmentService
@@ -25,12 +25,15 @@ class BuyerOrder:
     tenant: Tenant
     order: Order
     keys: list[str]
+    usage_guide: str = ""  # the product's instructions, shown with the keys once delivered
+    usage_url: str = ""
 
 
 class OrderService:
     def __init__(self, *, tenants: TenantStore, orders: OrderStore, pool: KeyPool, cipher: Cipher,
-                 fulfilment: FulfilmentService) -> None:
+                 fulfilment: FulfilmentService, products: ProductStore | None = None) -> None:
         self._tenants = tenants
+        self._products = products
         self._orders = orders
         self._pool = pool
         self._cipher = cipher
@@ -45,10 +48,17 @@ class OrderService:
             raise NotFound(ORDER_NOT_FOUND)
         if order.status != OrderStatus.DELIVERED:
             order = self._fulfilment.confirm_on_return(order)
-        keys: list[str] = []
-        if order.status == OrderStatus.DELIVERED:
-            keys = self.reveal(tenant=tenant, order=order)
-        return BuyerOrder(tenant=tenant, order=order, keys=keys)
+        if order.status != OrderStatus.DELIVERED:
+            return BuyerOrder(tenant=tenant, order=order, keys=[])
+        keys = self.reveal(tenant=tenant, order=order)
+        guide, url = "", ""
+        if self._products is not None:  # one read, only once delivered (a waiting page polls without it)
+            try:
+                product = self._products.get(tenant_id=tenant.id, product_id=order.product_id)
+                guide, url = product.usage_guide, product.usage_url
+            except NotFound:
+                pass  # a product removed since the sale: the keys still show
+        return BuyerOrder(tenant=tenant, order=order, keys=keys, usage_guide=guide, usage_url=url)
 
     def reveal(self, *, tenant: Tenant, order: Order) -> list[str]:
         """Decrypt the keys of a delivered order for the buyer who paid (never logged)."""

@@ -13,11 +13,21 @@ from typing import Any
 import pytest
 
 from tests.support.servers import ROOT, free_port
-from tests.support.shop import call, checkout, import_keys, new_keys, product, sign_up
+from tests.support.shop import (
+    call,
+    checkout,
+    import_keys,
+    new_keys,
+    pay,
+    post_event,
+    product,
+    sign_up,
+    stripe_event,
+)
 
 OUTPUT = ROOT / "test-output" / "schemathesis"
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
-MAX_EXAMPLES = 15  # per operation in the fuzzing phase; the coverage phase adds its own edge cases (~4.5 min)
+MAX_EXAMPLES = 10  # per operation in the fuzzing phase; the coverage phase adds its own edge cases
 RUN_TIMEOUT = 900
 KEY_LIFECYCLE = r"^/v1/api_keys/\{api_key_id\}/(revoke|rotate)$"
 
@@ -49,20 +59,41 @@ def api_url(container: Any) -> Iterator[str]:
         app.__class__ = original_class
 
 
+def _ok(r: Any) -> Any:
+    assert r.status_code in (200, 201), r.body
+    return json.loads(r.body)
+
+
 @pytest.fixture()
-def shop(client: Any, settings: Any) -> dict[str, Any]:
-    """Real ids for the fuzzer to use most of the time, so routes get past 404 into their real work."""
+def shop(client: Any, settings: Any, container: Any) -> dict[str, Any]:
+    """Real ids for the fuzzer to use most of the time, so routes get past 404 into their real work:
+    a delivered order with its customer, a redeemed key, a webhook endpoint, an event, a spare API key."""
     owner = sign_up(client)
-    item = product(client, owner["key"])
-    batch = import_keys(client, owner["key"], item["id"], new_keys(40))
-    started = checkout(client, owner["slug"], item["id"])
-    assert started.status_code == 201, started.body
-    order = json.loads(started.body)
-    spare = call(client, "POST", "/v1/api_keys", {"name": "to be revoked by the fuzzer", "scopes": ["read"]},
-                 key=owner["key"])
-    assert spare.status_code == 201, spare.body
-    return {"key": owner["key"], "slug": owner["slug"], "product_id": item["id"], "order_id": order["order_id"],
-            "token": order["order_token"], "batch_id": batch["batch_id"], "spare_key_id": json.loads(spare.body)["id"]}
+    key = owner["key"]
+    item = product(client, key)
+    batch = import_keys(client, key, item["id"], new_keys(40))
+    order = _ok(checkout(client, owner["slug"], item["id"]))
+    intent_id = order["payment"]["client_secret"].split("_secret_")[0]
+    pay(settings, intent_id)
+    assert _ok(post_event(client, *stripe_event(settings, intent_id)))["result"] == "delivered"
+    tenant_id = owner["tenant"]["id"]
+    container.customers.count_delivery(tenant_id=tenant_id, order_id=order["order_id"])
+    page = _ok(call(client, "GET", f"/s/{owner['slug']}/orders/{order['order_id']}?token={order['order_token']}",
+                    headers={"Accept": "application/json"}))
+    redemption = _ok(call(client, "POST", "/v1/redemptions", {"key": page["keys"][0], "redeemer": "fuzz"}, key=key))
+    available = _ok(call(client, "GET", f"/v1/products/{item['id']}/keys?status=available", key=key))
+    customer = _ok(call(client, "GET", "/v1/customers", key=key))["data"][0]
+    # A closed port on loopback (allowed outside production): test sends fail fast, never leave the machine.
+    endpoint = _ok(call(client, "POST", "/v1/webhook_endpoints",
+                        {"url": f"http://127.0.0.1:{free_port()}/hook", "events": ["order.paid"]}, key=key))
+    event_id = container.events.publish(tenant_id=tenant_id, type="order.paid", data={"id": order["order_id"]},
+                                        dedupe_key="fuzz:order.paid")
+    spare = _ok(call(client, "POST", "/v1/api_keys", {"name": "to be revoked by the fuzzer", "scopes": ["read"]},
+                     key=key))
+    return {"key": key, "slug": owner["slug"], "product_id": item["id"], "order_id": order["order_id"],
+            "token": order["order_token"], "batch_id": batch["batch_id"], "spare_key_id": spare["id"],
+            "key_id": available["data"][0]["id"], "customer_id": customer["id"], "endpoint_id": endpoint["id"],
+            "event_id": event_id, "redemption_id": redemption["redemption"]["id"]}
 
 
 def config_file(directory: Path, bindings: dict[str, str]) -> Path:
@@ -105,7 +136,10 @@ def run_schemathesis(name: str, api_url: str, key: str, bindings: dict[str, str]
 def test_every_route_answers_as_documented(api_url: str, shop: dict[str, Any], tmp_path: Path) -> None:
     # given the app over HTTP with a shop that has a product, keys, an order and a spare API key
     bindings = {"path.product_id": shop["product_id"], "path.order_id": shop["order_id"],
-                "path.slug": shop["slug"], "path.batch_id": shop["batch_id"], "query.token": shop["token"]}
+                "path.slug": shop["slug"], "path.batch_id": shop["batch_id"], "query.token": shop["token"],
+                "path.key_id": shop["key_id"], "path.customer_id": shop["customer_id"],
+                "path.endpoint_id": shop["endpoint_id"], "path.event_id": shop["event_id"],
+                "path.redemption_id": shop["redemption_id"]}
     # when schemathesis runs every operation through coverage (edge and invalid inputs) and fuzzing; revoking
     # or rotating API keys goes last, on the spare key, since the fuzzer learns key ids from the list and
     # would otherwise revoke the key it is testing with
