@@ -53,8 +53,9 @@ lint: $(STAMP)
 	$(BIN)/cfn-lint infra/resources.json
 
 # pytest exits 5 when nothing was collected; like any other non-zero code it fails the target.
+# Two workers, one test module each at a time (module-scoped tables and servers stay per worker).
 test: $(STAMP) browsers lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 # Needs AWS_DEFAULT_REGION (or a configured profile region) and network access for
 # the Lambda wheels; see docs/deploy.md for the CloudFormation steps that follow.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
 import time
 
 import pytest
@@ -11,40 +9,9 @@ import pytest
 from chalicelib.domain.errors import DomainError
 from chalicelib.domain.models import OrderStatus
 from tests.support import shop
-from tests.support.faults import FaultPlan, faulty_container
+from tests.support.faults import FaultPlan, drive_to_completion, faulty_container, new_paid_order
 
 KEYS_PER_ORDER = 1
-
-
-def _new_paid_order(client, settings, merchant, product):
-    r = shop.checkout(client, merchant["slug"], product["id"])
-    assert r.status_code == 201, r.body
-    started = json.loads(r.body)
-    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
-    shop.pay(settings, intent_id)
-    return started, intent_id
-
-
-def _drive_to_completion(c, payload, signature):
-    """What Stripe and the queue/sweeper do: retry the webhook on failure, then send pending mail."""
-    outcomes = []
-    for _ in range(4):
-        try:
-            outcomes.append(c.fulfilment.handle_webhook(payload=payload, signature=signature).result)
-            break
-        except DomainError as exc:
-            outcomes.append(f"error:{exc.code}")
-    for _ in range(4):
-        try:  # the sweeper's next tick comes round again if this read fails
-            pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
-        except DomainError:
-            continue
-        if not pending:
-            break
-        for message in pending:
-            with contextlib.suppress(DomainError):  # left in the outbox for the next round
-                c.notifications.deliver(message)
-    return outcomes
 
 
 @pytest.fixture()
@@ -58,11 +25,11 @@ def fault_shop(client):
 
 def _fulfilment_call_count(client, settings, container, fault_shop) -> int:
     merchant, product, _ = fault_shop
-    _, intent_id = _new_paid_order(client, settings, merchant, product)
+    _, intent_id = new_paid_order(client, settings, merchant, product)
     plan = FaultPlan(fail_at=None)
     c = faulty_container(container, plan)
     payload, signature = shop.stripe_event(settings, intent_id)
-    assert _drive_to_completion(c, payload, signature) == ["delivered"]
+    assert drive_to_completion(c, payload, signature) == ["delivered"]
     return len(plan.calls)
 
 
@@ -75,11 +42,11 @@ def test_each_call_failing_once_still_delivers_exactly_once(client, settings, co
     failed_labels = []
     for fail_at in range(total_calls):
         # when call number `fail_at` fails once (before it ran, or after with its answer lost)
-        started, intent_id = _new_paid_order(client, settings, merchant, product)
+        started, intent_id = new_paid_order(client, settings, merchant, product)
         plan = FaultPlan(fail_at=fail_at, mode=mode)
         c = faulty_container(container, plan)
         payload, signature = shop.stripe_event(settings, intent_id)
-        outcomes = _drive_to_completion(c, payload, signature)
+        outcomes = drive_to_completion(c, payload, signature)
         failed_labels.append(plan.failed)
         # then the order ends delivered, with exactly one key that is sold to it alone
         order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
@@ -110,46 +77,11 @@ def _delivered_refs(container, tenant_id):
             return refs
 
 
-def _refund_scenario(client, settings, container):
-    """A payment lands after its only key was resold: it must be refunded exactly once."""
-    merchant = shop.sign_up(client)
-    product = shop.product(client, merchant["key"], price=800)
-    shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(1, prefix="LAST"))
-    late, late_intent = _new_paid_order(client, settings, merchant, product)
-    container.reservations.expire(now=int(time.time()) + 10 * 3600)
-    _, other_intent = _new_paid_order(client, settings, merchant, product)
-    shop.post_event(client, *shop.stripe_event(settings, other_intent))
-    return merchant, late, late_intent
-
-
-@pytest.mark.parametrize("mode", ["before", "after"])
-def test_refund_path_with_each_call_failing_once_refunds_exactly_once(client, settings, container, mode):
-    # given the number of dependency calls a late payment with nothing left makes (webhook, refund, mail)
-    merchant, _, intent_id = _refund_scenario(client, settings, container)
-    plan = FaultPlan(fail_at=None)
-    assert _drive_to_completion(faulty_container(container, plan), *shop.stripe_event(settings, intent_id)) == [
-        "refunded"]
-    total_calls = len(plan.calls)
-    assert "payments.refund" in plan.calls
-    for fail_at in range(total_calls):
-        merchant, late, intent_id = _refund_scenario(client, settings, container)
-        # when call number `fail_at` fails once
-        plan = FaultPlan(fail_at=fail_at, mode=mode)
-        _drive_to_completion(faulty_container(container, plan), *shop.stripe_event(settings, intent_id))
-        # then the order is refunded once at Stripe, and nothing was oversold
-        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=late["order_id"])
-        assert order.status == OrderStatus.REFUNDED, plan.failed
-        refunds = shop.stripe_client(settings).v1.refunds.list(params={"payment_intent": intent_id}).data
-        assert len(refunds) == 1, plan.failed
-        level = container.catalog.stock(tenant_id=merchant["tenant"]["id"], product_id=order.product_id)
-        assert (level.available, level.sold) == (0, 1)
-
-
 @pytest.mark.parametrize("mode", ["before", "after"])
 def test_buyer_return_path_with_each_call_failing_once_delivers_once(client, settings, container, fault_shop, mode):
     # given the calls the order page makes when the buyer is back before the webhook (Stripe retrieve included)
     merchant, product, _ = fault_shop
-    started, _ = _new_paid_order(client, settings, merchant, product)
+    started, _ = new_paid_order(client, settings, merchant, product)
     tenant = container.tenant_store.get(tenant_id=merchant["tenant"]["id"])
     plan = FaultPlan(fail_at=None)
     c = faulty_container(container, plan)
@@ -157,7 +89,7 @@ def test_buyer_return_path_with_each_call_failing_once_delivers_once(client, set
     assert len(view.keys) == 1 and "payments.retrieve_intent" in plan.calls
     total_calls = len(plan.calls)
     for fail_at in range(total_calls):
-        started, _ = _new_paid_order(client, settings, merchant, product)
+        started, _ = new_paid_order(client, settings, merchant, product)
         plan = FaultPlan(fail_at=fail_at, mode=mode)
         c = faulty_container(container, plan)
         # when the page load hits the failure, the buyer's page simply asks again

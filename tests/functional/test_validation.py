@@ -303,7 +303,8 @@ def _orders(client: Any, key: str) -> list[str]:
     return [o["id"] for o in _json(r)["data"]]
 
 
-@pytest.mark.parametrize("slug", ["no-such-shop-" + secrets.token_hex(4), "NOT-A-SLUG", "admin"])
+@pytest.mark.parametrize("slug", ["no-such-shop-" + secrets.token_hex(4), "NOT-A-SLUG", "admin"],
+                         ids=["unknown", "not-a-slug", "reserved"])
 def test_checkout_in_an_unknown_shop_is_404(client, slug):
     # given a shop slug nobody has
     # when a buyer checks out there

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +17,7 @@ from chalicelib.domain.errors import (
     QueueUnavailable,
     StoreUnavailable,
 )
+from tests.support import shop
 
 # Which domain error each adapter raises when its dependency fails.
 ERROR_FOR: dict[str, type[DomainError]] = {
@@ -75,3 +79,35 @@ def faulty_container(base: Any, plan: FaultPlan) -> Any:
 
     overrides = {name: FaultyProxy(getattr(base, name), name, plan) for name in ERROR_FOR}
     return Container(base.settings, **overrides)
+
+
+def new_paid_order(client: Any, settings: Any, merchant: dict[str, Any], product: dict[str, Any]) -> tuple[Any, str]:
+    """A checkout paid at the (local) Stripe, its webhook not yet sent."""
+    r = shop.checkout(client, merchant["slug"], product["id"])
+    assert r.status_code == 201, r.body
+    started = json.loads(r.body)
+    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
+    shop.pay(settings, intent_id)
+    return started, intent_id
+
+
+def drive_to_completion(c: Any, payload: bytes, signature: str) -> list[str]:
+    """What Stripe and the queue/sweeper do: retry the webhook on failure, then send pending mail."""
+    outcomes = []
+    for _ in range(4):
+        try:
+            outcomes.append(c.fulfilment.handle_webhook(payload=payload, signature=signature).result)
+            break
+        except DomainError as exc:
+            outcomes.append(f"error:{exc.code}")
+    for _ in range(4):
+        try:  # the sweeper's next tick comes round again if this read fails
+            pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
+        except DomainError:
+            continue
+        if not pending:
+            break
+        for message in pending:
+            with contextlib.suppress(DomainError):  # left in the outbox for the next round
+                c.notifications.deliver(message)
+    return outcomes
