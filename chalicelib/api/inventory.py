@@ -51,7 +51,9 @@ def void_key(call: Call, key_id: str) -> Any:
 
 
 @endpoint(inventory, "POST", "/v1/keys/{key_id}/reveal", summary="Reveal one key in plain text", tag="Keys",
-          scope="keys_reveal", response=shapes.REVEALED, description="Recorded in the key-access log.")
+          scope="keys_reveal", response=shapes.REVEALED, secret_answer=True,
+          description="Recorded in the key-access log. A replay with the same Idempotency-Key answers 409 "
+                      "`idempotent_secret_withheld`: plaintext keys are never kept for replays.")
 def reveal_key(call: Call, key_id: str) -> Any:
     shown, value = call.c.inventory.reveal_key(tenant_id=call.tenant_id, key_id=key_id, actor=_actor(call))
     return {"key": shapes.key(shown), "value": value}

@@ -23,7 +23,7 @@ SIGN_UP = obj({"name": string(max_length=100), "slug": string(pattern="^[a-z0-9]
 
 
 @endpoint(merchant, "POST", "/v1/tenants", summary="Sign up a shop", tag="Tenant", auth="none", rate="signup",
-          status=201,
+          status=201, secret_answer=True,
           body=SIGN_UP, response=obj({"tenant": TENANT, "api_key": string("shown only now")}),
           description="Creates the shop, its owner and a first API key with every scope.")
 def sign_up(call: Call) -> Any:
@@ -58,6 +58,7 @@ def api_key(k: ApiKey) -> dict[str, Any]:
 
 
 @endpoint(merchant, "POST", "/v1/api_keys", summary="Create an API key", tag="API keys", scope="api_keys",
+          secret_answer=True,
           status=201, body=KEY_CREATE, response=API_KEY_WITH_SECRET,
           description="The secret is in this answer only; we keep its hash. A key can grant only scopes it holds. "
                       + SCOPES_DOC)
@@ -88,6 +89,7 @@ def update_api_key(call: Call, api_key_id: str) -> Any:
 
 
 @endpoint(merchant, "POST", "/v1/api_keys/{api_key_id}/rotate", summary="Rotate an API key's secret",
+          secret_answer=True,
           tag="API keys", scope="api_keys", body=obj({"grace_seconds": integer(minimum=0, maximum=604800)},
                                                      required=(), closed=True),
           response=ROTATED,

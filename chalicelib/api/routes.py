@@ -60,6 +60,7 @@ class RouteSpec:
     in_openapi: bool
     description: str = ""
     extra_statuses: tuple[int, ...] = ()
+    secret_answer: bool = False  # the answer holds a secret shown once: never stored for idempotent replay
 
     @property
     def path_params(self) -> list[str]:
@@ -135,6 +136,7 @@ def endpoint(
     in_openapi: bool = True,
     description: str = "",
     extra_statuses: tuple[int, ...] = (),
+    secret_answer: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declares a route: registers it with Chalice and in ROUTES, and wraps the view with the conventions.
 
@@ -153,7 +155,8 @@ def endpoint(
                          scope=scope, status=status, body=body, response=response, query=query,
                          content_types=content_types, produces=produces, rate=rate,
                          idempotent=(method == "POST") if idempotent is None else idempotent,
-                         in_openapi=in_openapi, description=description, extra_statuses=extra_statuses)
+                         in_openapi=in_openapi, description=description, extra_statuses=extra_statuses,
+                         secret_answer=secret_answer)
         ROUTES.append(spec)
 
         @functools.wraps(view)
@@ -258,8 +261,27 @@ def _idempotent(spec: RouteSpec, call: Call, view: Callable[..., Any], params: d
         c.idempotency.abandon(claim)
     else:
         body_text = response.body if isinstance(response.body, str) else json.dumps(response.body)
-        c.idempotency.finish(claim, status=response.status_code, body=body_text)
+        if spec.secret_answer and response.status_code < 300:
+            body_text = _withheld(body_text)
+            c.idempotency.finish(claim, status=409, body=body_text)
+        else:
+            c.idempotency.finish(claim, status=response.status_code, body=body_text)
     return response
+
+
+def _withheld(body_text: str) -> str:
+    """What a replay gets instead of an answer holding a secret (an API key, a signing secret, a card key):
+    secrets are shown once and never stored in plaintext, not even for 24 h of replays."""
+    try:
+        made = json.loads(body_text)
+    except ValueError:
+        made = {}
+    ident = made.get("id") or (made.get("key") or {}).get("id") if isinstance(made, dict) else None
+    return json.dumps({"error": {
+        "type": "conflict", "code": "idempotent_secret_withheld",
+        "message": "a request with this Idempotency-Key already succeeded; its answer held a secret that is "
+                   "shown only once, so it is not replayed (rotate the secret if it was lost)",
+        **({"id": ident} if isinstance(ident, str) else {})}})
 
 
 def route_table() -> list[RouteSpec]:

@@ -28,6 +28,7 @@ CATALOGUE = (
 
 
 @endpoint(webhooks, "POST", "/v1/webhook_endpoints", summary="Create a webhook endpoint", tag=TAG, scope="webhooks",
+          secret_answer=True,
           status=201, body=shapes.ENDPOINT_CREATE, response=shapes.ENDPOINT_WITH_SECRET,
           description="The signing `secret` (whsec_...) is shown only in this answer. In production the URL must "
                       "be https on a public address. " + CATALOGUE)
@@ -66,6 +67,7 @@ def delete_endpoint(call: Call, endpoint_id: str) -> Any:
 
 
 @endpoint(webhooks, "POST", "/v1/webhook_endpoints/{endpoint_id}/rotate_secret", summary="Rotate the signing secret",
+          secret_answer=True,
           tag=TAG, scope="webhooks", body=shapes.ROTATE, response=shapes.ENDPOINT_WITH_SECRET,
           description="A new secret signs from now on; the old one adds a second signature for `overlap_seconds` "
                       "(default 86400, at most 7 days, 0 ends it at once).")

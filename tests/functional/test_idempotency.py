@@ -157,3 +157,35 @@ def test_checkout_with_a_key_reserves_once(client):
     assert _json(first)["order_id"] == _json(second)["order_id"]
     stock = _json(call(client, "GET", f"/v1/products/{made['id']}/stock", key=shop["key"]))
     assert (stock["available"], stock["reserved"]) == (1, 2)
+
+
+def _table_text(settings: Any) -> str:
+    import boto3
+
+    ddb = boto3.client("dynamodb", endpoint_url=settings.aws_endpoint_url, region_name="us-east-1")
+    pages = ddb.get_paginator("scan").paginate(TableName=settings.table_name)
+    return json.dumps([page["Items"] for page in pages], default=repr)
+
+
+def test_answers_holding_a_secret_are_never_stored_for_replay(client, settings):
+    # given a shop, an API key created and a card key revealed with Idempotency-Keys
+    shop = sign_up(client)
+    made = call(client, "POST", "/v1/api_keys", {"name": "ci", "scopes": ["read"]}, key=shop["key"],
+                headers={"Idempotency-Key": "secret-1"})
+    item = product(client, shop["key"])
+    import_keys(client, shop["key"], item["id"], ["CARD-SECRET-0001"])
+    key_id = _json(call(client, "GET", f"/v1/products/{item['id']}/keys", key=shop["key"]))["data"][0]["id"]
+    shown = call(client, "POST", f"/v1/keys/{key_id}/reveal", key=shop["key"], headers={"Idempotency-Key": "rv-1"})
+    assert (made.status_code, shown.status_code, _json(shown)["value"]) == (201, 200, "CARD-SECRET-0001")
+    # when both are replayed
+    again = call(client, "POST", "/v1/api_keys", {"name": "ci", "scopes": ["read"]}, key=shop["key"],
+                 headers={"Idempotency-Key": "secret-1"})
+    shown_again = call(client, "POST", f"/v1/keys/{key_id}/reveal", key=shop["key"],
+                       headers={"Idempotency-Key": "rv-1"})
+    # then neither secret comes back, no second key was made, and no secret sits in the table
+    assert (again.status_code, _json(again)["error"]["code"], _json(again)["error"]["id"]) == (
+        409, "idempotent_secret_withheld", _json(made)["id"])
+    assert (shown_again.status_code, _json(shown_again)["error"]["code"]) == (409, "idempotent_secret_withheld")
+    assert len(_json(call(client, "GET", "/v1/api_keys", key=shop["key"]))["data"]) == 2
+    stored = _table_text(settings)
+    assert _json(made)["secret"] not in stored and "CARD-SECRET-0001" not in stored
