@@ -20,6 +20,7 @@ from chalicelib.domain.ports import (
     ProductStore,
     TenantStore,
 )
+from chalicelib.services.outbox_nudge import nudge
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,7 @@ class CheckoutService:
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
             raise
         if created is not None and self._queue is not None:
-            with contextlib.suppress(DomainError):  # the outbox sweeper sends it if the queue is down
-                self._queue.send({"tenant_id": created.tenant_id, "outbox_id": created.id, "kind": created.kind,
-                                  "order_id": created.order_id})
+            nudge(self._queue, created)
         return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
                                publishable_key=self._payments.publishable_key)
 

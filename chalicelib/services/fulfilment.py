@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from chalicelib.domain.errors import Conflict, DomainError, NotFound, ReservationLost, StoreUnavailable
+from chalicelib.domain.errors import Conflict, NotFound, ReservationLost, StoreUnavailable
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.models import PAYABLE_STATUSES, Order, OrderStatus, OutboxMessage
 from chalicelib.domain.ports import (
@@ -21,6 +21,7 @@ from chalicelib.domain.ports import (
     SaleLedger,
     TenantStore,
 )
+from chalicelib.services.outbox_nudge import nudge
 
 log = logging.getLogger(__name__)
 FRESH_CLAIM_SECONDS = 600
@@ -167,9 +168,4 @@ class FulfilmentService:
         return order
 
     def _announce(self, message: OutboxMessage) -> None:
-        try:
-            self._queue.send({"tenant_id": message.tenant_id, "outbox_id": message.id, "kind": message.kind,
-                              "order_id": message.order_id})
-        except DomainError:
-            # The outbox item is already written; the sweeper sends it if the queue is down.
-            log.warning("queue unavailable; outbox sweeper will deliver", extra={"order_id": message.order_id})
+        nudge(self._queue, message)

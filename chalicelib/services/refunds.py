@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.domain.errors import Conflict, DomainError, NotFound
+from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.ids import has_prefix, new_id
 from chalicelib.domain.inventory import VOID_REFUND
 from chalicelib.domain.models import Order, OrderStatus, OutboxMessage
 from chalicelib.domain.ports import Clock, MessageQueue, OrderStore, PaymentGateway, TenantStore
 from chalicelib.domain.sales import REFUNDABLE_STATUSES, KeyVoider, RefundLedger
+from chalicelib.services.outbox_nudge import nudge
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "no such order"
@@ -61,9 +62,4 @@ class RefundService:
         return final
 
     def _announce(self, message: OutboxMessage) -> None:
-        try:
-            self._queue.send({"tenant_id": message.tenant_id, "outbox_id": message.id, "kind": message.kind,
-                              "order_id": message.order_id})
-        except DomainError:
-            # The outbox item is written; the sweeper sends it if the queue is down.
-            log.warning("queue unavailable; outbox sweeper will deliver", extra={"order_id": message.order_id})
+        nudge(self._queue, message)

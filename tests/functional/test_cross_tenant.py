@@ -27,18 +27,6 @@ def _json(r: Any) -> Any:
     return json.loads(r.body)
 
 
-def _paid_and_delivered(client: Any, settings: Any, slug: str, product_id: str) -> dict[str, Any]:
-    r = shop.checkout(client, slug, product_id)
-    assert r.status_code == 201, r.body
-    started = _json(r)
-    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
-    shop.pay(settings, intent_id)
-    payload, signature = shop.stripe_event(settings, intent_id)
-    delivered = shop.post_event(client, payload, signature)
-    assert (delivered.status_code, _json(delivered)["result"]) == (200, "delivered"), delivered.body
-    return started
-
-
 @pytest.fixture(scope="module")
 def world(container: wiring.Container, settings: Any) -> Iterator[dict[str, Any]]:
     """Tenant A with a product, five keys and one delivered order; tenant B with its own product and order."""
@@ -53,7 +41,7 @@ def world(container: wiring.Container, settings: Any) -> Iterator[dict[str, Any]
         a_product = shop.product(client, a["key"], price=700, name="Tenant A secret card")
         a_keys = shop.new_keys(5, prefix="AAA")
         assert shop.import_keys(client, a["key"], a_product["id"], a_keys)["imported"] == 5
-        started = _paid_and_delivered(client, settings, a["slug"], a_product["id"])
+        started = shop.delivered_order(client, settings, a["slug"], a_product["id"])
         pending = shop.checkout(client, a["slug"], a_product["id"])
         assert pending.status_code == 201, pending.body
         b_product = shop.product(client, b["key"], price=300, name="Tenant B card")

@@ -9,13 +9,7 @@ from tests.support import shop
 
 
 def _delivered(client: Any, settings: Any, merchant: dict[str, Any], product_id: str, email: str) -> str:
-    r = shop.checkout(client, merchant["slug"], product_id, email=email)
-    assert r.status_code == 201, r.body
-    intent_id = json.loads(r.body)["payment"]["client_secret"].split("_secret_")[0]
-    shop.pay(settings, intent_id)
-    payload, signature = shop.stripe_event(settings, intent_id)
-    assert json.loads(shop.post_event(client, payload, signature).body)["result"] == "delivered"
-    return str(json.loads(r.body)["order_id"])
+    return str(shop.delivered_order(client, settings, merchant["slug"], product_id, email=email)["order_id"])
 
 
 def test_refund_voids_keys_corrects_the_customer_and_a_retry_answers_the_same(client, settings, container):

@@ -27,17 +27,6 @@ def _json(r: Any) -> Any:
     return json.loads(r.body)
 
 
-def _delivered_order(client: Any, settings: Any, slug: str, product_id: str) -> dict[str, Any]:
-    r = shop.checkout(client, slug, product_id)
-    assert r.status_code == 201, r.body
-    started = _json(r)
-    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
-    shop.pay(settings, intent_id)
-    payload, signature = shop.stripe_event(settings, intent_id)
-    assert _json(shop.post_event(client, payload, signature))["result"] == "delivered"
-    return dict(started)
-
-
 class World:
     """Tenant A owns one of everything; tenant B is the intruder. Objects are made on first need."""
 
@@ -46,7 +35,7 @@ class World:
         self.a, self.b = shop.sign_up(client), shop.sign_up(client)
         self.product = shop.product(client, self.a["key"], price=700)
         self.batch = shop.import_keys(client, self.a["key"], self.product["id"], shop.new_keys(6, prefix="AAA"))
-        self.order = _delivered_order(client, settings, self.a["slug"], self.product["id"])
+        self.order = shop.delivered_order(client, settings, self.a["slug"], self.product["id"])
         self._made: dict[str, str] = {}
         self._keys_without: dict[str, str] = {}
 

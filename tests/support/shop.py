@@ -94,3 +94,17 @@ def post_event(client: Any, payload: bytes, signature: str) -> Any:
 def checkout(client: Any, slug: str, product_id: str, quantity: int = 1, email: str = "buyer@example.com") -> Any:
     return call(client, "POST", f"/s/{slug}/checkout", {"product_id": product_id, "quantity": quantity,
                                                         "email": email})
+
+
+def delivered_order(client: Any, settings: Settings, slug: str, product_id: str,
+                    email: str = "buyer@example.com") -> dict[str, Any]:
+    """A checkout paid at the local Stripe and delivered by its signed webhook; returns the checkout answer."""
+    r = checkout(client, slug, product_id, email=email)
+    assert r.status_code == 201, r.body
+    started = dict(json.loads(r.body))
+    intent_id = started["payment"]["client_secret"].split("_secret_")[0]
+    pay(settings, intent_id)
+    payload, signature = stripe_event(settings, intent_id)
+    delivered = post_event(client, payload, signature)
+    assert (delivered.status_code, json.loads(delivered.body)["result"]) == (200, "delivered"), delivered.body
+    return started
