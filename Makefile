@@ -30,18 +30,20 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP)
 
 # Debian's Chromium and chromedriver for the browser tests (Playwright drives them via
-# executable_path, so no browser download is needed). Non-interactive; sudo only when
-# not root, and `sudo -n` so a missing password fails instead of hanging.
+# executable_path, so no browser download is needed), and a CJK font so zh-CN pages render
+# (and are screenshotted) as buyers see them. Non-interactive; sudo only when not root, and
+# `sudo -n` so a missing password fails instead of hanging.
+CJK_FONT = /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 browsers:
-	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then exit 0; fi; \
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] && [ -f $(CJK_FONT) ]; then exit 0; fi; \
 	sudo=""; \
 	if [ "$$(id -u)" -ne 0 ]; then \
 	  if command -v sudo >/dev/null 2>&1; then sudo="sudo -n"; \
-	  else echo "chromium is missing and we are not root (no sudo): install chromium chromium-driver" >&2; exit 1; fi; \
+	  else echo "chromium is missing and we are not root (no sudo): install chromium chromium-driver fonts-wqy-microhei" >&2; exit 1; fi; \
 	fi; \
-	echo "installing chromium and chromium-driver"; \
+	echo "installing chromium, chromium-driver and fonts-wqy-microhei"; \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update </dev/null; \
-	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver </dev/null
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver fonts-wqy-microhei </dev/null
 
 run: $(STAMP)
 	$(BIN)/python -m devstack.run

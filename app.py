@@ -6,10 +6,12 @@ import os
 
 from chalice import Chalice, Rate
 
+from chalicelib.api.after_sales import after_sales
 from chalicelib.api.catalog import catalog
 from chalicelib.api.docs import docs
 from chalicelib.api.fallbacks import register_fallbacks
 from chalicelib.api.inventory import inventory
+from chalicelib.api.lookup import lookup
 from chalicelib.api.merchant import merchant
 from chalicelib.api.public import public
 from chalicelib.api.redemption import redemption
@@ -18,7 +20,8 @@ from chalicelib.api.storefront import storefront
 from chalicelib.api.webhooks import webhooks
 
 app = Chalice(app_name="kamidrop")
-for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, docs, public, storefront):
+for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, public, storefront,
+                  lookup):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 

@@ -33,6 +33,7 @@ class Settings:
     mail_dir: str | None = None
     # Overrides of rate-limit policies: "policy=requests/window_seconds,..." e.g. "ip:signup=1000/3600".
     rate_limits: str = ""
+    storefront_cache_seconds: int = 10  # how stale the storefront's stock states may be (checkout is exact)
 
     @property
     def production(self) -> bool:
@@ -91,6 +92,7 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         branch_key_ttl_seconds=_int(e, "KAMIDROP_BRANCH_KEY_TTL", 600),
         log_level=e.get("LOG_LEVEL", "INFO"),
         rate_limits=e.get("KAMIDROP_RATE_LIMITS", ""),
+        storefront_cache_seconds=_int(e, "KAMIDROP_STOREFRONT_CACHE_SECONDS", 10),
         # A folder where the dev stack keeps a copy of every sent mail; refused in prod.
         mail_dir=(e.get("KAMIDROP_MAIL_DIR") or None) if stage != "prod" else None,
     )

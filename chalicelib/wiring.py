@@ -144,6 +144,19 @@ class Container:
                              api_keys=self.api_key_store)
 
     @cached_property
+    def shop_settings(self) -> Any:
+        from chalicelib.services.shop_settings import ShopSettingsService
+
+        return ShopSettingsService(tenants=self.tenant_store, allow_http_urls=not self.settings.production)
+
+    @cached_property
+    def storefront(self) -> Any:
+        from chalicelib.services.storefront import StorefrontService
+
+        return StorefrontService(products=self.product_store, stock=self.key_pool,
+                                 ttl=float(self.settings.storefront_cache_seconds))
+
+    @cached_property
     def api_key_store(self) -> Any:
         from chalicelib.store.api_keys import DynamoApiKeyStore
 
@@ -176,7 +189,8 @@ class Container:
         return CheckoutService(tenants=self.tenant_store, products=self.product_store, pool=self.key_pool,
                                orders=self.order_store, payments=self.payments, clock=self.clock,
                                reservation_seconds=self.settings.reservation_minutes * 60,
-                               outbox=self.outbox, queue=self.queue)
+                               outbox=self.outbox, queue=self.queue, links=self.order_links,
+                               passwords=self.query_passwords)
 
     @cached_property
     def fulfilment(self) -> Any:
@@ -199,7 +213,7 @@ class Container:
 
         return NotificationService(tenants=self.tenant_store, orders=self.order_store, order_service=self.orders,
                                    outbox=self.outbox, mailer=self.mailer, clock=self.clock,
-                                   public_base_url=self.settings.public_base_url)
+                                   public_base_url=self.settings.public_base_url, links=self.order_links)
 
     @cached_property
     def reservations(self) -> Any:
@@ -350,6 +364,55 @@ class Container:
 
         return LicenceService(locator=self.key_locator, store=self.redemption_store,
                               products=self.product_store, clock=self.clock)
+
+    # ---- order links, order lookup and buyer sessions -----------------------------------------------
+    @cached_property
+    def order_links(self) -> Any:
+        from chalicelib.adapters.order_tokens import DerivedOrderLinks
+
+        return DerivedOrderLinks(unwrap=lambda tenant: self.cipher.decrypt_secret(tenant=tenant))
+
+    @cached_property
+    def query_passwords(self) -> Any:
+        from chalicelib.adapters.query_passwords import Argon2QueryPasswords
+
+        return Argon2QueryPasswords()
+
+    @cached_property
+    def buyer_sessions(self) -> Any:
+        from chalicelib.store.buyer_sessions import DynamoBuyerSessions
+
+        return DynamoBuyerSessions()
+
+    @cached_property
+    def order_lookup(self) -> Any:
+        from chalicelib.services.lookup import OrderLookupService
+
+        return OrderLookupService(orders=self.order_store, passwords=self.query_passwords, links=self.order_links,
+                                  sessions=self.buyer_sessions, mailer=self.mailer, rate_limits=self.rate_limits,
+                                  clock=self.clock, public_base_url=self.settings.public_base_url)
+
+    # ---- after-sales ----------------------------------------------------------------------------------
+    @cached_property
+    def report_store(self) -> Any:
+        from chalicelib.store.reports import DynamoReportStore
+
+        return DynamoReportStore()
+
+    @cached_property
+    def after_sales(self) -> Any:
+        from chalicelib.services.after_sales import AfterSalesService
+
+        return AfterSalesService(store=self.report_store, orders=self.order_store, order_service=self.orders,
+                                 products=self.product_store, pool=self.key_pool, refunds=self.refunds,
+                                 queue=self.queue, clock=self.clock)
+
+    @cached_property
+    def after_sales_notices(self) -> Any:
+        from chalicelib.services.after_sales_notices import AfterSalesNotices
+
+        return AfterSalesNotices(store=self.report_store, tenants=self.tenant_store, orders=self.order_store,
+                                 events=self.events, mailer=self.mailer, public_base_url=self.settings.public_base_url)
 
 
 _lock = threading.Lock()

@@ -15,10 +15,19 @@ KEYS_PER_PRODUCT = 50
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("STEAM", {"name": "Steam Wallet 50 USD", "price": 5000, "currency": "usd",
-               "description": "A 50 USD Steam Wallet code, shown on screen and sent by email."}),
-    ("NFLX", {"name": "Netflix 1 month", "price": 1299, "currency": "usd"}),
+    ("STEAM", {"name": "Steam Wallet 50 USD", "price": 5000, "currency": "usd", "category": "Games",
+               "description": "A 50 USD Steam Wallet code, shown on screen and sent by email.",
+               "usage_guide": "1. Open Steam and sign in.\n2. Games → Redeem a Steam Wallet Code.\n"
+                              "3. Paste the key and press Continue.\n"
+                              "打开 Steam → 游戏 → 兑换 Steam 钱包充值码 → 粘贴卡密。",
+               "usage_url": "https://help.steampowered.com/"}),
+    ("NFLX", {"name": "Netflix 1 month", "price": 1299, "currency": "usd", "category": "Streaming",
+              "usage_guide": "Sign in at netflix.com/redeem and paste the key."}),
 )
+DEMO_SHOP_SETTINGS: dict[str, Any] = {
+    "announcement": "Keys arrive on screen and by e-mail within seconds. 付款后卡密立即显示并发送到邮箱。",
+    "support_contact": "help@demo.kamidrop.test",
+}
 
 
 class SeedError(RuntimeError):
@@ -77,6 +86,16 @@ def _error_text(response: requests.Response) -> str:
     return response.text[:300]
 
 
+def _patch(api: _Api, path: str, body: dict[str, Any]) -> None:
+    try:
+        response = api.session.patch(f"{api.base}{path}", json=body, timeout=api.timeout)
+    except requests.RequestException as exc:
+        raise SeedError(f"PATCH {path}: no answer from {api.base} ({type(exc).__name__})") from exc
+    if response.status_code != 200:
+        raise SeedError(f"PATCH {path} answered {response.status_code}: {_error_text(response)}",
+                        status=response.status_code, code=_error_code(response))
+
+
 def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[str, Any]:
     """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`.
 
@@ -98,6 +117,7 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[
     if not isinstance(api_key, str) or not api_key:
         raise SeedError("POST /v1/tenants answered without an api_key")
     api.session.headers["Authorization"] = f"Bearer {api_key}"
+    _patch(api, "/v1/tenant", DEMO_SHOP_SETTINGS)
 
     product_ids: list[str] = []
     for prefix, body in DEMO_PRODUCTS:

@@ -7,6 +7,13 @@ from typing import Any
 from chalicelib.domain.errors import InvalidRequest, PaymentFailed, PaymentProviderUnavailable
 from chalicelib.domain.models import Order, Tenant
 
+# Stripe's documented test cards that the bank declines at confirmation (generic decline, insufficient funds,
+# lost card, stolen card). localstripe declines these only when attached to a customer, and declines at charge
+# time only its own 4000000000000341; so the stand-in charges that number for them, and localstripe fails the
+# intent and sends payment_intent.payment_failed exactly as Stripe would.
+DECLINED_AT_CONFIRM = frozenset({"4000000000000002", "4000000000009995", "4000000000009987", "4000000000009979"})
+LOCALSTRIPE_DECLINE = "4000000000000341"
+
 
 class LocalCardConfirmer:
     def __init__(self, *, secret_key: str, api_base: str) -> None:
@@ -21,6 +28,8 @@ class LocalCardConfirmer:
                                                                                       "exp_year", "cvc")):
             raise InvalidRequest("card needs number, exp_month, exp_year and cvc", param="card")
         number = card["number"].replace(" ", "")
+        if number in DECLINED_AT_CONFIRM:
+            number = LOCALSTRIPE_DECLINE
         try:
             pm = self._client.v1.payment_methods.create(params={"type": "card", "card": {
                 "number": number, "exp_month": int(card["exp_month"] or 0), "exp_year": int(card["exp_year"] or 0),

@@ -49,8 +49,11 @@ class StripeGateway:
                       email: str) -> dict[str, Any]:
         params: dict[str, Any] = {
             "amount": amount, "currency": currency, "metadata": metadata,
-            "payment_method_types": ["card"], "receipt_email": email,
+            # card always; Alipay and WeChat Pay only where the merchant switched them on (PATCH /v1/tenant)
+            "payment_method_types": list(tenant.payment_methods or ("card",)), "receipt_email": email,
         }
+        if "wechat_pay" in params["payment_method_types"]:
+            params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
         if self._connect and tenant.stripe_account_id and self._fee_bps:
             params["application_fee_amount"] = amount * self._fee_bps // 10_000
         if not self._connect:

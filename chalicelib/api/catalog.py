@@ -6,6 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
+from chalicelib.domain.after_sales import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
 from chalicelib.domain.errors import InvalidRequest
 
 from . import serialize
@@ -25,6 +26,10 @@ PRODUCT = obj({
     "min_per_order": integer(minimum=1), "max_per_order": integer(minimum=1),
     "low_stock_threshold": integer(minimum=0), "activation_limit": integer(minimum=1), "active": boolean(),
     "archived": boolean("archived products are off sale and hidden from the storefront"),
+    "auto_replace": boolean("after-sales: replace a reported key at once (within the window and limit)"),
+    "replace_window_minutes": integer("minutes after delivery a report is replaced at once; 0 = never",
+                                      minimum=0, maximum=MAX_WINDOW_MINUTES),
+    "replace_max_per_order": integer("automatic replacements per order", minimum=0, maximum=MAX_REPLACEMENTS),
     "created_at": timestamp(), "updated_at": timestamp(),
 }, title="Product")
 _EDITABLE = {
@@ -38,6 +43,12 @@ _EDITABLE = {
     "low_stock_threshold": integer("stock is low at or below this", minimum=0, maximum=1_000_000),
     "activation_limit": integer("licence activations per key", minimum=1, maximum=1000),
     "active": boolean("an archived product cannot be made active"),
+    "auto_replace": boolean("after-sales: replace a reported key at once from the pool (default true); "
+                            "otherwise reports wait for your review"),
+    "replace_window_minutes": integer("minutes after delivery within which a reported key is replaced at once "
+                                      "(default 60; 0 = never automatically)", minimum=0, maximum=MAX_WINDOW_MINUTES),
+    "replace_max_per_order": integer("automatic replacements per order (default 1); later reports wait for review",
+                                     minimum=0, maximum=MAX_REPLACEMENTS),
 }
 PRODUCT_CREATE = obj(_EDITABLE, required=("name", "price", "currency"), closed=True)
 PRODUCT_PATCH = obj(_EDITABLE, required=(), closed=True)

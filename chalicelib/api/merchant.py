@@ -7,7 +7,9 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.domain.api_keys import ALL_SCOPES, SCOPE_HELP
+from chalicelib.domain.i18n import LOCALES
 from chalicelib.domain.models import ApiKey
+from chalicelib.domain.storefront import PAYMENT_METHODS
 
 from . import serialize
 from .routes import Call, QueryParam, endpoint
@@ -16,7 +18,18 @@ from .schema import array, boolean, id_of, integer, obj, page_of, string, timest
 merchant = Blueprint(__name__)
 
 TENANT = obj({"id": id_of("ten"), "object": string(enum=("tenant",)), "slug": string(), "name": string(),
-              "email": string(), "plan": string(), "created_at": timestamp()}, title="Tenant")
+              "email": string(), "plan": string(), "created_at": timestamp(),
+              "logo_url": string("shown in the storefront's header", nullable=True),
+              "announcement": string("a notice at the top of every storefront page (plain text)"),
+              "support_contact": string("an e-mail address or https URL shown to buyers", nullable=True),
+              "show_stock_counts": boolean("exact counts on the storefront; otherwise in stock / low / sold out"),
+              "payment_methods": array(string(enum=PAYMENT_METHODS)), "locale": string(enum=LOCALES)},
+             title="Tenant")
+SHOP_UPDATE = obj({"name": string(max_length=100), "logo_url": string(max_length=2048, nullable=True),
+                   "announcement": string(max_length=500, nullable=True),
+                   "support_contact": string(max_length=2048, nullable=True), "show_stock_counts": boolean(),
+                   "payment_methods": array(string(enum=PAYMENT_METHODS), min_items=1),
+                   "locale": string(enum=LOCALES)}, closed=True, required=())
 SIGN_UP = obj({"name": string(max_length=100), "slug": string(pattern="^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"),
                "email": string(max_length=254, fmt="email"), "password": string(min_length=10, max_length=256)},
               closed=True)
@@ -35,6 +48,15 @@ def sign_up(call: Call) -> Any:
           response=TENANT)
 def get_tenant(call: Call) -> Any:
     return serialize.tenant(call.c.tenants.get(tenant_id=call.tenant_id))
+
+
+@endpoint(merchant, "PATCH", "/v1/tenant", summary="Update the storefront settings", tag="Tenant",
+          scope="catalog_write", body=SHOP_UPDATE, response=TENANT,
+          description="Name, logo, announcement, support contact, stock display, payment methods (card always; "
+                      "`alipay` and `wechat_pay` when your Stripe account has them) and the shop's default "
+                      "language. Buyers see the change within seconds.")
+def update_tenant(call: Call) -> Any:
+    return serialize.tenant(call.c.shop_settings.update(tenant_id=call.tenant_id, body=call.json()))
 
 
 API_KEY = obj({

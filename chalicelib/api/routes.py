@@ -186,9 +186,12 @@ def dispatch(spec: RouteSpec, request: Request, view: Callable[..., Any], params
                                               "if it persists"))
     response.headers.update(call.extra_headers)
     response.headers["X-Request-Id"] = request_id
+    elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+    # The time spent in the function (no network, no API Gateway), for browsers' devtools and the benchmarks.
+    response.headers["Server-Timing"] = f"app;dur={elapsed_ms}"
     # One structured access line per request: route, status, time; the ids come from the log context.
     log.info("request", extra={"route": f"{spec.method} {spec.path}", "status": response.status_code,
-                               "duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                               "duration_ms": elapsed_ms})
     context.end_request()
     return response
 

@@ -9,7 +9,9 @@ from chalicelib.domain.models import Order, Product, StockLevel, Tenant
 
 def tenant(t: Tenant) -> dict[str, Any]:
     return {"id": t.id, "object": "tenant", "slug": t.slug, "name": t.name, "email": t.email, "plan": t.plan,
-            "created_at": t.created_at}
+            "created_at": t.created_at, "logo_url": t.logo_url or None, "announcement": t.announcement,
+            "support_contact": t.support_contact or None, "show_stock_counts": t.show_stock_counts,
+            "payment_methods": list(t.payment_methods), "locale": t.locale}
 
 
 def product(p: Product) -> dict[str, Any]:
@@ -18,6 +20,8 @@ def product(p: Product) -> dict[str, Any]:
             "usage_guide": p.usage_guide, "usage_url": p.usage_url or None, "min_per_order": p.min_per_order,
             "max_per_order": p.max_per_order, "low_stock_threshold": p.low_stock_threshold,
             "activation_limit": p.activation_limit, "active": p.active, "archived": p.archived,
+            "auto_replace": p.auto_replace, "replace_window_minutes": p.replace_window_minutes,
+            "replace_max_per_order": p.replace_max_per_order,
             "created_at": p.created_at, "updated_at": p.updated_at}
 
 

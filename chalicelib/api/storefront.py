@@ -1,4 +1,4 @@
-"""Storefront pages: the shop, a product's checkout page, and the local-only card stand-in."""
+"""Storefront pages: the shop (categories, search, stock states), a product's checkout page, local card pay."""
 
 from __future__ import annotations
 
@@ -9,34 +9,50 @@ from chalice import Blueprint
 from chalicelib.domain import validation as v
 from chalicelib.domain.errors import NotFound
 
-from .pages import money, render
-from .routes import Call, endpoint
+from .pages import page
+from .routes import Call, QueryParam, endpoint
 from .schema import obj, string
 
 storefront = Blueprint(__name__)
+LANG = QueryParam("lang", string(enum=("en", "zh-CN")), "the page's language; remembered in a cookie")
+
+# The error codes the checkout page explains in the buyer's language (the API's own message is English).
+CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_declined", "payment_failed",
+                   "invalid_request", "product_inactive", "network", "email_mismatch", "generic",
+                   "expired_card", "incorrect_cvc", "processing_error", "incorrect_number")
 
 
 @endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",
-          rate=None, produces="text/html")
+          rate=None, produces="text/html",
+          query=(QueryParam("category", string(max_length=100), "show one category"),
+                 QueryParam("q", string(max_length=100), "search names, categories and descriptions"), LANG))
 def shop(call: Call, slug: str) -> Any:
     assert call.tenant is not None
-    products = call.c.catalog.on_sale(tenant_id=call.tenant.id)
-    return render("shop.html", shop=call.tenant,
-                  products=[{"p": p, "price": money(p.price, p.currency)} for p in products])
+    found = call.c.storefront.browse(tenant=call.tenant, category=call.query.get("category"),
+                                     query=call.query.get("q"))
+    return page(call, "shop.html", browse=found)
 
 
 @endpoint(storefront, "GET", "/s/{slug}/p/{product_id}", summary="A product's checkout page", tag="Storefront",
-          auth="shop", rate=None, produces="text/html")
+          auth="shop", rate=None, produces="text/html", query=(LANG,))
 def product_page(call: Call, slug: str, product_id: str) -> Any:
     assert call.tenant is not None
     c = call.c
-    product = c.catalog.get(tenant_id=call.tenant.id, product_id=product_id)
-    if not product.active:
-        raise NotFound("no such product")
+    item = c.storefront.item(tenant=call.tenant, product_id=product_id)
     s = c.settings
-    return render("product.html", shop=call.tenant, product=product, price=money(product.price, product.currency),
-                  stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,
-                  local_stripe=s.local_stripe and not s.production)
+    from .pages import translator
+
+    t = translator(call)
+    return page(call, "product.html", stripe=True, item=item, product=item.product,
+                price=t.money(item.product.price, item.product.currency),
+                unit={"amount": item.product.price, "currency": item.product.currency},
+                stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,
+                local_stripe=s.local_stripe and not s.production,
+                methods=[m for m in call.tenant.payment_methods if m != "card"],
+                errors=t.messages(tuple(f"checkout.error.{code}" for code in CHECKOUT_ERRORS)),
+                texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
+                                  "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
+                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet")))
 
 
 @endpoint(storefront, "POST", "/s/{slug}/orders/{order_id}/local-pay", summary="Local stack only: pay by test card",

@@ -13,7 +13,8 @@ from .models import KeyRef, StockLevel
 from .ports import KeyPool, Page, ProductStore
 
 AVAILABLE, RESERVED, SOLD, VOID = "available", "reserved", "sold", "void"
-KEY_STATUSES = (AVAILABLE, RESERVED, SOLD, VOID)
+REPORTED = "reported"  # sold, then reported by the buyer through after-sales: never sold again
+KEY_STATUSES = (AVAILABLE, RESERVED, SOLD, VOID, REPORTED)
 VOID_MERCHANT, VOID_REFUND = "merchant", "refund"  # why a key was voided
 KEY_NOT_FOUND = "no such key"
 

@@ -17,6 +17,13 @@ class Tenant:
     fingerprint_key_ciphertext: bytes
     created_at: int
     stripe_account_id: str | None = None
+    # the storefront's face (PATCH /v1/tenant): all shown as text, never as HTML
+    logo_url: str = ""
+    announcement: str = ""
+    support_contact: str = ""  # an e-mail address or an https URL the buyer can reach the shop at
+    show_stock_counts: bool = False  # exact counts on the storefront; otherwise in stock / low / sold out
+    payment_methods: tuple[str, ...] = ("card",)  # card always; alipay and wechat_pay when enabled
+    locale: str = "en"  # the shop's language when the buyer's Accept-Language names neither en nor zh-CN
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,11 @@ class Product:
     archived: bool = False
     low_stock_threshold: int = 10  # stock.low fires when available stock falls to this
     activation_limit: int = 1  # licence activations per key (licence API)
+    # after-sales: a reported key is replaced at once within `replace_window_minutes` of delivery, at most
+    # `replace_max_per_order` times per order, when `auto_replace`; otherwise it waits for the merchant's review
+    auto_replace: bool = True
+    replace_window_minutes: int = 60
+    replace_max_per_order: int = 1
 
 
 @dataclass(frozen=True, order=True)
@@ -122,6 +134,10 @@ class Order:
     failure_reason: str | None = None
     product_name: str = ""
     events: tuple[str, ...] = field(default_factory=tuple)
+    locale: str = "en"  # the buyer's language at checkout: their e-mails use it
+    lookup_hash: str = ""  # argon2 hash of the buyer's optional query password ("" = none set)
+    replacements: int = 0  # keys replaced through after-sales so far
+    reported: tuple[KeyRef, ...] = ()  # keys of this order the buyer reported (never sold again)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ def handle_outbox(message: OutboxMessage) -> None:
     c = container()
     c.customers.on_outbox(message)
     c.order_events.on_outbox(message)
+    c.after_sales_notices.on_outbox(message)
     c.notifications.deliver(message)
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.domain import validation as v
+from chalicelib.domain.after_sales import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
 from chalicelib.domain.errors import Conflict, InvalidRequest
 from chalicelib.domain.ids import new_id
 from chalicelib.domain.inventory import ProductCatalog
@@ -17,7 +18,8 @@ from chalicelib.domain.ports import Clock, KeyPool, Page
 
 MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps at 100 items
 FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
-          "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit"}
+          "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit",
+          "auto_replace", "replace_window_minutes", "replace_max_per_order"}
 MAX_CATEGORY = 50
 MAX_GUIDE = 5000
 
@@ -72,6 +74,14 @@ class CatalogService:
             changes["low_stock_threshold"] = v.integer(data, "low_stock_threshold", low=0, high=1_000_000)
         if "activation_limit" in data:
             changes["activation_limit"] = v.integer(data, "activation_limit", low=1, high=1000)
+        # after-sales policy: replace a reported key at once within the window, at most this often per order
+        if "auto_replace" in data:
+            changes["auto_replace"] = v.boolean(data, "auto_replace")
+        if "replace_window_minutes" in data:
+            changes["replace_window_minutes"] = v.integer(data, "replace_window_minutes", low=0,
+                                                          high=MAX_WINDOW_MINUTES)
+        if "replace_max_per_order" in data:
+            changes["replace_max_per_order"] = v.integer(data, "replace_max_per_order", low=0, high=MAX_REPLACEMENTS)
         low = changes.get("min_per_order", current.min_per_order)
         high = changes.get("max_per_order", current.max_per_order)
         if low > high:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from chalicelib.domain import validation as v
+from chalicelib.domain.after_sales import BuyerLine, Report, buyer_lines
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.ids import has_prefix, token_hash
 from chalicelib.domain.models import Order, OrderStatus, Tenant
@@ -27,6 +29,12 @@ class BuyerOrder:
     keys: list[str]
     usage_guide: str = ""  # the product's instructions, shown with the keys once delivered
     usage_url: str = ""
+    lines: list[BuyerLine] = field(default_factory=list)  # every key with its after-sales status, in order
+    reports: list[Report] = field(default_factory=list)  # this order's problem-key reports, oldest first
+
+
+class OrderReports(Protocol):
+    def for_order(self, *, tenant_id: str, order_id: str) -> list[Report]: ...
 
 
 class OrderService:
@@ -39,13 +47,21 @@ class OrderService:
         self._cipher = cipher
         self._fulfilment = fulfilment
 
-    def for_buyer(self, *, tenant: Tenant, order_id: str, token: str | None) -> BuyerOrder:
-        """Wrong token, unknown order and another shop's order all answer the same 404."""
+    def authorize_buyer(self, *, tenant: Tenant, order_id: str, token: str | None) -> Order:
+        """The order if the token is its page's token. Wrong token, unknown order and another shop's order all
+        answer the same 404."""
         if not token or not has_prefix(order_id, "order") or len(token) > 64:
             raise NotFound(ORDER_NOT_FOUND)
         order = self._orders.get(tenant_id=tenant.id, order_id=order_id)
         if not hmac.compare_digest(order.token_hash, token_hash(token)):
             raise NotFound(ORDER_NOT_FOUND)
+        return order
+
+    def for_buyer(self, *, tenant: Tenant, order_id: str, token: str | None,
+                  reports: OrderReports | None = None) -> BuyerOrder:
+        """Wrong token, unknown order and another shop's order all answer the same 404. With `reports`, the
+        order's after-sales reports are read too (one Query, and only for an order that has any)."""
+        order = self.authorize_buyer(tenant=tenant, order_id=order_id, token=token)
         if order.status != OrderStatus.DELIVERED:
             order = self._fulfilment.confirm_on_return(order)
         if order.status != OrderStatus.DELIVERED:
@@ -58,7 +74,11 @@ class OrderService:
                 guide, url = product.usage_guide, product.usage_url
             except NotFound:
                 pass  # a product removed since the sale: the keys still show
-        return BuyerOrder(tenant=tenant, order=order, keys=keys, usage_guide=guide, usage_url=url)
+        found: list[Report] = []
+        if reports is not None and (order.reported or order.replacements):
+            found = reports.for_order(tenant_id=tenant.id, order_id=order.id)
+        return BuyerOrder(tenant=tenant, order=order, keys=keys, usage_guide=guide, usage_url=url,
+                          lines=buyer_lines(order, keys, found), reports=found)
 
     def reveal(self, *, tenant: Tenant, order: Order) -> list[str]:
         """Decrypt the keys of a delivered order for the buyer who paid (never logged)."""

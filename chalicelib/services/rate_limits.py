@@ -20,6 +20,11 @@ POLICIES: dict[str, Limit] = {
     "ip:checkout": Limit(20, 60),
     "ip:order_lookup": Limit(60, 60),
     "ip:licence": Limit(60, 60),
+    # order lookup: per client IP on the route, and per e-mail address (hashed) in the lookup service
+    "ip:lookup": Limit(10, 60),
+    "ip:login_link": Limit(10, 60),
+    "email:lookup": Limit(5, 900),
+    "email:login_link": Limit(3, 900),
 }
 
 

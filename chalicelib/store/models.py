@@ -63,6 +63,12 @@ class TenantItem(Item):
     fp_key = BinaryAttribute(legacy_encoding=False)
     created_at = NumberAttribute()
     stripe_account_id = UnicodeAttribute(null=True)
+    logo_url = UnicodeAttribute(default="")
+    announcement = UnicodeAttribute(default="")
+    support_contact = UnicodeAttribute(default="")
+    show_stock_counts = BooleanAttribute(default=False)
+    payment_methods = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+    locale = UnicodeAttribute(default="en")
 
 
 class SlugItem(Item):
@@ -126,6 +132,9 @@ class ProductItem(Item):
     archived = BooleanAttribute(null=True)  # absent on products saved before archiving existed
     low_stock_threshold = NumberAttribute(null=True)
     activation_limit = NumberAttribute(null=True)
+    auto_replace = BooleanAttribute(null=True)
+    replace_window_minutes = NumberAttribute(null=True)
+    replace_max_per_order = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # PRD#<bucket>: platform jobs walk every product
     gsi1sk = UnicodeAttribute(null=True)
     by_due = Gsi1()
@@ -190,6 +199,10 @@ class OrderItem(Item):
     delivered_at = NumberAttribute(null=True)
     refunded_at = NumberAttribute(null=True)
     failure_reason = UnicodeAttribute(null=True)
+    locale = UnicodeAttribute(default="en")
+    lookup_hash = UnicodeAttribute(default="")
+    replacements = NumberAttribute(default=0)
+    reported = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

@@ -30,6 +30,9 @@ def _product(tenant_id: str, item: ProductItem) -> Product:
         max_per_buyer=int(item.max_per_buyer or 0), archived=bool(item.archived),
         low_stock_threshold=int(item.low_stock_threshold if item.low_stock_threshold is not None else 10),
         activation_limit=int(item.activation_limit or 1),
+        auto_replace=True if item.auto_replace is None else bool(item.auto_replace),
+        replace_window_minutes=int(item.replace_window_minutes if item.replace_window_minutes is not None else 60),
+        replace_max_per_order=int(item.replace_max_per_order if item.replace_max_per_order is not None else 1),
     )
 
 
@@ -41,6 +44,8 @@ def _item(p: Product) -> ProductItem:
         image_url=p.image_url or None, usage_guide=p.usage_guide or None, usage_url=p.usage_url or None,
         min_per_order=p.min_per_order, max_per_buyer=p.max_per_buyer, archived=p.archived,
         low_stock_threshold=p.low_stock_threshold, activation_limit=p.activation_limit,
+        auto_replace=p.auto_replace, replace_window_minutes=p.replace_window_minutes,
+        replace_max_per_order=p.replace_max_per_order,
         gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
     )
 

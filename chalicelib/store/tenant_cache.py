@@ -40,6 +40,10 @@ class CachedTenantStore:
                 self._remember(hit)
         return hit
 
+    def update_shop(self, tenant: Tenant) -> None:
+        self._inner.update_shop(tenant)  # type: ignore[attr-defined]
+        self._remember(tenant)  # this container sees the change at once; others within the TTL
+
     def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
         return self._inner.api_key_by_hash(key_hash)
 

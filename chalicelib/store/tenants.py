@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.domain.errors import Conflict, NotFound
@@ -10,7 +10,7 @@ from chalicelib.domain.models import ApiKey, Tenant, User
 
 from . import keys
 from .api_keys import from_lookup, lookup_item, record_item
-from .failures import unavailable
+from .failures import is_condition_failure, unavailable
 from .models import ApiKeyItem, EmailItem, SlugItem, TenantItem, UserItem, transaction_connection
 
 
@@ -19,6 +19,10 @@ def _tenant(item: TenantItem) -> Tenant:
         id=item.pk[2:], slug=item.slug, name=item.name, email=item.email, plan=item.plan,
         branch_key_id=item.branch_key_id, fingerprint_key_ciphertext=bytes(item.fp_key),
         created_at=int(item.created_at), stripe_account_id=item.stripe_account_id,
+        logo_url=item.logo_url or "", announcement=item.announcement or "", support_contact=item.support_contact or "",
+        show_stock_counts=bool(item.show_stock_counts),
+        payment_methods=tuple(str(m) for m in (item.payment_methods or ())) or ("card",),
+        locale=item.locale or "en",
     )
 
 
@@ -63,6 +67,27 @@ class DynamoTenantStore:
             raise NotFound("no such tenant") from exc
         except PynamoDBException as exc:
             raise unavailable(exc, "reading the tenant") from exc
+
+    def update_shop(self, tenant: Tenant) -> None:
+        """Saves the storefront's face (name, logo, notice, support, stock display, payment methods, language)."""
+        item = TenantItem(keys.tenant(tenant.id), "TENANT")
+        try:
+            item.update(
+                actions=[TenantItem.name.set(tenant.name), TenantItem.logo_url.set(tenant.logo_url),
+                         TenantItem.announcement.set(tenant.announcement),
+                         TenantItem.support_contact.set(tenant.support_contact),
+                         TenantItem.show_stock_counts.set(tenant.show_stock_counts),
+                         TenantItem.payment_methods.set(list(tenant.payment_methods)),  # type: ignore[arg-type]
+                         TenantItem.locale.set(tenant.locale)],
+                # never create a half tenant out of an update
+                condition=TenantItem.pk.exists(),
+            )
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                raise NotFound("no such tenant") from exc
+            raise unavailable(exc, "saving the shop settings") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "saving the shop settings") from exc
 
     def by_slug(self, slug: str) -> Tenant | None:
         try:

@@ -33,7 +33,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, dict[str, Any]]]:
     """The running stack on free ports, seeded with the demo shop; mail goes to a private folder."""
     mail_dir = tmp_path_factory.mktemp("mail")
-    stack = Stack(api_port=None, mail_dir=mail_dir)
+    # Every test buys from 127.0.0.1: lift the per-IP limits (the rate-limit test installs its own), and
+    # show stock without the storefront's few-second cache so a test sees what it just changed.
+    limits = ",".join(f"{p}=100000/60" for p in ("ip:checkout", "ip:order_lookup", "ip:lookup", "ip:login_link",
+                                                 "email:lookup", "email:login_link", "ip:signup", "ip:public"))
+    stack = Stack(api_port=None, mail_dir=mail_dir,
+                  extra_env={"KAMIDROP_RATE_LIMITS": limits, "KAMIDROP_STOREFRONT_CACHE_SECONDS": "0"})
     stack.start()  # stops whatever it started if starting fails
     try:
         demo = seed(stack.api_url)
@@ -57,10 +62,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:
+def locale() -> str:
+    """The browser's language (Accept-Language); a test overrides it with its own `locale` fixture or param."""
+    return "en-US"
+
+
+@pytest.fixture()
+def page(browser: Any, locale: str) -> Iterator[Any]:
     """A fresh context (no cookies or storage from other tests) with a phone-sized viewport."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="en-US")
+                                  locale=locale)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])  # the copy buttons write the clipboard
     context.set_default_timeout(15_000)
     pg = context.new_page()
     try:

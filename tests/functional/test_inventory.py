@@ -51,7 +51,7 @@ def test_import_records_a_batch_with_supplier_cost_and_importer(client, merchant
     assert {k: v for k, v in detail.items() if k not in ("created_at", "created_by", "created_by_name")} == {
         "id": a, "object": "key_batch", "product_id": pid, "imported": 2, "duplicates": 1, "rejected": 1,
         "supplier": "Acme Cards", "cost_per_key": 350, "currency": "usd",
-        "counts": {"available": 2, "reserved": 0, "sold": 0, "void": 0}}
+        "counts": {"available": 2, "reserved": 0, "sold": 0, "void": 0, "reported": 0}}
     assert detail["created_by"].startswith("key_") and detail["created_by_name"]  # the importing API key
     assert _get(client, f"/v1/batches/{b}", key)["supplier"] == "Beta Ltd"
     assert _get(client, f"/v1/batches/{b}", key)["cost_per_key"] == 0

@@ -88,7 +88,8 @@ class World:
     def sold_key(self) -> str:
         r = shop.call(self.client, "GET", f"/s/{self.a['slug']}/orders/{self.order['order_id']}"
                                           f"?token={self.order['order_token']}", headers={"Accept": "application/json"})
-        return str(_json(r)["keys"][0])
+        # a key still good: the report factory may have reported (and replaced) the first one
+        return str(next(line["key"] for line in _json(r)["lines"] if line["status"] != "reported"))
 
 
 def _api_key(world: World) -> str:
@@ -122,6 +123,8 @@ FACTORIES: dict[str, Callable[[World], str]] = {
     "event_id": _event,
     "redemption_id": lambda w: str(w.post("/v1/redemptions", {"key": w.sold_key(),
                                                               "redeemer": "partner-1"})["redemption"]["id"]),
+    "report_id": lambda w: str(w.post(f"/s/{w.a['slug']}/orders/{w.order['order_id']}/reports",
+                                      {"token": w.order["order_token"], "key_index": 0, "reason": "invalid"})["id"]),
 }
 
 # Valid bodies, so a refusal can only come from tenancy or scope, never from validation.
@@ -136,6 +139,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/webhook_endpoints/{endpoint_id}/replay"): {"since": 0},
     ("POST", "/v1/webhook_endpoints/{endpoint_id}/rotate_secret"): {"overlap_seconds": 0},
     ("POST", "/v1/webhook_endpoints"): {"url": "https://hooks.example.com/x", "events": ["order.paid"]},
+    ("POST", "/v1/reports/{report_id}/resolve"): {"action": "reject"},
+    ("PATCH", "/v1/tenant"): {"announcement": "matrix"},
 }
 
 

@@ -1,0 +1,1 @@
+"""Message catalogs per area; domain/i18n.py merges them."""

@@ -1,0 +1,51 @@
+"""Buyer-facing texts: finding an order again, sign-in links and the buyer's order list (English and Chinese)."""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "lookup.title": {"en": "Find my order", "zh-CN": "查询订单"},
+    "lookup.by_number": {"en": "With your order number", "zh-CN": "用订单号查询"},
+    "lookup.order_id": {"en": "Order number", "zh-CN": "订单号"},
+    "lookup.order_id_hint": {"en": "It starts with ord_ and is in your order e-mail.",
+                             "zh-CN": "以 ord_ 开头，可在订单邮件中找到。"},
+    "lookup.email": {"en": "E-mail", "zh-CN": "邮箱"},
+    "lookup.password": {"en": "Query password", "zh-CN": "查询密码"},
+    "lookup.password_hint": {"en": "The one you chose at checkout.", "zh-CN": "下单时设置的查询密码。"},
+    "lookup.submit": {"en": "Find my order", "zh-CN": "查询订单"},
+    "lookup.by_link": {"en": "Or get a sign-in link by e-mail", "zh-CN": "或通过邮件获取登录链接"},
+    "lookup.by_link_intro": {"en": "We e-mail you a link that shows all your orders in this shop. It works for "
+                                   "30 minutes.",
+                             "zh-CN": "我们会把登录链接发到您的邮箱，打开即可查看您在本店的全部订单，30 分钟内有效。"},
+    "lookup.send_link": {"en": "E-mail me a sign-in link", "zh-CN": "发送登录链接"},
+    "lookup.link_sent": {"en": "If this address has orders here, a link is on its way. Check your inbox and spam "
+                               "folder.",
+                         "zh-CN": "如果该邮箱在本店有订单，登录链接已发出，请查收邮件（也请看看垃圾邮件）。"},
+    "lookup.failed": {"en": "No order matches. Check the order number in your order e-mail and your query "
+                            "password, or get a sign-in link by e-mail below.",
+                      "zh-CN": "没有找到匹配的订单。请核对订单邮件中的订单号和查询密码，或在下方通过邮件获取登录链接。"},
+    "lookup.check_fields": {"en": "Please check what you entered.", "zh-CN": "请检查填写的内容。"},
+    "lookup.too_many": {"en": "Too many tries. Please wait {seconds} seconds and try again.",
+                        "zh-CN": "尝试次数过多，请 {seconds} 秒后再试。"},
+    "lookup.error": {"en": "Something went wrong on our side. Please try again.",
+                     "zh-CN": "系统繁忙，请稍后再试。"},
+    "lookup.working": {"en": "Working…", "zh-CN": "处理中…"},
+    "lookup.link_invalid": {"en": "This sign-in link has expired or is not valid. Ask for a new one below.",
+                            "zh-CN": "该登录链接已过期或无效，请在下方重新获取。"},
+    "lookup.signed_out": {"en": "You are signed out.", "zh-CN": "您已退出登录。"},
+    "lookup.my_title": {"en": "My orders", "zh-CN": "我的订单"},
+    "lookup.signed_in_as": {"en": "Signed in as {email}", "zh-CN": "当前邮箱：{email}"},
+    "lookup.no_orders": {"en": "No orders yet.", "zh-CN": "暂无订单。"},
+    "lookup.quantity": {"en": "Quantity", "zh-CN": "数量"},
+    "lookup.amount": {"en": "Amount", "zh-CN": "金额"},
+    "lookup.status": {"en": "Status", "zh-CN": "状态"},
+    "lookup.created": {"en": "Ordered", "zh-CN": "下单时间"},
+    "lookup.open_order": {"en": "Open order", "zh-CN": "查看订单"},
+    "lookup.more": {"en": "More orders", "zh-CN": "更多订单"},
+    "lookup.sign_out": {"en": "Sign out", "zh-CN": "退出登录"},
+    "lookup.status.pending": {"en": "Awaiting payment", "zh-CN": "待支付"},
+    "lookup.status.paid": {"en": "Paid", "zh-CN": "已支付"},
+    "lookup.status.delivered": {"en": "Delivered", "zh-CN": "已发货"},
+    "lookup.status.failed": {"en": "Failed", "zh-CN": "失败"},
+    "lookup.status.refunded": {"en": "Refunded", "zh-CN": "已退款"},
+    "lookup.status.expired": {"en": "Expired", "zh-CN": "已过期"},
+}

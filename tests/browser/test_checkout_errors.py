@@ -1,0 +1,133 @@
+"""The checkout's bad moments in a real browser: a declined card, stock running out, a reservation that lapses."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from tests.browser.helpers import DECLINED_CARD, GOOD_CARD, Merchant, fill_card, fill_details, reserve, wait_for
+
+
+def test_a_declined_card_says_so_releases_the_keys_and_a_retry_with_another_card_works(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a shop with three keys and a buyer who reserved one
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "decline")
+    product = merchant.product([f"DECL-{i}-{secrets.token_hex(4)}" for i in range(3)], name="Gift card")
+    buyer = f"decline-{secrets.token_hex(4)}@example.test"
+    page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}")
+    reserve(page, buyer)
+    assert merchant.stock(product["id"]) == {"available": 2, "reserved": 1, "sold": 0}
+    # When they pay with a card the bank declines
+    fill_card(page, DECLINED_CARD)
+    page.locator("#pay").click()
+    # Then the page says the card was declined and what to do, and the pay button works again
+    message = page.locator("#message")
+    wait_for(lambda: message.inner_text(), timeout=15, what="the decline message")
+    assert message.inner_text().startswith("Your card was declined. Check the details or use another card")
+    assert page.locator("#pay").is_enabled()
+    assert page.locator("#countdown").inner_text() == "--:--"
+    screenshot("1-declined")
+    # ... and the reserved key goes back on sale (the payment_failed event releases it)
+    wait_for(lambda: merchant.stock(product["id"]) == {"available": 3, "reserved": 0, "sold": 0}, timeout=15,
+             what="the declined order's key to be released")
+    # When they retry with a good card
+    fill_card(page, GOOD_CARD)
+    page.locator("#pay").click()
+    # Then a new reservation is paid and the key shows
+    page.wait_for_url(re.compile(rf"/s/{merchant.slug}/orders/[^/?#]+\?token=.+"), timeout=20_000)
+    page.locator("#keys .key").first.wait_for(state="visible", timeout=20_000)
+    assert page.locator("#keys .key").count() == 1
+    screenshot("2-retry-delivered")
+    statuses = sorted(o["status"] for o in merchant.orders())
+    assert statuses == ["delivered", "failed"]
+    assert merchant.stock(product["id"]) == {"available": 2, "reserved": 0, "sold": 1}
+
+
+def test_stock_running_out_while_the_buyer_types_is_explained_with_a_way_forward(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a product with one key, open in the buyer's browser
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "short")
+    product = merchant.product(["LAST-ONE-" + secrets.token_hex(4)], name="Last key")
+    page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}")
+    assert page.locator(".summary .badge").inner_text() == "Only a few left"  # 1 key, at the low threshold
+    # ... when someone else reserves it first
+    import requests
+
+    other = requests.post(f"{stack.api_url}/s/{merchant.slug}/checkout", timeout=10,
+                          json={"product_id": product["id"], "email": "fast@example.test"})
+    assert other.status_code == 201, other.text
+    # When the buyer continues to payment
+    fill_details(page, "slow@example.test")
+    page.locator("#continue").click()
+    # Then they read that there is not enough stock and what to do, and stay on their details
+    message = page.locator("#message")
+    wait_for(lambda: message.inner_text(), timeout=10, what="the out-of-stock message")
+    assert message.inner_text() == ("Not enough keys left for this quantity. Lower the quantity, or go back to "
+                                    "the shop and pick another product.")
+    assert page.locator("#payment").is_hidden() and page.locator("#continue").is_enabled()
+    screenshot("1-out-of-stock")
+    # ... and the page, loaded again, says the product is sold out instead of offering the form
+    page.reload()
+    assert page.locator(".summary .badge").inner_text() == "Sold out"
+    assert page.locator("#checkout").count() == 0
+    screenshot("2-sold-out")
+
+
+def test_a_lapsed_reservation_says_so_and_start_again_reserves_anew(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a buyer whose keys are reserved, with the page's clock under the test's control
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "lapse")
+    product = merchant.product([f"LAPSE-{i}-{secrets.token_hex(4)}" for i in range(2)], name="Slow buyer card")
+    page.clock.install()
+    page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}")
+    reserve(page, "slow@example.test")
+    page.clock.run_for(2000)
+    assert re.fullmatch(r"1[45]:[0-5]\d", page.locator("#countdown").inner_text())
+    # When the 15 minutes pass on the buyer's screen
+    page.clock.run_for(15 * 60 * 1000)
+    # Then the page says the reservation ran out, hides "Pay" and offers to start again
+    assert page.locator("#countdown").inner_text() == "0:00"
+    assert page.locator("#message").inner_text() == ("Your reservation ran out and the keys went back on sale. "
+                                                     "Start again to reserve new ones.")
+    assert page.locator("#pay").is_hidden() and page.locator("#restart").is_visible()
+    screenshot("1-expired")
+    # When they start again and continue
+    page.locator("#restart").click()
+    assert page.locator("#payment").is_hidden() and page.locator("#email").is_editable()
+    page.locator("#continue").click()
+    page.locator("#payment").wait_for(state="visible")
+    page.clock.run_for(1000)
+    # Then a new reservation runs, and the merchant sees two orders, each holding one key until it lapses
+    assert re.fullmatch(r"1[45]:[0-5]\d", page.locator("#countdown").inner_text())
+    assert len(merchant.orders()) == 2
+    screenshot("2-reserved-again")
+
+
+def test_wallets_show_only_when_the_shop_enables_them_and_choosing_one_hides_the_card_field(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a shop that enabled Alipay and WeChat Pay, and one that did not
+    stack, _ = demo_stack
+    wallets = Merchant.sign_up(stack.api_url, "wallet")
+    wallets.send("PATCH", "/v1/tenant", {"payment_methods": ["card", "alipay", "wechat_pay"]})
+    offered = wallets.product(["WAL-" + secrets.token_hex(6)], name="Wallet card")
+    cards_only = Merchant.sign_up(stack.api_url, "cards")
+    plain = cards_only.product(["CRD-" + secrets.token_hex(6)], name="Card only")
+    # When a buyer reaches the payment step in each
+    page.goto(f"{stack.api_url}/s/{cards_only.slug}/p/{plain['id']}")
+    reserve(page, "plain@example.test")
+    # Then the card-only shop shows no choice of method
+    assert page.locator("input[name=method]").count() == 0 and page.locator("#card-box").is_visible()
+    page.goto(f"{stack.api_url}/s/{wallets.slug}/p/{offered['id']}?lang=zh-CN")
+    reserve(page, "wallet@example.test")
+    # ... and the other offers card, 支付宝 and 微信支付, card first and chosen
+    labels = [t.strip() for t in page.locator(".methods label").all_inner_texts()]
+    assert labels == ["银行卡", "支付宝", "微信支付"]
+    assert page.locator("input[name=method]:checked").get_attribute("value") == "card"
+    # When Alipay is chosen, the card field goes away
+    page.locator("input[name=method][value=alipay]").check()
+    assert page.locator("#card-box").is_hidden()
+    screenshot("1-wallets-zh-CN")
