@@ -47,9 +47,9 @@ from bench import harness
 from bench.harness import ErrorLog, main, per, percentile, say, stack
 from bench.storefront_server import parse_header
 from chalicelib.settings import Settings
-from tests.support.storefront_shop import SeededShop, seed_shop
 from tests.support.servers import free_port
 from tests.support.shop import checkout
+from tests.support.storefront_shop import SeededShop, seed_shop
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_BYTES = 30 * 1024
