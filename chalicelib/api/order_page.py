@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chalice import Response
 
 from .pages import page
 
 if TYPE_CHECKING:
+    from chalicelib.services.orders import BuyerOrder
+
     from .routes import Call
 
 
-def render_order_page(call: Call, view: Any) -> Response:
+def render_order_page(call: Call, view: BuyerOrder) -> Response:
     return page(call, "order.html", order=view.order, keys=view.keys, usage_guide=view.usage_guide,
-                usage_url=view.usage_url, lines=getattr(view, "lines", None), reports=getattr(view, "reports", []))
+                usage_url=view.usage_url, lines=view.lines, reports=view.reports)

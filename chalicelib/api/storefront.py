@@ -9,7 +9,7 @@ from chalice import Blueprint
 from chalicelib.domain import validation as v
 from chalicelib.domain.errors import NotFound
 
-from .pages import page
+from .pages import page, translator
 from .routes import Call, QueryParam, endpoint
 from .schema import obj, string
 
@@ -40,8 +40,6 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
     c = call.c
     item = c.storefront.item(tenant=call.tenant, product_id=product_id)
     s = c.settings
-    from .pages import translator
-
     t = translator(call)
     return page(call, "product.html", stripe=True, item=item, product=item.product,
                 price=t.money(item.product.price, item.product.currency),

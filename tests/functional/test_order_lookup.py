@@ -24,16 +24,6 @@ ROOMY = {"ip:lookup": Limit(1000, 60), "ip:login_link": Limit(1000, 60), "email:
          "ip:order_lookup": Limit(1000, 60), "ip:public": Limit(1000, 60)}
 
 
-def _register_blueprint() -> Any:
-    """The lead registers the blueprint in app.py; until then this module adds it to the same app."""
-    from app import app
-    from chalicelib.api.lookup import lookup
-
-    if "/s/{slug}/lookup" not in app.routes:
-        app.register_blueprint(lookup)
-    return app
-
-
 class Env:
     def __init__(self, settings: Any, policies: dict[str, Limit]) -> None:
         self.clock = FixedClock(int(time.time()))
@@ -46,7 +36,8 @@ class Env:
 def _client(env: Env) -> Iterator[Any]:
     from chalice.test import Client
 
-    app = _register_blueprint()
+    from app import app
+
     previous = wiring._container
     wiring.use(env.c)
     with Client(app) as test_client:
