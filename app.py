@@ -1,4 +1,4 @@
-"""kamidrop's Chalice app: composes blueprints, schedules and queue handlers; no logic here."""
+"""kamidrop's Chalice app: composes each capability's routes, schedules and queue handlers; no logic here."""
 
 from __future__ import annotations
 
@@ -6,22 +6,27 @@ import os
 
 from chalice import Chalice, Rate
 
-from chalicelib.api.after_sales import after_sales
-from chalicelib.api.catalog import catalog
-from chalicelib.api.docs import docs
-from chalicelib.api.fallbacks import register_fallbacks
-from chalicelib.api.inventory import inventory
-from chalicelib.api.lookup import lookup
-from chalicelib.api.merchant import merchant
-from chalicelib.api.public import public
-from chalicelib.api.redemption import redemption
-from chalicelib.api.sales import sales
-from chalicelib.api.storefront import storefront
-from chalicelib.api.webhooks import webhooks
+from chalicelib import wiring
+from chalicelib.aftersales.routes.reports import after_sales
+from chalicelib.catalog.routes import catalog
+from chalicelib.http import routes as http_routes
+from chalicelib.http.docs import docs
+from chalicelib.http.fallbacks import register_fallbacks
+from chalicelib.http.health import health_routes
+from chalicelib.integrations.routes.webhooks import webhooks
+from chalicelib.inventory.routes.keys import inventory
+from chalicelib.redemption.routes import redemption
+from chalicelib.sales.routes.checkout import checkout_routes
+from chalicelib.sales.routes.orders import sales
+from chalicelib.storefront.routes.lookup import lookup
+from chalicelib.storefront.routes.order_page import order_page_routes
+from chalicelib.storefront.routes.shop import storefront
+from chalicelib.tenancy.routes import merchant
 
 app = Chalice(app_name="kamidrop")
-for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, public, storefront,
-                  lookup):
+http_routes.serve_with(wiring.container)  # views find the container here; the HTTP layer imports no capability
+for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, health_routes,
+                  checkout_routes, order_page_routes, storefront, lookup):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 
@@ -30,35 +35,35 @@ QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('K
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def expire_reservations(event: object) -> None:
-    from chalicelib.jobs.tasks import expire_reservations as run
+    from chalicelib.wiring.jobs import expire_reservations as run
 
     run()
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS))
 def recover_skipped_keys(event: object) -> None:
-    from chalicelib.jobs.tasks import recover_skipped_keys as run
+    from chalicelib.wiring.jobs import recover_skipped_keys as run
 
     run()
 
 
 @app.schedule(Rate(5, unit=Rate.MINUTES))
 def sweep_outbox(event: object) -> None:
-    from chalicelib.jobs.tasks import sweep_outbox as run
+    from chalicelib.wiring.jobs import sweep_outbox as run
 
     run()
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def deliver_webhooks(event: object) -> None:
-    from chalicelib.jobs.webhooks import deliver_due
+    from chalicelib.integrations.jobs import deliver_due
 
     deliver_due()
 
 
 @app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
 def outbox_messages(event: object) -> None:
-    from chalicelib.jobs.tasks import handle_queue_body
+    from chalicelib.wiring.jobs import handle_queue_body
 
     for record in event:  # type: ignore[attr-defined]
         handle_queue_body(record.body)

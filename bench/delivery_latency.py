@@ -40,19 +40,20 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
     for name in ("payments", "order_store", "sale_ledger", "queue"):
         setattr(c, name, Timed(getattr(c, name), name, times))
     slug = f"latency-{secrets.token_hex(4)}"
-    tenant, _ = c.tenants.sign_up({"name": "Latency shop", "slug": slug, "email": f"owner@{slug}.example.com",
+    tenant, _ = c.tenancy.tenants.sign_up({"name": "Latency shop", "slug": slug, "email": f"owner@{slug}.example.com",
                                    "password": "correct horse battery"})
-    product = c.catalog.create(tenant_id=tenant.id, body={"name": "Game card", "price": 500, "currency": "usd"})
-    result = c.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
+    product = c.catalog.products.create(tenant_id=tenant.id,
+                                        body={"name": "Game card", "price": 500, "currency": "usd"})
+    result = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
                                       body={"keys": shop.new_keys(args.keys, "LAT")}, content_type="application/json")
     assert result.imported == args.keys and result.failure is None, result
-    _ = (c.checkout, c.fulfilment, c.payments, c.order_store, c.queue)
+    _ = (c.sales.checkout, c.sales.fulfilment, c.platform.payments, c.sales.order_store, c.platform.queue)
 
     # ---- setup, not timed: checkout + payment for every order -----------------------------------------
     progress = Progress("orders checked out and paid", args.orders, every=100)
 
     def checkout_and_pay(i: int) -> tuple[str, str]:
-        started = c.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
+        started = c.sales.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
                                                     "email": f"buyer{i}@example.com"})
         intent_id = started.order.payment_intent_id or ""
         shop.pay(settings, intent_id)
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
             mark = counter.thread_dynamodb()
             t0 = time.perf_counter()
             try:
-                outcome = c.fulfilment.handle_webhook(payload=payload, signature=signature).result
+                outcome = c.sales.fulfilment.handle_webhook(payload=payload, signature=signature).result
             except Exception as exc:
                 errors.add("webhook", exc)
                 outcome = "error"
@@ -97,8 +98,8 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
     delivered = outcomes.get("delivered", 0)
     rep = counter.report("deliver")
     orders_ok = sum(1 for o, _ in orders
-                    if c.order_store.get(tenant_id=tenant.id, order_id=o).status.value == "delivered")
-    stock = c.catalog.stock(tenant_id=tenant.id, product_id=product.id)
+                    if c.sales.order_store.get(tenant_id=tenant.id, order_id=o).status.value == "delivered")
+    stock = c.catalog.products.stock(tenant_id=tenant.id, product_id=product.id)
     connect_ms = new_connection_ms()
     return {
         "scenario": "delivery_latency",
@@ -137,7 +138,7 @@ def new_connection_ms(samples: int = 5) -> float:
     """What a fresh PynamoDB Connection + botocore client costs (the sale ledger makes one per sale)."""
     from pynamodb.connection import Connection
 
-    from chalicelib.store.models import Item
+    from chalicelib.adapters.dynamo.items import Item
 
     times = []
     for _ in range(samples):

@@ -37,8 +37,9 @@ from bench.harness import (
     say,
     stack,
 )
-from chalicelib.domain.errors import OutOfStock
-from chalicelib.domain.models import KeyRef, OrderStatus
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import OutOfStock
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 
 STRIPE_RETRIES = 3
@@ -61,18 +62,20 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
 
     # ---- setup: one tenant, one product, the keys ----------------------------------------------------
     slug = f"flash-{secrets.token_hex(4)}"
-    tenant, _api_key = c.tenants.sign_up({"name": "Flash shop", "slug": slug, "email": f"owner@{slug}.example.com",
+    tenant, _api_key = c.tenancy.tenants.sign_up({"name": "Flash shop", "slug": slug,
+                                                  "email": f"owner@{slug}.example.com",
                                           "password": "correct horse battery"})
-    product = c.catalog.create(tenant_id=tenant.id, body={"name": "Game card", "price": 500, "currency": "usd",
+    product = c.catalog.products.create(tenant_id=tenant.id, body={"name": "Game card", "price": 500, "currency": "usd",
                                                           "max_per_order": 1})
-    imported = c.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
+    imported = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
                                         body={"keys": shop.new_keys(args.keys, "FLASH")},
                                         content_type="application/json")
     assert imported.imported == args.keys and imported.failure is None, imported
-    before = c.catalog.stock(tenant_id=tenant.id, product_id=product.id)
+    before = c.catalog.products.stock(tenant_id=tenant.id, product_id=product.id)
     tapped["setup"] = tap.take()
     say(f"tenant {tenant.id}, product {product.id} ({product.shards} shards), stock {before}")
-    _ = (c.checkout, c.fulfilment, c.payments, c.order_store, c.queue)  # built before the threads start
+    # built before the threads start
+    _ = (c.sales.checkout, c.sales.fulfilment, c.platform.payments, c.sales.order_store, c.platform.queue)
 
     # ---- phase 1: all buyers at once -----------------------------------------------------------------
     progress = Progress("checkouts started", args.buyers)
@@ -81,7 +84,7 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         progress.tick()
         mark = counter.thread_dynamodb()
         try:
-            started = c.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
+            started = c.sales.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
                                                         "email": f"buyer{i}@example.com"})
             kind, order_id, intent_id = "reserved", started.order.id, started.order.payment_intent_id
         except OutOfStock:
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         payload, signature = shop.stripe_event(settings, intent_id, event_id=event_of[order_id])
         t = time.perf_counter()
         try:
-            outcome = c.fulfilment.handle_webhook(payload=payload, signature=signature).result
+            outcome = c.sales.fulfilment.handle_webhook(payload=payload, signature=signature).result
         except Exception as exc:  # Stripe sees a 5xx and retries later
             errors.add("webhook", exc)
             outcome = "error"
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
     # after a client timeout and the retry meets the first attempt's committed write.
     first_send_duplicate = [o for o, outcome in outcome_of.items() if outcome == "duplicate"]
     with counter.phase("verify"):
-        own_event = sum(1 for o in first_send_duplicate if c.sale_ledger.event_seen(event_of[o]))
+        own_event = sum(1 for o in first_send_duplicate if c.sales.sale_ledger.event_seen(event_of[o]))
     webhook_ms = [dt * 1000 for _, outcome, dt in fulfilled if outcome == "delivered"]
     say(f"fulfilment done in {fulfilment_seconds:.1f}s: {dict(outcomes)}; Stripe-style retries {dict(retried)}")
 
@@ -161,19 +164,19 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         owner_of: dict[KeyRef, list[str]] = {}
         status_of: dict[str, OrderStatus] = {}
         for order_id, _ in reserved:
-            order = c.order_store.get(tenant_id=tenant.id, order_id=order_id)
+            order = c.sales.order_store.get(tenant_id=tenant.id, order_id=order_id)
             statuses[order.status.value] += 1
             status_of[order_id] = order.status
             for ref in order.keys:
                 owner_of.setdefault(ref, []).append(order_id)
-        states = c.key_pool.shard_states(tenant_id=tenant.id, product_id=product.id, shards=product.shards)
-        stored = c.key_pool.read(tenant_id=tenant.id, product_id=product.id,
+        states = c.inventory.key_pool.shard_states(tenant_id=tenant.id, product_id=product.id, shards=product.shards)
+        stored = c.inventory.key_pool.read(tenant_id=tenant.id, product_id=product.id,
                                  refs=[KeyRef(s.shard, n) for s in states for n in range(s.size)])
         taken = [k for k in stored if k.status in ("reserved", "sold")]
         sold = [k for k in stored if k.status == "sold"]
         delivered_orders = sum(1 for s in status_of.values() if s == OrderStatus.DELIVERED)
         pending_orders = sum(1 for s in status_of.values() if s == OrderStatus.PENDING)
-        stock = c.catalog.stock(tenant_id=tenant.id, product_id=product.id)
+        stock = c.catalog.products.stock(tenant_id=tenant.id, product_id=product.id)
         dups = {
             "key_in_two_orders": sum(len(v) - 1 for v in owner_of.values() if len(v) > 1),
             "same_ciphertext_taken_twice": len(taken) - len({k.ciphertext for k in taken}),
@@ -206,7 +209,7 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
             order_id, event_id = job
             try:
                 payload, signature = shop.stripe_event(settings, intent_of[order_id], event_id=event_id)
-                return str(c.fulfilment.handle_webhook(payload=payload, signature=signature).result)
+                return str(c.sales.fulfilment.handle_webhook(payload=payload, signature=signature).result)
             except Exception as exc:
                 errors.add("replay", exc)
                 return "error"
@@ -221,12 +224,12 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         after_replay = after_fulfilment
 
     # ---- phase 4: every buyer's e-mail (decrypts the keys: the KMS side of a delivery) --------------------
-    pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=args.keys * 2)
+    pending = c.platform.outbox.pending(older_than=int(time.time()) + 3600, limit=args.keys * 2)
     mailed: Counter[str] = Counter()
 
     def mail(message: Any) -> str:
         try:
-            c.notifications.deliver(message)
+            c.sales.notifications.deliver(message)
             return "sent"
         except Exception as exc:
             errors.add("mail", exc)

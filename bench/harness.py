@@ -27,7 +27,7 @@ for _leaked in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
 import boto3  # noqa: E402
 
 from chalicelib import wiring  # noqa: E402
-from chalicelib.settings import Settings  # noqa: E402
+from chalicelib.kernel.settings import Settings  # noqa: E402
 from tests.support.servers import Server, local_settings, provision_aws, start_localstripe, start_moto  # noqa: E402
 
 _T0 = time.perf_counter()
@@ -113,8 +113,8 @@ class RequestCounter:
         self._signals = (pre_dynamodb_send, post_dynamodb_send)
         pre_dynamodb_send.connect(self._pre, weak=False)
         post_dynamodb_send.connect(self._post, weak=False)
-        container.kms_client.meta.events.register("before-call.kms.*", self._kms)
-        container.ddb_client.meta.events.register("before-call.dynamodb.*", self._keystore)
+        container.platform.kms_client.meta.events.register("before-call.kms.*", self._kms)
+        container.platform.ddb_client.meta.events.register("before-call.dynamodb.*", self._keystore)
 
     def close(self) -> None:
         self._signals[0].disconnect(self._pre)
@@ -246,7 +246,7 @@ class DynamoFailureTap:
 class Timed:
     """A pass-through proxy that adds up the time spent in each method of the object it wraps.
     Install it with the Container's override mechanism before the services that use it are built:
-    `container.cipher = Timed(container.cipher, "cipher", totals)`."""
+    `container.platform.cipher = Timed(container.platform.cipher, "cipher", totals)`."""
 
     def __init__(self, target: Any, name: str, totals: TimeTotals) -> None:
         self._target, self._name, self._totals = target, name, totals

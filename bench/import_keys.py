@@ -18,8 +18,8 @@ from typing import Any
 import boto3
 
 from bench.harness import DynamoFailureTap, RequestCounter, Timed, TimeTotals, main, per, say, stack
-from chalicelib.domain.models import KeyRef
-from chalicelib.store.tables import ensure_main_table
+from chalicelib.adapters.dynamo.tables import ensure_main_table
+from chalicelib.inventory.domain.models import KeyRef
 
 WRITE_OPS = ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 
@@ -43,12 +43,13 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
     counter = RequestCounter(c)
     # Where an import's time goes: the cipher and the pool wrapped before the import service is built.
     times = TimeTotals()
-    c.cipher = Timed(c.cipher, "cipher", times)
-    c.key_pool = Timed(c.key_pool, "pool", times)
+    c.platform.cipher = Timed(c.platform.cipher, "cipher", times)
+    c.inventory.key_pool = Timed(c.inventory.key_pool, "pool", times)
     slug = f"import-{secrets.token_hex(4)}"
-    tenant, _ = c.tenants.sign_up({"name": "Import shop", "slug": slug, "email": f"owner@{slug}.example.com",
+    tenant, _ = c.tenancy.tenants.sign_up({"name": "Import shop", "slug": slug, "email": f"owner@{slug}.example.com",
                                    "password": "correct horse battery"})
-    product = c.catalog.create(tenant_id=tenant.id, body={"name": "Gift code", "price": 1000, "currency": "usd"})
+    product = c.catalog.products.create(tenant_id=tenant.id,
+                                        body={"name": "Gift code", "price": 1000, "currency": "usd"})
     table = st.settings.table_name
     items_before = st.item_count(table)
     tap.take()
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
         batch = new_keys(r * args.per_request, min(args.per_request, args.keys - r * args.per_request))
         with counter.phase(f"import_{r}"):
             t0 = time.perf_counter()
-            result = c.key_import.import_keys(tenant_id=tenant.id, product_id=product.id, body={"keys": batch},
+            result = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
+                                                        body={"keys": batch},
                                               content_type="application/json")
             seconds = time.perf_counter() - t0
         imported += result.imported
@@ -94,8 +96,8 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
     report = counter.report(*phases)
     tapped = tap.take()
     items_after = st.item_count(table)
-    stock = c.catalog.stock(tenant_id=tenant.id, product_id=product.id)
-    sample = c.key_pool.read(tenant_id=tenant.id, product_id=product.id, refs=[KeyRef(0, 0)])[0]
+    stock = c.catalog.products.stock(tenant_id=tenant.id, product_id=product.id)
+    sample = c.inventory.key_pool.read(tenant_id=tenant.id, product_id=product.id, refs=[KeyRef(0, 0)])[0]
     ct_len = len(sample.ciphertext)
     keys_per_second = imported / import_seconds
 

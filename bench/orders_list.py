@@ -23,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.harness import Progress, RequestCounter, main, per, percentile, say, stack
-from chalicelib.domain.ids import new_id
-from chalicelib.domain.models import Order, OrderStatus
+from chalicelib.kernel.ids import new_id
+from chalicelib.sales.domain.models import Order, OrderStatus
 
 MONTH = 30 * 24 * 3600
 STATUSES = [OrderStatus.DELIVERED] * 8 + [OrderStatus.EXPIRED, OrderStatus.REFUNDED]
@@ -105,16 +105,17 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
     tap = CapacityTap()  # before any PynamoDB client exists: botocore reads its handler list per client
     counter = RequestCounter(c)
     slug = f"list-{secrets.token_hex(4)}"
-    tenant, api_key = c.tenants.sign_up({"name": "List shop", "slug": slug, "email": f"owner@{slug}.example.com",
+    tenant, api_key = c.tenancy.tenants.sign_up({"name": "List shop", "slug": slug,
+                                                 "email": f"owner@{slug}.example.com",
                                          "password": "correct horse battery"})
-    other, _ = c.tenants.sign_up({"name": "Other shop", "slug": f"{slug}-o", "email": f"o@{slug}.example.com",
+    other, _ = c.tenancy.tenants.sign_up({"name": "Other shop", "slug": f"{slug}-o", "email": f"o@{slug}.example.com",
                                   "password": "correct horse battery"})
     t0 = int(time.time()) - MONTH
     work = _orders(tenant.id, args.orders, t0) + _orders(other.id, args.other, t0)
     progress = Progress("orders written", len(work), every=2000)
 
     def write(o: Order) -> None:
-        c.order_store.create(o)
+        c.sales.order_store.create(o)
         progress.tick()
 
     with counter.phase("seed"), ThreadPoolExecutor(8) as pool:

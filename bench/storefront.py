@@ -46,7 +46,7 @@ from urllib.parse import quote
 from bench import harness
 from bench.harness import ErrorLog, main, per, percentile, say, stack
 from bench.storefront_server import parse_header
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.support.servers import free_port
 from tests.support.shop import checkout
 from tests.support.storefront_shop import SeededShop, seed_shop

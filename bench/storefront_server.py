@@ -66,8 +66,8 @@ def serve(port: int) -> None:
 
     c = wiring.container()  # Settings from the environment, exactly as a Lambda container builds it
     pre_dynamodb_send.connect(_on_dynamodb, weak=False)
-    c.kms_client.meta.events.register("before-call.kms.*", _on_kms)
-    c.ddb_client.meta.events.register("before-call.dynamodb.*", _on_keystore)
+    c.platform.kms_client.meta.events.register("before-call.kms.*", _on_kms)
+    c.platform.ddb_client.meta.events.register("before-call.dynamodb.*", _on_keystore)
 
     # chalice's handler writes the headers and the body in two sends; with Nagle on, the body waits for
     # the client's delayed ACK (40 ms on Linux loopback) on every keep-alive request after the first. That

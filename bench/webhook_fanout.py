@@ -85,14 +85,17 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
         with stack("webhook-fanout") as st:
             c = st.container
             queue = _ListQueue()
-            c.queue = queue  # the SQS messages are collected and handled below exactly as the Lambda handler does
+            # the SQS messages are collected and handled below exactly as the Lambda handler does
+            c.platform.queue = queue
             counter = RequestCounter(c)
             slug = f"fanout-{secrets.token_hex(4)}"
-            tenant, _ = c.tenants.sign_up({"name": "Fan-out shop", "slug": slug, "email": f"owner@{slug}.example.com",
+            tenant, _ = c.tenancy.tenants.sign_up({"name": "Fan-out shop", "slug": slug,
+                                                   "email": f"owner@{slug}.example.com",
                                            "password": "correct horse battery"})
             for sink in sinks:
-                _, sink.secret = c.webhooks.create(tenant_id=tenant.id, body={"url": sink.url, "events": ["*"]})
-            c.webhook_deliverer.deliver_event  # noqa: B018 (build it before timing)
+                _, sink.secret = c.integrations.webhooks.create(tenant_id=tenant.id,
+                                                                body={"url": sink.url, "events": ["*"]})
+            c.integrations.webhook_deliverer.deliver_event  # noqa: B018 (build it before timing)
 
             say(f"publishing {args.events} events to {ENDPOINTS} endpoints")
             progress = Progress("events published", args.events, every=250)
@@ -100,7 +103,7 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
             with counter.phase("publish"):
                 for i in range(args.events):
                     try:
-                        c.events.publish(tenant_id=tenant.id, type="order.paid",
+                        c.integrations.events.publish(tenant_id=tenant.id, type="order.paid",
                                          data={"object": "order", "id": f"ord_bench{i:05d}", "amount": 500},
                                          dedupe_key=f"order.paid:ord_bench{i:05d}")
                     except Exception as exc:
@@ -114,7 +117,7 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
 
             def deliver(body: dict[str, str]) -> int:
                 try:
-                    return int(c.webhook_deliverer.deliver_event(tenant_id=body["tenant_id"],
+                    return int(c.integrations.webhook_deliverer.deliver_event(tenant_id=body["tenant_id"],
                                                                  event_id=body["event_id"]))
                 except Exception as exc:
                     errors.add("deliver", exc)

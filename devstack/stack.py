@@ -30,7 +30,7 @@ from devstack.procs import (
 from devstack.worker import READY as WORKER_READY
 
 if TYPE_CHECKING:
-    from chalicelib.settings import Settings
+    from chalicelib.kernel.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
@@ -244,7 +244,7 @@ class Stack:
 
     def settings(self) -> Settings:
         """The app's Settings for this stack (`chalicelib.settings.from_environ(stack.env)`)."""
-        from chalicelib.settings import from_environ
+        from chalicelib.kernel.settings import from_environ
 
         return from_environ(self.env)
 

@@ -50,14 +50,14 @@ def run_schedules(run_once: Callable[[], object]) -> None:
 
 def serve(stop: threading.Event) -> int:
     """The worker loop; returns the process exit code."""
-    from chalicelib.settings import from_environ
+    from chalicelib.kernel.settings import from_environ
 
     settings = from_environ()
     if not settings.queue_url:
         log.error("KAMIDROP_QUEUE_URL is not set; the worker has no queue to poll")
         return 2
     try:
-        from chalicelib.jobs.tasks import handle_queue_body, run_schedules_once
+        from chalicelib.wiring.jobs import handle_queue_body, run_schedules_once
     except Exception:
         log.exception("cannot import handle_queue_body and run_schedules_once from chalicelib.jobs.tasks")
         return 2

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib import wiring
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.support.servers import Server, local_settings, provision_aws, start_localstripe, start_moto
 
 os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",

@@ -16,7 +16,10 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from chalicelib.domain.errors import (
+from chalicelib.adapters.dynamo import cursor as cursors
+from chalicelib.adapters.dynamo import layout
+from chalicelib.catalog.domain import Product
+from chalicelib.kernel.errors import (
     Conflict,
     DecryptionRefused,
     EmailUnavailable,
@@ -26,18 +29,10 @@ from chalicelib.domain.errors import (
     StoreUnavailable,
     WebhookRejected,
 )
-from chalicelib.domain.models import (
-    ApiKey,
-    Order,
-    OrderStatus,
-    OutboxMessage,
-    Product,
-    Tenant,
-    User,
-)
-from chalicelib.domain.ports import Page, PaymentEvent, PaymentIntentView
-from chalicelib.store import cursor as cursors  # pure: the same opaque cursor format as the stores
-from chalicelib.store import keys as layout
+from chalicelib.kernel.ports import OutboxMessage, Page
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.sales.domain.payments import PaymentEvent, PaymentIntentView
+from chalicelib.tenancy.domain.models import ApiKey, Tenant, User
 from tests.fakes_pool import FakeKeyPool, FakeSaleLedger
 
 __all__ = [

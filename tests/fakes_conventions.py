@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from chalicelib.domain.conventions import IdempotencyRecord, StoredReply
+from chalicelib.kernel.conventions import IdempotencyRecord, StoredReply
 
 
 class FakeRateCounter:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from chalicelib.domain.lookup import BuyerSession
-from chalicelib.domain.models import Tenant
+from chalicelib.storefront.domain.lookup import BuyerSession
+from chalicelib.tenancy.domain.models import Tenant
 
 
 class CountingPasswords:

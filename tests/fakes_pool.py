@@ -20,21 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.errors import Conflict, ReservationLost, StoreUnavailable
-from chalicelib.domain.inventory import VOID, VOID_REFUND
-from chalicelib.domain.models import (
-    PAYABLE_STATUSES,
-    KeyRef,
-    NewKey,
-    Order,
-    OrderStatus,
-    OutboxMessage,
-    StockLevel,
-    StoredKey,
-)
-from chalicelib.domain.ports import Clock, ExpiredReservation, ShardState
-from chalicelib.store import keys as layout  # pure key layout: due buckets and sort keys
-from chalicelib.store.pool_inventory import stock_level  # pure arithmetic shared with the store
+from chalicelib.adapters.dynamo import layout  # pure key layout: due buckets and sort keys
+from chalicelib.inventory.domain.keys import VOID, VOID_REFUND
+from chalicelib.inventory.domain.models import KeyRef, NewKey, StockLevel, StoredKey
+from chalicelib.inventory.domain.ports import ExpiredReservation, ShardState
+from chalicelib.inventory.store.pool_inventory import stock_level  # pure arithmetic shared with the store
+from chalicelib.kernel.errors import Conflict, ReservationLost, StoreUnavailable
+from chalicelib.kernel.ports import Clock, OutboxMessage
+from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 
 if TYPE_CHECKING:
     from tests.fakes import FakeOrderStore, FakeOutbox

@@ -6,11 +6,11 @@ import dataclasses
 import threading
 from typing import Any
 
-from chalicelib.domain.errors import NotFound, StoreUnavailable
-from chalicelib.domain.models import KeyRef
-from chalicelib.domain.ports import Page
-from chalicelib.domain.redemption import SOLD, Activation, KeyRecord, Redemption
-from chalicelib.store import cursor as cursors
+from chalicelib.adapters.dynamo import cursor as cursors  # pure: the same opaque cursor format as the stores
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import NotFound, StoreUnavailable
+from chalicelib.kernel.ports import Page
+from chalicelib.redemption.domain import SOLD, Activation, KeyRecord, Redemption
 
 Slot = tuple[str, str, KeyRef]  # tenant, product, ref
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from chalicelib.domain.errors import StoreUnavailable
-from chalicelib.domain.models import KeyRef, Order, OrderStatus, OutboxMessage
-from chalicelib.domain.sales import REFUNDABLE_STATUSES
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import StoreUnavailable
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.sales.domain.orders import REFUNDABLE_STATUSES
 from tests.fakes import FakeOrderStore, FakeOutbox
 
 

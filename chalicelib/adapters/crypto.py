@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from chalicelib.domain.errors import DecryptionRefused, EncryptionUnavailable
-from chalicelib.domain.models import Tenant
+from chalicelib.kernel.errors import DecryptionRefused, EncryptionUnavailable
+from chalicelib.tenancy.domain.models import Tenant
 
 PURPOSE_CARD_KEY = "card_key"
 PURPOSE_FINGERPRINT = "fingerprint_secret"

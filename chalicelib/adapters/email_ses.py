@@ -7,7 +7,7 @@ import time
 from email.message import EmailMessage
 from typing import Any
 
-from chalicelib.domain.errors import EmailUnavailable
+from chalicelib.kernel.errors import EmailUnavailable
 
 
 class SesMailer:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.errors import InvalidRequest, PaymentFailed, PaymentProviderUnavailable
-from chalicelib.domain.models import Order, Tenant
+from chalicelib.kernel.errors import InvalidRequest, PaymentFailed, PaymentProviderUnavailable
+from chalicelib.sales.domain.models import Order
+from chalicelib.tenancy.domain.models import Tenant
 
 # Stripe's documented test cards that the bank declines at confirmation (generic decline, insufficient funds,
 # lost card, stolen card). localstripe declines these only when attached to a customer, and declines at charge

@@ -8,7 +8,7 @@ import hmac
 import threading
 from collections.abc import Callable
 
-from chalicelib.domain.models import Tenant
+from chalicelib.tenancy.domain.models import Tenant
 
 _INFO = b"kamidrop order links v1"
 TOKEN_CHARS = 22  # 22 base64url characters carry 132 bits, over the 128 the order page needs

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import threading
 
-from .system import Argon2Hasher
+from chalicelib.adapters.system import Argon2Hasher
 
 
 class Argon2QueryPasswords(Argon2Hasher):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chalicelib.domain.errors import QueueUnavailable
+from chalicelib.kernel.errors import QueueUnavailable
 
 
 class SqsQueue:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.errors import PaymentProviderUnavailable, WebhookRejected
-from chalicelib.domain.models import Tenant
-from chalicelib.domain.ports import PaymentEvent, PaymentIntentView
+from chalicelib.kernel.errors import PaymentProviderUnavailable, WebhookRejected
+from chalicelib.sales.domain.payments import PaymentEvent, PaymentIntentView
+from chalicelib.tenancy.domain.models import Tenant
 
 WEBHOOK_TOLERANCE_SECONDS = 300
 

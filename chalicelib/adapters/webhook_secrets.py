@@ -6,8 +6,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from chalicelib.domain.errors import DecryptionRefused, EncryptionUnavailable
-from chalicelib.domain.models import Tenant
+from chalicelib.kernel.errors import DecryptionRefused, EncryptionUnavailable
+from chalicelib.tenancy.domain.models import Tenant
 
 VERSION = b"whs1"
 _INFO = b"kamidrop webhook signing secrets v1"

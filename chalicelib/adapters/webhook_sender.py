@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from chalicelib.domain.webhooks import SEND_TIMEOUT_SECONDS, SendResult, refused_address_reason
+from chalicelib.integrations.domain import SEND_TIMEOUT_SECONDS, SendResult, refused_address_reason
 
 USER_AGENT = "kamidrop-webhooks/1"
 MAX_RESPONSE_BYTES = 4096  # the answer's body is never used; read a little so the connection can be reused

@@ -1,19 +1,68 @@
-"""Builds stores, adapters and services lazily, once per container; the only place that picks them.
+"""The composition root: one builder per capability, composed once per container; the only place that picks parts.
 
-The container is split by area: `core` (clients, stores, adapters, the sale), `merchant` (merchant API,
-webhooks, redemption) and `buyer` (storefront, lookup, after-sales); each builds on the one before."""
+Each capability's `build.py` makes its stores and services lazily (first use, then kept), so a Lambda container
+pays only for the parts its requests touch. Tests pass Settings and replace parts by name before they are built.
+"""
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
-from chalicelib.settings import Settings, current
+from chalicelib.adapters.build import PlatformParts
+from chalicelib.aftersales.build import AfterSalesParts
+from chalicelib.catalog.build import CatalogParts
+from chalicelib.http.conventions.build import ConventionParts
+from chalicelib.integrations.build import IntegrationParts
+from chalicelib.inventory.build import InventoryParts
+from chalicelib.kernel.parts import Parts
+from chalicelib.kernel.settings import Settings, current
+from chalicelib.redemption.build import RedemptionParts
+from chalicelib.sales.build import SalesParts
+from chalicelib.storefront.build import StorefrontParts
+from chalicelib.tenancy.build import TenancyParts
 
-from .buyer import BuyerWiring
 
+class Container:
+    """Everything a request or job needs, one builder per capability.
 
-class Container(BuyerWiring):
-    """Everything a request or job needs; tests pass their own Settings or override attributes."""
+    `Container(settings, key_pool=fake, clock=clock)` replaces parts by name before anything is built; each name
+    belongs to exactly one builder (`part(name)` finds it).
+    """
+
+    def __init__(self, settings: Settings, **overrides: Any) -> None:
+        self.settings = settings
+        from chalicelib.adapters.dynamo.items import configure
+        from chalicelib.kernel import logs
+
+        logs.configure(settings.log_level)
+        configure(table_name=settings.table_name, region=settings.region, host=settings.aws_endpoint_url)
+        self.platform = PlatformParts(self)
+        self.api = ConventionParts(self)
+        self.tenancy = TenancyParts(self)
+        self.catalog = CatalogParts(self)
+        self.inventory = InventoryParts(self)
+        self.sales = SalesParts(self)
+        self.storefront = StorefrontParts(self)
+        self.aftersales = AfterSalesParts(self)
+        self.integrations = IntegrationParts(self)
+        self.redemption = RedemptionParts(self)
+        for name, value in overrides.items():
+            self._owner(name).provide(name, value)  # tests inject fakes and fault-injecting proxies here
+
+    def builders(self) -> list[Parts]:
+        return [self.platform, self.api, self.tenancy, self.catalog, self.inventory, self.sales, self.storefront,
+                self.aftersales, self.integrations, self.redemption]
+
+    def _owner(self, name: str) -> Parts:
+        owners = [b for b in self.builders() if name in b.names()]
+        if len(owners) != 1:
+            raise AttributeError(f"no single builder makes a part named {name!r}")
+        return owners[0]
+
+    def part(self, name: str) -> Any:
+        """A part by its name, whichever capability builds it (tests and fault injection)."""
+        return getattr(self._owner(name), name)
 
 
 _lock = threading.Lock()
@@ -39,7 +88,7 @@ def bootstrap(settings: Settings) -> None:
     """Create the main table and the encryption key store where they are missing (dev stack, tests)."""
     import boto3
 
-    from chalicelib.store.tables import ensure_main_table
+    from chalicelib.adapters.dynamo.tables import ensure_main_table
 
     kwargs = {"region_name": settings.region, "endpoint_url": settings.aws_endpoint_url}
     ddb = boto3.client("dynamodb", **kwargs)  # type: ignore[call-overload]

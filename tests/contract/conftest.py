@@ -17,17 +17,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.models import (
-    ApiKey,
-    KeyRef,
-    NewKey,
-    Order,
-    OrderStatus,
-    OutboxMessage,
-    Product,
-    Tenant,
-    User,
-)
+from chalicelib.catalog.domain import Product
+from chalicelib.inventory.domain.models import KeyRef, NewKey
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.tenancy.domain.models import ApiKey, Tenant, User
 from tests.fakes import (
     FakeKeyPool,
     FakeOrderStore,
@@ -149,5 +143,5 @@ def impl(request: pytest.FixtureRequest) -> Stores:
     if request.param == "fake":
         return _fakes()
     c = request.getfixturevalue("container")  # moto is started only when a dynamo case runs
-    return Stores("dynamo", pool=c.key_pool, orders=c.order_store, ledger=c.sale_ledger, outbox=c.outbox,
-                  tenants=c.tenant_store, products=c.product_store)
+    return Stores("dynamo", pool=c.inventory.key_pool, orders=c.sales.order_store, ledger=c.sales.sale_ledger, outbox=c.platform.outbox,
+                  tenants=c.tenancy.tenant_store, products=c.catalog.product_store)

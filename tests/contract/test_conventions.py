@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.conventions import StoredReply
-from chalicelib.domain.errors import Conflict
-from chalicelib.services.idempotency import LOCK_SECONDS, IdempotencyService
+from chalicelib.http.conventions.idempotency import LOCK_SECONDS, IdempotencyService
+from chalicelib.kernel.conventions import StoredReply
+from chalicelib.kernel.errors import Conflict
 from tests.fakes import FixedClock
 from tests.fakes_conventions import FakeIdempotencyStore, FakeRateCounter
 
@@ -21,7 +21,7 @@ def stores(request: pytest.FixtureRequest) -> tuple[Any, Any]:
     if request.param == "fake":
         return FakeRateCounter(), FakeIdempotencyStore()
     request.getfixturevalue("container")  # points PynamoDB at the module's fresh table
-    from chalicelib.store.conventions import DynamoIdempotencyStore, DynamoRateCounter
+    from chalicelib.http.conventions.store import DynamoIdempotencyStore, DynamoRateCounter
 
     return DynamoRateCounter(), DynamoIdempotencyStore()
 

@@ -6,8 +6,10 @@ import dataclasses
 
 import pytest
 
-from chalicelib.domain.errors import ReservationLost, StoreUnavailable
-from chalicelib.domain.models import KeyRef, Order, OrderStatus, OutboxMessage, StockLevel
+from chalicelib.inventory.domain.models import KeyRef, StockLevel
+from chalicelib.kernel.errors import ReservationLost, StoreUnavailable
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.domain.models import Order, OrderStatus
 
 from .conftest import Stores, token
 

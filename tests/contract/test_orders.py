@@ -6,9 +6,10 @@ import dataclasses
 
 import pytest
 
-from chalicelib.domain.errors import InvalidRequest, NotFound, StoreUnavailable
-from chalicelib.domain.models import KeyRef, Order, OrderStatus
-from chalicelib.store import cursor as cursors
+from chalicelib.adapters.dynamo import cursor as cursors
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import InvalidRequest, NotFound, StoreUnavailable
+from chalicelib.sales.domain.models import Order, OrderStatus
 
 from .conftest import Stores, token
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.errors import Conflict, StoreUnavailable
-from chalicelib.domain.models import KeyRef, StockLevel, StoredKey
-from chalicelib.domain.ports import ExpiredReservation, ShardState
+from chalicelib.inventory.domain.models import KeyRef, StockLevel, StoredKey
+from chalicelib.inventory.domain.ports import ExpiredReservation, ShardState
+from chalicelib.kernel.errors import Conflict, StoreUnavailable
 
 from .conftest import Stores, token
 

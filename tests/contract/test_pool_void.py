@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.inventory import VOID_MERCHANT, VOID_REFUND
-from chalicelib.domain.models import KeyRef, StockLevel
+from chalicelib.inventory.domain.keys import VOID_MERCHANT, VOID_REFUND
+from chalicelib.inventory.domain.models import KeyRef, StockLevel
 
 from .conftest import Stores, token
 

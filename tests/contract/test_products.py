@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.errors import NotFound, StoreUnavailable
-from chalicelib.store import cursor as cursors
-from chalicelib.store import keys as layout
+from chalicelib.adapters.dynamo import cursor as cursors
+from chalicelib.adapters.dynamo import layout
+from chalicelib.kernel.errors import NotFound, StoreUnavailable
 
 from .conftest import Stores, token
 

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from chalicelib.domain.errors import Conflict, NotFound
+from chalicelib.kernel.errors import Conflict, NotFound
 
 from .conftest import Stores
 

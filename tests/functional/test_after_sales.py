@@ -15,13 +15,13 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
-from chalicelib.api.public import BUYER_ORDER
-from chalicelib.api.report_shapes import REPORT, STATS
-from chalicelib.api.schema import ERROR, page_of
-from chalicelib.domain.errors import Conflict
-from chalicelib.domain.models import KeyRef
-from chalicelib.jobs import tasks
-from chalicelib.jobs import webhooks as webhook_jobs
+from chalicelib.aftersales.routes.shapes import REPORT, STATS
+from chalicelib.http.schema import ERROR, page_of
+from chalicelib.integrations import jobs as webhook_jobs
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import Conflict
+from chalicelib.storefront.routes.order_page import BUYER_ORDER
+from chalicelib.wiring import jobs as tasks
 from tests.fakes import FakeMailer, FakeQueue, FixedClock
 from tests.fakes_webhooks import Receiver
 from tests.support import shop
@@ -103,7 +103,7 @@ def buyer_view(api: Any, m: dict[str, Any], order: dict[str, Any]) -> dict[str, 
 
 
 def key_status(c: wiring.Container, m: dict[str, Any], ref: KeyRef) -> str:
-    [stored] = c.key_pool.read(tenant_id=m["tenant"]["id"], product_id=m["product"]["id"], refs=[ref])
+    [stored] = c.inventory.key_pool.read(tenant_id=m["tenant"]["id"], product_id=m["product"]["id"], refs=[ref])
     return str(stored.status)
 
 
@@ -150,7 +150,7 @@ def test_a_reported_key_is_replaced_at_once_and_a_second_report_beyond_the_polic
     assert view["reports"] == [filed]
     # and the pool sold one more key; the reported one is marked and never valid again
     assert shop.stock(api, m["key"], m["product"]["id"]) == {"available": 1, "reserved": 0, "sold": 2}
-    stored = c.order_store.get(tenant_id=m["tenant"]["id"], order_id=order["order_id"])
+    stored = c.sales.order_store.get(tenant_id=m["tenant"]["id"], order_id=order["order_id"])
     assert (stored.replacements, stored.reported) == (1, (stored.keys[0],))
     assert [key_status(c, m, ref) for ref in stored.keys] == ["reported", "sold"]
     verify = shop.call(api, "POST", "/v1/redemptions/verify", {"key": old}, key=m["key"])
@@ -247,10 +247,10 @@ def test_twenty_concurrent_reports_on_one_order_give_exactly_the_allowed_replace
     # given an order of 20 keys with one automatic replacement allowed, and spare keys in the pool
     m = shop_with(api, 25, max_per_order=20)
     order = buy(api, settings, m, quantity=20)
-    tenant = c.tenant_store.get(tenant_id=m["tenant"]["id"])
+    tenant = c.tenancy.tenant_store.get(tenant_id=m["tenant"]["id"])
 
     def file(index: int) -> str:
-        return str(c.after_sales.report(tenant=tenant, order_id=order["order_id"], body={
+        return str(c.aftersales.reports.report(tenant=tenant, order_id=order["order_id"], body={
             "token": order["order_token"], "key_index": index, "reason": "invalid"}).status)
 
     # when the buyer reports all 20 keys at the same time
@@ -258,7 +258,7 @@ def test_twenty_concurrent_reports_on_one_order_give_exactly_the_allowed_replace
         results = list(pool.map(file, range(20)))
     # then exactly one was replaced and 19 wait for review
     assert sorted(results) == ["open"] * 19 + ["replaced"]
-    stored = c.order_store.get(tenant_id=m["tenant"]["id"], order_id=order["order_id"])
+    stored = c.sales.order_store.get(tenant_id=m["tenant"]["id"], order_id=order["order_id"])
     assert (len(stored.keys), stored.replacements, len(stored.reported)) == (21, 1, 20)
     assert shop.stock(api, m["key"], m["product"]["id"]) == {"available": 4, "reserved": 0, "sold": 21}
 
@@ -293,11 +293,11 @@ def test_a_reported_key_never_comes_back_to_the_pool(api, env):
     assert shop.stock(api, m["key"], m["product"]["id"]) == {"available": 0, "reserved": 0, "sold": 2}
     r = shop.checkout(api, m["slug"], m["product"]["id"])
     assert (r.status_code, _json(r)["error"]["code"]) == (409, "out_of_stock")
-    stored = c.order_store.get(tenant_id=m["tenant"]["id"], order_id=first["order_id"])
+    stored = c.sales.order_store.get(tenant_id=m["tenant"]["id"], order_id=first["order_id"])
     assert key_status(c, m, stored.keys[0]) == "reported"
     assert buyer_view(api, m, second)["keys"] != [reported_key]
     # and a merchant void cannot turn it into anything else
-    assert c.key_pool.void(tenant_id=m["tenant"]["id"], product_id=m["product"]["id"], refs=[stored.keys[0]],
+    assert c.inventory.key_pool.void(tenant_id=m["tenant"]["id"], product_id=m["product"]["id"], refs=[stored.keys[0]],
                            reason="merchant") == 0
     assert key_status(c, m, stored.keys[0]) == "reported"
 
@@ -408,7 +408,7 @@ def test_key_reported_reaches_the_webhook_signed_and_without_the_key(api, env):
     opened = _json(report(api, m, order, key_index=1, reason="other", note="nope"))
     # when the outbox is handled (twice: a queue retry) and the webhook schedule runs
     drain(queue)
-    for message in env["c"].outbox.pending(older_than=clock.now() + 1, limit=100):
+    for message in env["c"].platform.outbox.pending(older_than=clock.now() + 1, limit=100):
         tasks.handle_outbox(message)
     clock.advance(60)
     webhook_jobs.deliver_due()

@@ -59,7 +59,7 @@ def test_log_lines_carry_the_request_and_tenant_ids(client, caplog):
 
 
 def test_the_json_log_format_holds_the_ids():
-    from chalicelib.logs import JsonFormatter
+    from chalicelib.kernel.logs import JsonFormatter
 
     record = logging.LogRecord("chalicelib.x", logging.INFO, __file__, 1, "sold %s", ("1",), None)
     record.request_id, record.tenant_id, record.order_id = "req_1", "ten_1", "ord_1"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.api_keys import ALL_SCOPES
-from chalicelib.domain.ids import token_hash
+from chalicelib.kernel.ids import token_hash
+from chalicelib.tenancy.domain.api_keys import ALL_SCOPES
 from tests.fakes import FixedClock
 from tests.support.shop import call, sign_up
 
@@ -50,7 +50,7 @@ def test_a_new_key_has_only_the_scopes_asked_for_and_its_secret_is_shown_once(cl
     assert created["secret"].startswith("kd_live_") and created["hint"] == created["secret"][-4:]
     got = _json(call(client, "GET", f"/v1/api_keys/{created['id']}", key=shop["key"]))
     assert "secret" not in got and got["id"] == created["id"]
-    stored = container.tenant_store.api_key_by_hash(token_hash(created["secret"]))
+    stored = container.tenancy.tenant_store.api_key_by_hash(token_hash(created["secret"]))
     assert stored is not None and stored.key_hash == token_hash(created["secret"])
     # and the new key reads but cannot write
     assert call(client, "GET", "/v1/products", key=created["secret"]).status_code == 200

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from concurrent.futures import ThreadPoolExecutor
 
-from chalicelib.domain.errors import OutOfStock
-from chalicelib.domain.models import OrderStatus
+from chalicelib.kernel.errors import OutOfStock
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 
 BUYERS, KEYS = 200, 100
@@ -22,13 +22,13 @@ def test_200_buyers_on_100_keys_get_exactly_100_deliveries(client, settings, con
 
     def buy(i: int) -> str:
         try:
-            started = container.checkout.start(slug=merchant["slug"], body={
+            started = container.sales.checkout.start(slug=merchant["slug"], body={
                 "product_id": product["id"], "quantity": 1, "email": f"buyer{i}@example.com"})
         except OutOfStock:
             return "out_of_stock"
         shop.pay(settings, started.order.payment_intent_id)
         payload, signature = shop.stripe_event(settings, started.order.payment_intent_id)
-        return container.fulfilment.handle_webhook(payload=payload, signature=signature).result
+        return container.sales.fulfilment.handle_webhook(payload=payload, signature=signature).result
 
     # when 200 threads buy one key each at the same time
     with ThreadPoolExecutor(max_workers=50) as pool:
@@ -40,7 +40,7 @@ def test_200_buyers_on_100_keys_get_exactly_100_deliveries(client, settings, con
     orders = []
     cursor = None
     while True:
-        page = container.orders.list(tenant_id=tenant_id, limit=100, cursor=cursor)
+        page = container.sales.orders.list(tenant_id=tenant_id, limit=100, cursor=cursor)
         orders += page.items
         if page.next_cursor is None:
             break
@@ -51,7 +51,7 @@ def test_200_buyers_on_100_keys_get_exactly_100_deliveries(client, settings, con
     assert len(set(refs)) == KEYS  # no key in two orders
     # and every delivered key is a distinct imported key
     sample = random.sample(delivered, 10)
-    seen = [k for o in sample for k in container.orders.reveal(tenant=container.tenant_store.get(tenant_id=tenant_id),
+    seen = [k for o in sample for k in container.sales.orders.reveal(tenant=container.tenancy.tenant_store.get(tenant_id=tenant_id),
                                                                 order=o)]
     assert len(set(seen)) == 10 and set(seen) <= set(keys)
     assert shop.stock(client, merchant["key"], product["id"]) == {"available": 0, "reserved": 0, "sold": KEYS}

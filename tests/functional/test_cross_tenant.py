@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.errors import DecryptionRefused
-from chalicelib.domain.ids import new_id, new_token
+from chalicelib.kernel.errors import DecryptionRefused
+from chalicelib.kernel.ids import new_id, new_token
 from tests.support import shop
 
 PRODUCT_MISSING = {"error": {"type": "not_found", "code": "resource_missing", "message": "no such product",
@@ -210,8 +210,8 @@ def test_local_card_payment_under_another_shop_is_404_and_charges_nothing(client
 
 def _a_ciphertext(container: wiring.Container, world: dict[str, Any]) -> bytes:
     tenant_id = world["a"]["tenant"]["id"]
-    order = container.orders.get(tenant_id=tenant_id, order_id=world["a_order_id"])
-    stored = container.key_pool.read(tenant_id=tenant_id, product_id=world["a_product"]["id"], refs=order.keys)
+    order = container.sales.orders.get(tenant_id=tenant_id, order_id=world["a_order_id"])
+    stored = container.inventory.key_pool.read(tenant_id=tenant_id, product_id=world["a_product"]["id"], refs=order.keys)
     assert len(stored) == 1
     return stored[0].ciphertext
 
@@ -219,32 +219,32 @@ def _a_ciphertext(container: wiring.Container, world: dict[str, Any]) -> bytes:
 def test_a_ciphertext_of_one_tenant_does_not_decrypt_as_another(container, world):
     # given the stored ciphertext of the key A sold, and both tenants as the store has them
     ciphertext = _a_ciphertext(container, world)
-    tenant_a = container.tenant_store.get(tenant_id=world["a"]["tenant"]["id"])
-    tenant_b = container.tenant_store.get(tenant_id=world["b"]["tenant"]["id"])
+    tenant_a = container.tenancy.tenant_store.get(tenant_id=world["a"]["tenant"]["id"])
+    tenant_b = container.tenancy.tenant_store.get(tenant_id=world["b"]["tenant"]["id"])
     # when it is decrypted as tenant B, for A's product
     with pytest.raises(DecryptionRefused) as refused:
-        container.cipher.decrypt_key(tenant=tenant_b, product_id=world["a_product"]["id"], ciphertext=ciphertext)
+        container.platform.cipher.decrypt_key(tenant=tenant_b, product_id=world["a_product"]["id"], ciphertext=ciphertext)
     # then it is refused with the stable code
     assert refused.value.code == "decryption_refused"
     # and as tenant A but for another product it is refused as well
     with pytest.raises(DecryptionRefused):
-        container.cipher.decrypt_key(tenant=tenant_a, product_id=world["b_product"]["id"], ciphertext=ciphertext)
+        container.platform.cipher.decrypt_key(tenant=tenant_a, product_id=world["b_product"]["id"], ciphertext=ciphertext)
     # and as tenant A for its own product it gives back one of the keys A imported
-    plaintext = container.cipher.decrypt_key(tenant=tenant_a, product_id=world["a_product"]["id"],
+    plaintext = container.platform.cipher.decrypt_key(tenant=tenant_a, product_id=world["a_product"]["id"],
                                              ciphertext=ciphertext)
     assert plaintext in world["a_keys"]
 
 
 def test_a_card_key_ciphertext_does_not_decrypt_as_the_fingerprint_secret(container, world):
     # given tenant A whose fingerprint-secret ciphertext is swapped for one of its card-key ciphertexts
-    tenant_a = container.tenant_store.get(tenant_id=world["a"]["tenant"]["id"])
+    tenant_a = container.tenancy.tenant_store.get(tenant_id=world["a"]["tenant"]["id"])
     swapped = dataclasses.replace(tenant_a, fingerprint_key_ciphertext=_a_ciphertext(container, world))
     # when the fingerprint secret is decrypted
     with pytest.raises(DecryptionRefused) as refused:
-        container.cipher.decrypt_secret(tenant=swapped)
+        container.platform.cipher.decrypt_secret(tenant=swapped)
     # then the other purpose is refused, while the real secret still decrypts to 32 bytes
     assert refused.value.code == "decryption_refused"
-    assert len(container.cipher.decrypt_secret(tenant=tenant_a)) == 32
+    assert len(container.platform.cipher.decrypt_secret(tenant=tenant_a)) == 32
 
 
 AUTH_ROUTES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from chalicelib.domain.sales import customer_id
+from chalicelib.sales.domain.orders import customer_id
 from tests.functional.test_refunds import _delivered
 from tests.support import shop
 
@@ -22,12 +22,12 @@ def test_totals_first_and_last_order_and_the_customers_orders(client, settings, 
 
     # when each delivery message is handled, the first one three times (queue retries, sweeper)
     for order_id in (first, first, second, other, first):
-        container.customers.count_delivery(tenant_id=t, order_id=order_id)
+        container.sales.customers.count_delivery(tenant_id=t, order_id=order_id)
 
     # then the buyer's totals count each paid order once
     cus = customer_id(t, "cat@example.com")
     body = json.loads(shop.call(client, "GET", f"/v1/customers/{cus}", key=m["key"]).body)
-    orders = {o: container.order_store.get(tenant_id=t, order_id=o) for o in (first, second)}
+    orders = {o: container.sales.order_store.get(tenant_id=t, order_id=o) for o in (first, second)}
     assert body == {"id": cus, "object": "customer", "email": "cat@example.com", "orders": 2,
                     "total_spent": {"usd": 500}, "total_refunded": {}, "refunds": 0,
                     "first_order_at": orders[first].created_at, "last_order_at": orders[second].created_at}
@@ -48,7 +48,7 @@ def test_unknown_and_foreign_customers_are_the_same_404(client, settings, contai
     product = shop.product(client, m["key"])
     shop.import_keys(client, m["key"], product["id"], shop.new_keys(1))
     order_id = _delivered(client, settings, m, product["id"], "eve@example.com")
-    container.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id)
+    container.sales.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id)
     cus = customer_id(m["tenant"]["id"], "eve@example.com")
     other = shop.sign_up(client)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from chalicelib.api.routes import ROUTES
+from chalicelib.http.routes import ROUTES
 
 SNIPPETS = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "snippets"
 

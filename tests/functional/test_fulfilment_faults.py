@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from chalicelib.domain.errors import DomainError
-from chalicelib.domain.models import OrderStatus
+from chalicelib.kernel.errors import DomainError
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 from tests.support.faults import FaultPlan, drive_to_completion, faulty_container, new_paid_order
 
@@ -49,17 +49,17 @@ def test_each_call_failing_once_still_delivers_exactly_once(client, settings, co
         outcomes = drive_to_completion(c, payload, signature)
         failed_labels.append(plan.failed)
         # then the order ends delivered, with exactly one key that is sold to it alone
-        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+        order = container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
         assert order.status == OrderStatus.DELIVERED, (plan.failed, outcomes)
         assert len(order.keys) == KEYS_PER_ORDER
-        stored = container.key_pool.read(tenant_id=order.tenant_id, product_id=order.product_id, refs=order.keys)
+        stored = container.inventory.key_pool.read(tenant_id=order.tenant_id, product_id=order.product_id, refs=order.keys)
         assert [(s.status, s.order_id) for s in stored] == [("sold", order.id)]
         # and the buyer's e-mail went out (its outbox item is cleared)
-        assert container.outbox.pending(older_than=int(time.time()) + 3600, limit=1000) == []
+        assert container.platform.outbox.pending(older_than=int(time.time()) + 3600, limit=1000) == []
     assert None not in failed_labels
     # finally, after expiry runs, no key is stranded in `reserved` and none was lost or sold twice
-    container.reservations.expire(now=int(time.time()) + 10 * 3600)
-    level = container.catalog.stock(tenant_id=merchant["tenant"]["id"], product_id=product["id"])
+    container.sales.reservations.expire(now=int(time.time()) + 10 * 3600)
+    level = container.catalog.products.stock(tenant_id=merchant["tenant"]["id"], product_id=product["id"])
     delivered = _delivered_refs(container, merchant["tenant"]["id"])
     assert level.reserved == 0
     assert level.sold == len(delivered) == len(set(delivered))
@@ -70,7 +70,7 @@ def _delivered_refs(container, tenant_id):
     refs = []
     cursor = None
     while True:
-        page = container.orders.list(tenant_id=tenant_id, limit=100, cursor=cursor)
+        page = container.sales.orders.list(tenant_id=tenant_id, limit=100, cursor=cursor)
         refs += [(o.product_id, r) for o in page.items if o.status == OrderStatus.DELIVERED for r in o.keys]
         cursor = page.next_cursor
         if cursor is None:
@@ -82,10 +82,10 @@ def test_buyer_return_path_with_each_call_failing_once_delivers_once(client, set
     # given the calls the order page makes when the buyer is back before the webhook (Stripe retrieve included)
     merchant, product, _ = fault_shop
     started, _ = new_paid_order(client, settings, merchant, product)
-    tenant = container.tenant_store.get(tenant_id=merchant["tenant"]["id"])
+    tenant = container.tenancy.tenant_store.get(tenant_id=merchant["tenant"]["id"])
     plan = FaultPlan(fail_at=None)
     c = faulty_container(container, plan)
-    view = c.orders.for_buyer(tenant=tenant, order_id=started["order_id"], token=started["order_token"])
+    view = c.sales.orders.for_buyer(tenant=tenant, order_id=started["order_id"], token=started["order_token"])
     assert len(view.keys) == 1 and "payments.retrieve_intent" in plan.calls
     total_calls = len(plan.calls)
     for fail_at in range(total_calls):
@@ -96,13 +96,13 @@ def test_buyer_return_path_with_each_call_failing_once_delivers_once(client, set
         keys = []
         for _ in range(3):
             try:
-                keys = c.orders.for_buyer(tenant=tenant, order_id=started["order_id"],
+                keys = c.sales.orders.for_buyer(tenant=tenant, order_id=started["order_id"],
                                           token=started["order_token"]).keys
                 break
             except DomainError:
                 continue
         # then the buyer sees exactly one key, sold to this order alone
-        order = container.order_store.get(tenant_id=tenant.id, order_id=started["order_id"])
+        order = container.sales.order_store.get(tenant_id=tenant.id, order_id=started["order_id"])
         assert (order.status, len(keys), len(order.keys)) == (OrderStatus.DELIVERED, 1, 1), plan.failed
-        stored = container.key_pool.read(tenant_id=tenant.id, product_id=order.product_id, refs=order.keys)
+        stored = container.inventory.key_pool.read(tenant_id=tenant.id, product_id=order.product_id, refs=order.keys)
         assert [(s.status, s.order_id) for s in stored] == [("sold", order.id)]

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.errors import StoreUnavailable
+from chalicelib.kernel.errors import StoreUnavailable
 from tests.support.shop import call, import_keys, new_keys, product, sign_up
 
 PRODUCT = {"name": "Gift card", "price": 1000, "currency": "usd"}
@@ -130,7 +130,7 @@ def flaky_client(container) -> Iterator[Any]:  # type: ignore[no-untyped-def]
 
     from app import app
 
-    c = wiring.Container(container.settings, product_store=FailingOnce(container.product_store))
+    c = wiring.Container(container.settings, product_store=FailingOnce(container.catalog.product_store))
     wiring.use(c)
     with Client(app) as test_client:
         yield test_client

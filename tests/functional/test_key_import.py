@@ -12,9 +12,9 @@ import boto3
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.ids import new_id
-from chalicelib.settings import Settings
-from chalicelib.store.models import configure
+from chalicelib.adapters.dynamo.items import configure
+from chalicelib.kernel.ids import new_id
+from chalicelib.kernel.settings import Settings
 from tests.support import shop
 from tests.support.servers import start_moto
 

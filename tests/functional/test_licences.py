@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.fakes_redemption import FakeEvents
 from tests.functional.test_redemption import sell
 from tests.support import shop
@@ -91,7 +91,7 @@ def test_unknown_and_unsold_keys_are_answers_and_nothing_is_written(client: Any,
     _, v = lic(client, s["slug"], "validate", {"license_key": s["unsold"]})
     assert v["license_key"] == {"status": "unsold", "product_id": s["two"]["id"], "activation_limit": 2,
                                 "activation_usage": 0}
-    assert container.licences.validate(tenant_id=s["tenant"]["id"],
+    assert container.redemption.licences.validate(tenant_id=s["tenant"]["id"],
                                        body={"license_key": s["unsold"]}).record.activations == 0
 
 
@@ -118,15 +118,15 @@ def test_twenty_concurrent_activations_at_a_limit_of_three(container: wiring.Con
     tenant_id = s["tenant"]["id"]
 
     def activate(i: int) -> Any:
-        return container.licences.activate(tenant_id=tenant_id,
+        return container.redemption.licences.activate(tenant_id=tenant_id,
                                            body={"license_key": s["rush"], "instance_name": f"m-{i}"})
 
     with ThreadPoolExecutor(max_workers=20) as pool:
         results = list(pool.map(activate, range(20)))
     assert sum(r.ok for r in results) == 3
     assert [r.reason for r in results if not r.ok] == ["activation_limit_reached"] * 17
-    after = container.licences.validate(tenant_id=tenant_id, body={"license_key": s["rush"]})
+    after = container.redemption.licences.validate(tenant_id=tenant_id, body={"license_key": s["rush"]})
     assert (after.ok, after.record.activations, after.activation_limit) == (True, 3, 3)
     instances = [r.instance.id for r in results if r.ok]
-    assert all(container.licences.validate(tenant_id=tenant_id, body={"license_key": s["rush"], "instance_id": i}).ok
+    assert all(container.redemption.licences.validate(tenant_id=tenant_id, body={"license_key": s["rush"], "instance_id": i}).ok
                for i in instances)

@@ -104,10 +104,10 @@ def _sell_and_fail(client: Any, settings: Any, container: Any) -> list[str]:
     page = client.http.get(page_url, headers={"Accept": "application/json"})
     html = client.http.get(page_url)
     # the outbox is handled as the queue worker does: events, webhooks fan-out, customer totals, the e-mail
-    from chalicelib.jobs.tasks import handle_outbox
+    from chalicelib.wiring.jobs import handle_outbox
 
-    now = container.clock.now()
-    messages = [m for m in container.outbox.pending(older_than=now + 60, limit=1000)
+    now = container.platform.clock.now()
+    messages = [m for m in container.platform.outbox.pending(older_than=now + 60, limit=1000)
                 if m.order_id == started["order_id"]]
     assert sorted(m.kind for m in messages) == ["order_created", "order_delivered"]
     for message in messages:

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.conventions import Limit
-from chalicelib.domain.models import OutboxMessage
-from chalicelib.services.notifications import NotificationService
-from chalicelib.services.rate_limits import POLICIES, RateLimitService
-from chalicelib.store.conventions import DynamoRateCounter
+from chalicelib.http.conventions.rate_limits import POLICIES, RateLimitService
+from chalicelib.http.conventions.store import DynamoRateCounter
+from chalicelib.kernel.conventions import Limit
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.service.notifications import NotificationService
 from tests.fakes import FakeMailer, FakeOutbox, FixedClock
 from tests.support.shop import call, import_keys, new_keys, pay, post_event, product, sign_up, stripe_event
 
@@ -181,12 +181,12 @@ def test_checkout_stores_the_locale_and_only_a_hash_of_the_password(web, env):
     chosen = _started(web, shop, "lang@example.com", locale="zh-CN", query_password="pw-123456")
     negotiated = _started(web, shop, "lang@example.com", headers={"Accept-Language": "zh-TW,zh;q=0.9,en;q=0.5"})
     default = _started(web, shop, "lang@example.com")
-    orders = {s["order_id"]: env.c.order_store.get(tenant_id=shop["tenant"]["id"], order_id=s["order_id"])
+    orders = {s["order_id"]: env.c.sales.order_store.get(tenant_id=shop["tenant"]["id"], order_id=s["order_id"])
               for s in (chosen, negotiated, default)}
     assert [orders[s["order_id"]].locale for s in (chosen, negotiated, default)] == ["zh-CN", "zh-CN", "en"]
     stored = orders[chosen["order_id"]].lookup_hash
     assert stored.startswith("$argon2id$") and "pw-123456" not in stored
-    assert env.c.query_passwords.verify(stored, "pw-123456") is True
+    assert env.c.platform.query_passwords.verify(stored, "pw-123456") is True
     assert orders[default["order_id"]].lookup_hash == ""
 
 
@@ -196,9 +196,9 @@ def _delivered_mail(web: Any, env: Env, shop: dict[str, Any], email: str, **extr
     started = _started(web, shop, email, **extra)
     _deliver(web, env, started)
     mailer = FakeMailer()
-    notices = NotificationService(tenants=env.c.tenant_store, orders=env.c.order_store, order_service=env.c.orders,
+    notices = NotificationService(tenants=env.c.tenancy.tenant_store, orders=env.c.sales.order_store, order_service=env.c.sales.orders,
                                   outbox=FakeOutbox(), mailer=mailer, clock=env.clock,
-                                  public_base_url=env.settings.public_base_url, links=env.c.order_links)
+                                  public_base_url=env.settings.public_base_url, links=env.c.platform.order_links)
     notices.deliver(OutboxMessage(shop["tenant"]["id"], "obx_t", "order_delivered", started["order_id"], 0))
     assert len(mailer.sent) == 1
     return started, mailer.sent[0]

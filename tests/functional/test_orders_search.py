@@ -6,8 +6,8 @@ import json
 import secrets
 from typing import Any
 
-from chalicelib.domain.ids import new_id
-from chalicelib.domain.models import Order, OrderStatus
+from chalicelib.kernel.ids import new_id
+from chalicelib.sales.domain.models import Order, OrderStatus
 from tests.support import shop
 
 T0 = 1_750_000_000
@@ -23,7 +23,7 @@ def _order(tenant_id: str, *, at: int, status: str = "pending", email: str = "a@
 def _seed(container: Any, tenant_id: str, specs: list[dict[str, Any]]) -> list[Order]:
     orders = [_order(tenant_id, **spec) for spec in specs]
     for o in orders:
-        container.order_store.create(o)
+        container.sales.order_store.create(o)
     return orders
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.api.routes import route_table
-from chalicelib.settings import Settings
+from chalicelib.http.routes import route_table
+from chalicelib.kernel.settings import Settings
 from tests.support.storefront_shop import LONG_NAME, SeededShop, seed_shop
 
 BUDGET_BYTES = 30 * 1024  # the "30 KB compressed", for HTML with all its CSS and JS inline

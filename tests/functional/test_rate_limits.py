@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.conventions import Limit
-from chalicelib.services.rate_limits import RateLimitService
-from chalicelib.store.conventions import DynamoRateCounter
+from chalicelib.http.conventions.rate_limits import RateLimitService
+from chalicelib.http.conventions.store import DynamoRateCounter
+from chalicelib.kernel.conventions import Limit
 from tests.fakes import FixedClock
 from tests.support.shop import call, import_keys, new_keys, product, sign_up
 
@@ -106,7 +106,7 @@ def test_the_plan_sets_the_limit():
 
     service = RateLimitService(counter=Counter(), clock=FixedClock(T0),
                                policies={"plan:starter": Limit(2, 10), "plan:growth": Limit(4, 10)})
-    from chalicelib.domain.errors import RateLimited
+    from chalicelib.kernel.errors import RateLimited
 
     def passes(policy: str) -> int:
         n = 0

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.fakes_redemption import FakeEvents
 from tests.support import shop
 
@@ -125,7 +125,7 @@ def test_twenty_concurrent_redeems_exactly_one_succeeds(container: wiring.Contai
     tenant_id = s["tenant"]["id"]
 
     def redeem(i: int) -> Any:
-        return container.redemptions.redeem(tenant_id=tenant_id, body={"key": value, "redeemer": f"partner-{i}"})
+        return container.redemption.redemptions.redeem(tenant_id=tenant_id, body={"key": value, "redeemer": f"partner-{i}"})
 
     # when 20 partners redeem it at the same moment
     with ThreadPoolExecutor(max_workers=20) as pool:
@@ -137,9 +137,9 @@ def test_twenty_concurrent_redeems_exactly_one_succeeds(container: wiring.Contai
     won = winners[0].record.redemption
     assert {r.record.redemption for r in results} == {won}
     # and the key's record shows that one redeemer, with one redemption item
-    after = container.redemptions.verify(tenant_id=tenant_id, body={"key": value})
+    after = container.redemption.redemptions.verify(tenant_id=tenant_id, body={"key": value})
     assert (after.reason, after.record.redemption) == ("already_redeemed", won)
-    page = container.redemptions.list(tenant_id=tenant_id, limit=100, cursor=None)
+    page = container.redemption.redemptions.list(tenant_id=tenant_id, limit=100, cursor=None)
     assert [r for r in page.items if r.ref == won.ref] == [won]
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from chalicelib.domain.models import OrderStatus
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 from tests.support.faults import FaultPlan, drive_to_completion, faulty_container, new_paid_order
 
@@ -20,7 +20,7 @@ def _refund_scenario(client, settings, container, merchant=None):
     product = shop.product(client, merchant["key"], price=800)
     shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(1, prefix="LAST"))
     late, late_intent = new_paid_order(client, settings, merchant, product)
-    container.reservations.expire(now=int(time.time()) + 10 * 3600)
+    container.sales.reservations.expire(now=int(time.time()) + 10 * 3600)
     _, other_intent = new_paid_order(client, settings, merchant, product)
     shop.post_event(client, *shop.stripe_event(settings, other_intent))
     return merchant, late, late_intent
@@ -41,9 +41,9 @@ def test_refund_path_with_each_call_failing_once_refunds_exactly_once(client, se
         plan = FaultPlan(fail_at=fail_at, mode=mode)
         drive_to_completion(faulty_container(container, plan), *shop.stripe_event(settings, intent_id))
         # then the order is refunded once at Stripe, and nothing was oversold
-        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=late["order_id"])
+        order = container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=late["order_id"])
         assert order.status == OrderStatus.REFUNDED, plan.failed
         refunds = shop.stripe_client(settings).v1.refunds.list(params={"payment_intent": intent_id}).data
         assert len(refunds) == 1, plan.failed
-        level = container.catalog.stock(tenant_id=merchant["tenant"]["id"], product_id=order.product_id)
+        level = container.catalog.products.stock(tenant_id=merchant["tenant"]["id"], product_id=order.product_id)
         assert (level.available, level.sold) == (0, 1)

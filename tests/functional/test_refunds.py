@@ -18,7 +18,7 @@ def test_refund_voids_keys_corrects_the_customer_and_a_retry_answers_the_same(cl
     product = shop.product(client, m["key"], price=700)
     shop.import_keys(client, m["key"], product["id"], shop.new_keys(3))
     order_id = _delivered(client, settings, m, product["id"], "Ref@Example.com")
-    assert container.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id) is True
+    assert container.sales.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id) is True
 
     # when the merchant refunds it, twice
     first = shop.call(client, "POST", f"/v1/orders/{order_id}/refund", key=m["key"])
@@ -30,8 +30,8 @@ def test_refund_voids_keys_corrects_the_customer_and_a_retry_answers_the_same(cl
     assert (body["status"], body["failure_reason"], body["refunded_at"] is not None) == ("refunded", "merchant_refund", True)
     assert json.loads(again.body) == body
     # and the key is void (not sold, not available), and stock shows it nowhere
-    order = container.order_store.get(tenant_id=m["tenant"]["id"], order_id=order_id)
-    stored = container.key_pool.read(tenant_id=m["tenant"]["id"], product_id=product["id"], refs=order.keys)
+    order = container.sales.order_store.get(tenant_id=m["tenant"]["id"], order_id=order_id)
+    stored = container.inventory.key_pool.read(tenant_id=m["tenant"]["id"], product_id=product["id"], refs=order.keys)
     assert [(k.status, k.order_id) for k in stored] == [("void", order_id)]
     assert shop.stock(client, m["key"], product["id"]) == {"available": 2, "reserved": 0, "sold": 1}
     # and Stripe holds exactly one refund of the intent
@@ -41,7 +41,7 @@ def test_refund_voids_keys_corrects_the_customer_and_a_retry_answers_the_same(cl
     c = json.loads(shop.call(client, "GET", "/v1/customers/ref%40example.com", key=m["key"]).body)
     assert (c["orders"], c["total_spent"], c["total_refunded"], c["refunds"]) == (1, {"usd": 0}, {"usd": 700}, 1)
     # and a late redelivery of the delivery message counts nothing more
-    assert container.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id) is False
+    assert container.sales.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id) is False
 
 
 def test_refund_before_the_delivery_was_counted_counts_it_once(client, settings, container):
@@ -53,7 +53,7 @@ def test_refund_before_the_delivery_was_counted_counts_it_once(client, settings,
 
     # when it is refunded, and then the delivery message arrives
     assert shop.call(client, "POST", f"/v1/orders/{order_id}/refund", key=m["key"]).status_code == 200
-    counted = container.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id)
+    counted = container.sales.customers.count_delivery(tenant_id=m["tenant"]["id"], order_id=order_id)
 
     # then the message counts nothing and the order is one paid, refunded order
     assert counted is False
@@ -98,8 +98,8 @@ def test_another_shops_order_is_not_found_and_stays_delivered(client, settings, 
 
 def test_the_buyer_is_told_the_shop_refunded_the_order(client, settings, container):
     # given a delivered order
-    from chalicelib.domain.models import OutboxMessage
-    from chalicelib.services.notifications import NotificationService
+    from chalicelib.kernel.ports import OutboxMessage
+    from chalicelib.sales.service.notifications import NotificationService
     from tests.fakes import FakeMailer, FakeOutbox
 
     m = shop.sign_up(client)
@@ -109,9 +109,9 @@ def test_the_buyer_is_told_the_shop_refunded_the_order(client, settings, contain
     # when the merchant refunds it and the refund message is handled
     assert shop.call(client, "POST", f"/v1/orders/{order_id}/refund", key=m["key"]).status_code == 200
     mailer = FakeMailer()
-    notices = NotificationService(tenants=container.tenant_store, orders=container.order_store,
-                                  order_service=container.orders, outbox=FakeOutbox(), mailer=mailer,
-                                  clock=container.clock, public_base_url=settings.public_base_url)
+    notices = NotificationService(tenants=container.tenancy.tenant_store, orders=container.sales.order_store,
+                                  order_service=container.sales.orders, outbox=FakeOutbox(), mailer=mailer,
+                                  clock=container.platform.clock, public_base_url=settings.public_base_url)
     notices.deliver(OutboxMessage(m["tenant"]["id"], "obx_1", "order_refunded", order_id, 0))
     # then the mail says the shop refunded it, not that it sold out
     assert [(x["to"], x["text"]) for x in mailer.sent] == [(

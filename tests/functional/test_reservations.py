@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from chalicelib.domain.models import OrderStatus
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 
 LATER = 10 * 3600  # well past any reservation
@@ -19,7 +19,7 @@ def _start(client, merchant, product, email="late@example.com"):
 
 
 def _order(container, merchant, started):
-    return container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+    return container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
 
 
 def test_expiry_returns_keys_and_a_late_payment_claims_fresh_ones(client, settings, container):
@@ -28,7 +28,7 @@ def test_expiry_returns_keys_and_a_late_payment_claims_fresh_ones(client, settin
     product = shop.product(client, merchant["key"])
     shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(2))
     started, intent_id = _start(client, merchant, product)
-    report = container.reservations.expire(now=int(time.time()) + LATER)
+    report = container.sales.reservations.expire(now=int(time.time()) + LATER)
     assert report.keys_released >= 1 and report.orders_expired >= 1
     assert _order(container, merchant, started).status == OrderStatus.EXPIRED
     assert shop.stock(client, merchant["key"], product["id"]) == {"available": 2, "reserved": 0, "sold": 0}
@@ -48,7 +48,7 @@ def test_late_payment_with_nothing_left_is_refunded_and_the_buyer_told(client, s
     product = shop.product(client, merchant["key"])
     shop.import_keys(client, merchant["key"], product["id"], shop.new_keys(1))
     late, late_intent = _start(client, merchant, product)
-    container.reservations.expire(now=int(time.time()) + LATER)
+    container.sales.reservations.expire(now=int(time.time()) + LATER)
     _, other_intent = _start(client, merchant, product, email="quick@example.com")
     shop.pay(settings, other_intent)
     assert json.loads(shop.post_event(client, *shop.stripe_event(settings, other_intent)).body)["result"] == "delivered"
@@ -62,7 +62,7 @@ def test_late_payment_with_nothing_left_is_refunded_and_the_buyer_told(client, s
     refunds = shop.stripe_client(settings).v1.refunds.list(params={"payment_intent": late_intent})
     assert [(rf.amount, rf.status) for rf in refunds.data] == [(order.amount, "succeeded")]
     assert shop.stock(client, merchant["key"], product["id"]) == {"available": 0, "reserved": 0, "sold": 1}
-    pending = container.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
+    pending = container.platform.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
     assert "order_refunded" in {m.kind for m in pending if m.order_id == order.id}
     # and the same event again changes nothing
     again = shop.post_event(client, *shop.stripe_event(settings, late_intent))

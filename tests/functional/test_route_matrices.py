@@ -12,8 +12,8 @@ import pytest
 
 import app as _app  # noqa: F401  (declares every route)
 from chalicelib import wiring
-from chalicelib.api.routes import RouteSpec, route_table
-from chalicelib.domain.api_keys import ALL_SCOPES
+from chalicelib.http.routes import RouteSpec, route_table
+from chalicelib.tenancy.domain.api_keys import ALL_SCOPES
 from tests.support import shop
 
 TENANT_ROUTES = [r for r in route_table() if r.auth == "api_key"]
@@ -98,15 +98,15 @@ def _api_key(world: World) -> str:
 
 
 def _customer(world: World) -> str:
-    from chalicelib.domain.sales import customer_id
+    from chalicelib.sales.domain.orders import customer_id
 
     tenant_id = world.a["tenant"]["id"]
-    world.container.customers.count_delivery(tenant_id=tenant_id, order_id=world.order["order_id"])
+    world.container.sales.customers.count_delivery(tenant_id=tenant_id, order_id=world.order["order_id"])
     return customer_id(tenant_id, "buyer@example.com")
 
 
 def _event(world: World) -> str:
-    return str(world.container.events.publish(tenant_id=world.a["tenant"]["id"], type="order.paid",
+    return str(world.container.integrations.events.publish(tenant_id=world.a["tenant"]["id"], type="order.paid",
                                               data={"object": "order", "id": world.order["order_id"]},
                                               dedupe_key="matrix:order.paid"))
 

@@ -77,7 +77,7 @@ def shop(client: Any, settings: Any, container: Any) -> dict[str, Any]:
     pay(settings, intent_id)
     assert _ok(post_event(client, *stripe_event(settings, intent_id)))["result"] == "delivered"
     tenant_id = owner["tenant"]["id"]
-    container.customers.count_delivery(tenant_id=tenant_id, order_id=order["order_id"])
+    container.sales.customers.count_delivery(tenant_id=tenant_id, order_id=order["order_id"])
     page = _ok(call(client, "GET", f"/s/{owner['slug']}/orders/{order['order_id']}?token={order['order_token']}",
                     headers={"Accept": "application/json"}))
     redemption = _ok(call(client, "POST", "/v1/redemptions", {"key": page["keys"][0], "redeemer": "fuzz"}, key=key))
@@ -86,7 +86,7 @@ def shop(client: Any, settings: Any, container: Any) -> dict[str, Any]:
     # A closed port on loopback (allowed outside production): test sends fail fast, never leave the machine.
     endpoint = _ok(call(client, "POST", "/v1/webhook_endpoints",
                         {"url": f"http://127.0.0.1:{free_port()}/hook", "events": ["order.paid"]}, key=key))
-    event_id = container.events.publish(tenant_id=tenant_id, type="order.paid", data={"id": order["order_id"]},
+    event_id = container.integrations.events.publish(tenant_id=tenant_id, type="order.paid", data={"id": order["order_id"]},
                                         dedupe_key="fuzz:order.paid")
     spare = _ok(call(client, "POST", "/v1/api_keys", {"name": "to be revoked by the fuzzer", "scopes": ["read"]},
                      key=key))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.support.shop import call, import_keys, new_keys, product, sign_up
 
 

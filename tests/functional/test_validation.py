@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib import wiring
-from chalicelib.domain.ids import new_id
+from chalicelib.kernel.ids import new_id
 from tests.support import shop
 
 PASSWORD = "correct horse battery"
@@ -79,7 +79,7 @@ def test_sign_up_refuses_a_bad_field_and_creates_nothing(client, container, fiel
     assert _error(r) == _invalid(field)
     # and nothing was written: a valid slug is still free and the e-mail can still sign up
     if field != "slug":
-        assert container.tenant_store.by_slug(body["slug"]) is None
+        assert container.tenancy.tenant_store.by_slug(body["slug"]) is None
     if field != "email":
         retry = shop.call(client, "POST", "/v1/tenants", _sign_up_body(email=body["email"]))
         assert retry.status_code == 201, retry.body
@@ -113,7 +113,7 @@ def test_sign_up_refuses_an_unknown_field_by_name(client, container):
     # then it is 400 naming the unknown field, and no shop was created
     assert _error(r) == _invalid("plan")
     assert "'plan'" in _json(r)["error"]["message"]
-    assert container.tenant_store.by_slug(body["slug"]) is None
+    assert container.tenancy.tenant_store.by_slug(body["slug"]) is None
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -142,7 +142,7 @@ def test_a_taken_slug_is_409_and_creates_no_second_tenant(client, container):
     assert _json(r)["error"] == {"type": "conflict", "code": "slug_taken", "param": "slug",
                                  "message": f"the shop address '{first['slug']}' is taken; choose another slug"}
     # and the slug still belongs to the first shop, whose API key still works
-    assert container.tenant_store.by_slug(first["slug"]).id == first["tenant"]["id"]
+    assert container.tenancy.tenant_store.by_slug(first["slug"]).id == first["tenant"]["id"]
     me = shop.call(client, "GET", "/v1/tenant", key=first["key"])
     assert me.status_code == 200
     assert (_json(me)["id"], _json(me)["slug"]) == (first["tenant"]["id"], first["slug"])
@@ -165,7 +165,7 @@ def test_a_taken_email_is_409_and_leaves_the_new_slug_free(client, container, em
     assert r.status_code == 409
     assert _error(r) == (409, "conflict", "email_taken", "email")
     # and the new slug was not taken by the failed sign-up, and the first shop is unchanged
-    assert container.tenant_store.by_slug(new_slug) is None
+    assert container.tenancy.tenant_store.by_slug(new_slug) is None
     me = shop.call(client, "GET", "/v1/tenant", key=first["key"])
     assert (me.status_code, _json(me)["id"]) == (200, first["tenant"]["id"])
     again = shop.call(client, "POST", "/v1/tenants", _sign_up_body(slug=new_slug))
@@ -403,17 +403,17 @@ def test_asking_for_more_than_is_left_during_an_import_is_still_409_and_keeps_no
     tenant_id = merchant["tenant"]["id"]
     pid = shop.product(client, merchant["key"], max_per_order=5)["id"]
     assert shop.import_keys(client, merchant["key"], pid, shop.new_keys(2))["imported"] == 2
-    container.key_pool.begin_import(tenant_id=tenant_id, product_id=pid, owner="bat_running", lease_seconds=60)
+    container.inventory.key_pool.begin_import(tenant_id=tenant_id, product_id=pid, owner="bat_running", lease_seconds=60)
     try:
         # when a buyer asks for three meanwhile
         r = shop.checkout(client, merchant["slug"], pid, quantity=3)
     finally:
-        container.key_pool.end_import(tenant_id=tenant_id, product_id=pid, owner="bat_running")
+        container.inventory.key_pool.end_import(tenant_id=tenant_id, product_id=pid, owner="bat_running")
     # then the buyer is told it is out of stock (not a server error), and no order exists
     assert _error(r) == (409, "conflict", "out_of_stock", "quantity")
     assert _orders(client, merchant["key"]) == []
     # and once the import is over and the reservation lapsed (the sweeper returns it), both keys can be bought
-    container.reservations.expire(now=int(time.time()) + 16 * 60)
+    container.sales.reservations.expire(now=int(time.time()) + 16 * 60)
     assert shop.stock(client, merchant["key"], pid) == {"available": 2, "reserved": 0, "sold": 0}
     assert shop.checkout(client, merchant["slug"], pid, quantity=2).status_code == 201
 

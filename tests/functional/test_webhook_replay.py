@@ -6,7 +6,7 @@ import json
 import random
 import time
 
-from chalicelib.domain.models import OrderStatus
+from chalicelib.sales.domain.models import OrderStatus
 from tests.support import shop
 
 
@@ -39,7 +39,7 @@ def test_every_event_of_50_orders_replayed_5_times_shuffled_delivers_once(client
     assert results.count("delivered") == 50
     assert results.count("duplicate") == 200
     for started, _ in orders:
-        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+        order = container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
         assert order.status == OrderStatus.DELIVERED and len(order.keys) == 1
     assert shop.stock(client, merchant["key"], product["id"]) == {"available": 10, "reserved": 0, "sold": 50}
 
@@ -54,7 +54,7 @@ def _one_paid_order(client, settings):
 
 
 def _unchanged(client, container, merchant, product, started):
-    order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+    order = container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
     assert order.status == OrderStatus.PENDING and order.delivered_at is None
     assert shop.stock(client, merchant["key"], product["id"]) == {"available": 2, "reserved": 1, "sold": 0}
 
@@ -93,7 +93,7 @@ def test_amount_or_currency_mismatch_never_delivers(client, settings, container)
         payload, signature = shop.stripe_event(settings, intent_id, overrides=override)
         r = shop.post_event(client, payload, signature)
         assert (r.status_code, json.loads(r.body)["result"]) == (200, "mismatch")
-        order = container.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
+        order = container.sales.order_store.get(tenant_id=merchant["tenant"]["id"], order_id=started["order_id"])
         assert (order.status, order.failure_reason, order.delivered_at) == (OrderStatus.FAILED, "payment_mismatch",
                                                                             None)
         page = client.http.get(f"/s/{merchant['slug']}/orders/{started['order_id']}?token={started['order_token']}",

@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
-from chalicelib.jobs import tasks
-from chalicelib.jobs import webhooks as jobs
+from chalicelib.integrations import jobs
+from chalicelib.wiring import jobs as tasks
 from tests.fakes import FakeMailer, FakeQueue, FixedClock
 from tests.fakes_webhooks import Receiver
 from tests.support import shop
@@ -72,9 +72,9 @@ def test_publish_is_idempotent_on_its_dedupe_key_and_survives_a_queue_outage(api
     # given the queue is down
     queue.fail = True
     # when the same event is published twice
-    first = c.events.publish(tenant_id=tenant_id, type="key.redeemed", data={"object": "redemption", "id": "red_1"},
+    first = c.integrations.events.publish(tenant_id=tenant_id, type="key.redeemed", data={"object": "redemption", "id": "red_1"},
                              dedupe_key="key.redeemed:red_1")
-    again = c.events.publish(tenant_id=tenant_id, type="key.redeemed", data={"object": "redemption", "id": "red_1"},
+    again = c.integrations.events.publish(tenant_id=tenant_id, type="key.redeemed", data={"object": "redemption", "id": "red_1"},
                              dedupe_key="key.redeemed:red_1")
     queue.fail = False
     # then it is one event, not yet sent, and the schedule sends it once its grace period is over

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.errors import (
+from chalicelib.kernel.errors import (
     DomainError,
     EmailUnavailable,
     EncryptionUnavailable,
@@ -77,7 +77,7 @@ def faulty_container(base: Any, plan: FaultPlan) -> Any:
     """A Container sharing the base's real adapters, each behind a FaultyProxy."""
     from chalicelib.wiring import Container
 
-    overrides = {name: FaultyProxy(getattr(base, name), name, plan) for name in ERROR_FOR}
+    overrides = {name: FaultyProxy(base.part(name), name, plan) for name in ERROR_FOR}
     return Container(base.settings, **overrides)
 
 
@@ -96,18 +96,18 @@ def drive_to_completion(c: Any, payload: bytes, signature: str) -> list[str]:
     outcomes = []
     for _ in range(4):
         try:
-            outcomes.append(c.fulfilment.handle_webhook(payload=payload, signature=signature).result)
+            outcomes.append(c.sales.fulfilment.handle_webhook(payload=payload, signature=signature).result)
             break
         except DomainError as exc:
             outcomes.append(f"error:{exc.code}")
     for _ in range(4):
         try:  # the sweeper's next tick comes round again if this read fails
-            pending = c.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
+            pending = c.platform.outbox.pending(older_than=int(time.time()) + 3600, limit=1000)
         except DomainError:
             continue
         if not pending:
             break
         for message in pending:
             with contextlib.suppress(DomainError):  # left in the outbox for the next round
-                c.notifications.deliver(message)
+                c.sales.notifications.deliver(message)
     return outcomes

@@ -78,7 +78,7 @@ def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_ur
     """Settings for a test or benchmark stack on these servers, with fresh random Stripe secrets."""
     import secrets
 
-    from chalicelib.settings import Settings
+    from chalicelib.kernel.settings import Settings
 
     return Settings(stage="test", aws_endpoint_url=moto_url, table_name=f"kamidrop-{tables}-main",
                     keystore_table_name=f"kamidrop-{tables}-keystore", kms_key_arn=kms_key_arn,

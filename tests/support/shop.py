@@ -11,7 +11,7 @@ from typing import Any
 
 import stripe
 
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 
 
 def call(client: Any, method: str, path: str, body: Any = None, key: str | None = None,

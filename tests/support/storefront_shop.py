@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.settings import Settings
+from chalicelib.kernel.settings import Settings
 from tests.support.shop import call, checkout, import_keys, new_keys, pay, post_event, product, sign_up, stripe_event
 
 CATEGORIES = ("Steam 充值卡", "Xbox & PlayStation", "会员 Memberships", "Software licences")

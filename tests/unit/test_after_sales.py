@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain import after_sales as a
-from chalicelib.domain.i18n import LOCALES, Translator
-from chalicelib.domain.messages.after_sales import MESSAGES
-from chalicelib.domain.models import KeyRef, Order, OrderStatus, OutboxMessage, Product
+from chalicelib.aftersales import domain as a
+from chalicelib.catalog.domain import Product
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.i18n import LOCALES, Translator
+from chalicelib.kernel.messages.after_sales import MESSAGES
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.domain.models import Order, OrderStatus
 
 T0 = 1_700_000_000
 PRODUCT = Product(tenant_id="ten_1", id="prd_1", name="Card", price=500, currency="usd", description="",

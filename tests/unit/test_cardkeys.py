@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain.cardkeys import (
+from chalicelib.inventory.domain.cardkeys import (
     MAX_KEY_LENGTH,
     MAX_KEYS_PER_REQUEST,
     ParsedLine,
@@ -13,7 +13,7 @@ from chalicelib.domain.cardkeys import (
     parse_list,
     parse_text,
 )
-from chalicelib.domain.errors import InvalidRequest, PayloadTooLarge
+from chalicelib.kernel.errors import InvalidRequest, PayloadTooLarge
 
 CONTROL = "contains control characters (not text)"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.domain.i18n import LOCALES, catalog, format_money, negotiate, parse_locale, text
+from chalicelib.kernel.i18n import LOCALES, catalog, format_money, negotiate, parse_locale, text
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "chalicelib" / "web" / "templates"
 

@@ -10,9 +10,9 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from app import app
-from chalicelib.api import openapi
-from chalicelib.api.routes import ROUTES, QueryParam, RouteSpec, endpoint
-from chalicelib.api.schema import integer, obj, string
+from chalicelib.http import openapi
+from chalicelib.http.routes import ROUTES, QueryParam, RouteSpec, endpoint
+from chalicelib.http.schema import integer, obj, string
 
 FALLBACK_VIEWS = ("method_not_allowed_", "route_not_found_")
 
@@ -184,13 +184,13 @@ def test_endpoint_declarations_reach_the_document() -> None:
 
 
 def openapi_resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.api.docs_page import resolve
+    from chalicelib.http.docs_page import resolve
 
     return resolve(doc, node)
 
 
 def test_every_event_type_of_the_catalogue_is_explained() -> None:
-    from chalicelib.domain.webhooks import EVENT_TYPES
+    from chalicelib.integrations.domain import EVENT_TYPES
 
     assert sorted(openapi.EVENT_HELP) == sorted(EVENT_TYPES)
 

@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from chalicelib.adapters.order_tokens import DerivedOrderLinks
-from chalicelib.domain.conventions import Limit
-from chalicelib.domain.errors import NotFound
-from chalicelib.domain.ids import token_hash
-from chalicelib.domain.models import Order, OrderStatus, Tenant
-from chalicelib.domain.ports import Page
-from chalicelib.services.lookup import OrderLookupService
-from chalicelib.services.rate_limits import RateLimitService
+from chalicelib.http.conventions.rate_limits import RateLimitService
+from chalicelib.kernel.conventions import Limit
+from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.ids import token_hash
+from chalicelib.kernel.ports import Page
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.storefront.service.lookup import OrderLookupService
+from chalicelib.tenancy.domain.models import Tenant
 from tests.fakes import FakeMailer, FixedClock
 from tests.fakes_lookup import CountingPasswords, FakeBuyerSessions, FakeOrderLinks
 
@@ -133,8 +134,8 @@ def test_derived_order_tokens_are_stable_per_order_and_tenant_and_unwrap_once():
     ("zh-CN", "sold_out", "很抱歉：您付款时<Card>已售罄。\n款项已全额退回。\n"),
 ])
 def test_refund_mails_are_in_the_buyers_language_and_escape_html(locale, reason, text):
-    from chalicelib.domain.i18n import Translator
-    from chalicelib.services import buyer_mail
+    from chalicelib.kernel.i18n import Translator
+    from chalicelib.sales.service import buyer_mail
 
     order = Order("ten_aaaa", "ord_1", OrderStatus.REFUNDED, "prd_1", 1, 100, "usd", "b@x.test", "h", T0, 0,
                   failure_reason=reason, product_name="<Card>", locale=locale)

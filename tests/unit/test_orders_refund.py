@@ -6,10 +6,12 @@ import dataclasses
 
 import pytest
 
-from chalicelib.domain.errors import Conflict, StoreUnavailable
-from chalicelib.domain.ids import new_id
-from chalicelib.domain.models import KeyRef, Order, OrderStatus, Tenant
-from chalicelib.services.refunds import RefundService
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import Conflict, StoreUnavailable
+from chalicelib.kernel.ids import new_id
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.sales.service.refunds import RefundService
+from chalicelib.tenancy.domain.models import Tenant
 from tests.fakes import FakeOrderStore, FakeOutbox, FakePayments, FakeQueue, FakeTenantStore, FixedClock
 from tests.fakes_sales import FakeKeyVoider, FakeRefundLedger
 

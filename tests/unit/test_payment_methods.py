@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from chalicelib.adapters.stripe_gateway import StripeGateway
-from chalicelib.domain.models import Tenant
+from chalicelib.tenancy.domain.models import Tenant
 
 TENANT = Tenant(id="ten_1", slug="shop", name="Shop", email="o@example.com", plan="starter", branch_key_id="bk",
                 fingerprint_key_ciphertext=b"", created_at=0)

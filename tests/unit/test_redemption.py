@@ -9,12 +9,14 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.cardkeys import fingerprint
-from chalicelib.domain.errors import Conflict, InvalidRequest
-from chalicelib.domain.models import KeyRef, Product, Tenant
-from chalicelib.domain.redemption import KeyRecord
-from chalicelib.services.licences import LicenceService
-from chalicelib.services.redemption import KeyLocator, RedemptionService
+from chalicelib.catalog.domain import Product
+from chalicelib.inventory.domain.cardkeys import fingerprint
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import Conflict, InvalidRequest
+from chalicelib.redemption.domain import KeyRecord
+from chalicelib.redemption.service.licences import LicenceService
+from chalicelib.redemption.service.redemptions import KeyLocator, RedemptionService
+from chalicelib.tenancy.domain.models import Tenant
 from tests.fakes import FakeCipher, FakeProductStore, FakeTenantStore, FixedClock
 from tests.fakes_redemption import FakeEvents, FakeRedemptionStore
 

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.kernel.errors import InvalidRequest
 from tests.unit.test_redemption import NOW, World, w  # noqa: F401  (the fixture)
 
 

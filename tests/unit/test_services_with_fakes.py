@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain.cardkeys import Rejection
-from chalicelib.domain.errors import (
+from chalicelib.catalog.service import CatalogService
+from chalicelib.inventory.domain.cardkeys import Rejection
+from chalicelib.inventory.domain.models import KeyRef, StockLevel
+from chalicelib.inventory.service.key_import import ImportResult, KeyImportService
+from chalicelib.kernel.errors import (
     AuthenticationFailed,
     Conflict,
     DecryptionRefused,
@@ -22,16 +25,14 @@ from chalicelib.domain.errors import (
     StoreUnavailable,
     WebhookRejected,
 )
-from chalicelib.domain.ids import token_hash
-from chalicelib.domain.models import KeyRef, OrderStatus, StockLevel
-from chalicelib.services.catalog import CatalogService
-from chalicelib.services.checkout import CheckoutService, CheckoutStarted
-from chalicelib.services.fulfilment import FulfilmentService, Outcome
-from chalicelib.services.key_import import ImportResult, KeyImportService
-from chalicelib.services.notifications import NotificationService
-from chalicelib.services.orders import OrderService
-from chalicelib.services.reservations import ExpiryReport, ReservationService
-from chalicelib.services.tenants import ALL_SCOPES, TenantService
+from chalicelib.kernel.ids import token_hash
+from chalicelib.sales.domain.models import OrderStatus
+from chalicelib.sales.service.checkout import CheckoutService, CheckoutStarted
+from chalicelib.sales.service.fulfilment import FulfilmentService, Outcome
+from chalicelib.sales.service.notifications import NotificationService
+from chalicelib.sales.service.orders import OrderService
+from chalicelib.sales.service.reservations import ExpiryReport, ReservationService
+from chalicelib.tenancy.service.tenants import ALL_SCOPES, TenantService
 from tests.fakes import (
     FakeCipher,
     FakeHasher,

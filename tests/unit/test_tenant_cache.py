@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from chalicelib.domain.ids import token_hash
-from chalicelib.domain.models import ApiKey, Tenant, User
-from chalicelib.store.tenant_cache import CachedTenantStore
+from chalicelib.kernel.ids import token_hash
+from chalicelib.tenancy.domain.models import ApiKey, Tenant, User
+from chalicelib.tenancy.store.tenant_cache import CachedTenantStore
 from tests.fakes import FakeTenantStore
 
 

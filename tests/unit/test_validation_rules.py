@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.domain import validation as v
-from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.money import CURRENCY_EXPONENT, MAX_AMOUNT, parse_amount, parse_currency
+from chalicelib.kernel import validation as v
+from chalicelib.kernel.errors import InvalidRequest
+from chalicelib.kernel.money import CURRENCY_EXPONENT, MAX_AMOUNT, parse_amount, parse_currency
 
 SLUG_MESSAGE = ("slug must be 3-40 characters of lower-case letters, digits and hyphens, "
                 "starting and ending with a letter or digit")

@@ -12,9 +12,7 @@ from standardwebhooks import Webhook
 
 from chalicelib.adapters.webhook_secrets import TenantKeySecretBox
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
-from chalicelib.domain.errors import DecryptionRefused, InvalidRequest
-from chalicelib.domain.models import Tenant
-from chalicelib.domain.webhooks import (
+from chalicelib.integrations.domain import (
     MAX_ATTEMPTS,
     EndpointSecret,
     SendResult,
@@ -27,6 +25,8 @@ from chalicelib.domain.webhooks import (
     refused_address_reason,
     should_disable,
 )
+from chalicelib.kernel.errors import DecryptionRefused, InvalidRequest
+from chalicelib.tenancy.domain.models import Tenant
 from tests.fakes import FakeCipher
 
 

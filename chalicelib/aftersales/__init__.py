@@ -1,0 +1,1 @@
+"""After-sales (售后): key reports, replacement and the merchant's review."""

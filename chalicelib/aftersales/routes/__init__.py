@@ -1,0 +1,1 @@
+"""After-sales routes and their JSON shapes."""

@@ -1,1 +1,0 @@
-"""HTTP layer: Chalice blueprints, request parsing and error mapping."""

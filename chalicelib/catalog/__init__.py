@@ -1,0 +1,1 @@
+"""Catalog: products, their fields, limits and after-sales policy."""

@@ -1,0 +1,46 @@
+"""Products: what a shop sells, and the store port that keeps them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from chalicelib.kernel.ports import Page
+
+
+@dataclass(frozen=True)
+class Product:
+    tenant_id: str
+    id: str
+    name: str
+    price: int
+    currency: str
+    description: str
+    max_per_order: int
+    active: bool
+    shards: int
+    created_at: int
+    updated_at: int
+    category: str = ""
+    image_url: str = ""
+    usage_guide: str = ""  # shown to the buyer with the key
+    usage_url: str = ""
+    min_per_order: int = 1
+    max_per_buyer: int = 0  # keys one e-mail may buy over time; 0 = no limit
+    archived: bool = False
+    low_stock_threshold: int = 10  # stock.low fires when available stock falls to this
+    activation_limit: int = 1  # licence activations per key (licence API)
+    # after-sales: a reported key is replaced at once within `replace_window_minutes` of delivery, at most
+    # `replace_max_per_order` times per order, when `auto_replace`; otherwise it waits for the merchant's review
+    auto_replace: bool = True
+    replace_window_minutes: int = 60
+    replace_max_per_order: int = 1
+
+
+class ProductStore(Protocol):
+    def create(self, product: Product) -> None: ...
+    def get(self, *, tenant_id: str, product_id: str) -> Product: ...
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...
+    def update(self, product: Product) -> None: ...
+    def every_product(self) -> Iterator[Product]: ...

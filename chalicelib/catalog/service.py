@@ -1,0 +1,137 @@
+"""Products: create, read, list, patch, archive, with per-field validation."""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.aftersales.domain import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
+from chalicelib.catalog.domain import Product
+from chalicelib.inventory.domain.keys import ProductCatalog
+from chalicelib.inventory.domain.models import StockLevel
+from chalicelib.inventory.domain.ports import KeyPool
+from chalicelib.kernel import validation as v
+from chalicelib.kernel.errors import Conflict, InvalidRequest
+from chalicelib.kernel.ids import new_id
+from chalicelib.kernel.money import parse_amount, parse_currency
+from chalicelib.kernel.ports import Clock, Page
+
+MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps at 100 items
+FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
+          "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit",
+          "auto_replace", "replace_window_minutes", "replace_max_per_order"}
+MAX_CATEGORY = 50
+MAX_GUIDE = 5000
+
+
+class CatalogService:
+    def __init__(self, *, products: ProductCatalog, pool: KeyPool, clock: Clock, shards: int,
+                 allow_http_urls: bool = False) -> None:
+        self._products = products
+        self._pool = pool
+        self._clock = clock
+        self._shards = shards
+        self._allow_http = allow_http_urls  # local stacks only; production links are https
+
+    def create(self, *, tenant_id: str, body: Any) -> Product:
+        data = v.body_object(body)
+        v.unknown_fields(data, FIELDS)
+        now = self._clock.now()
+        product = Product(
+            tenant_id=tenant_id, id=new_id("product"), name=v.text(data, "name", max_len=200),
+            price=parse_amount(data.get("price")), currency=parse_currency(data.get("currency")),
+            description=v.text(data, "description", min_len=0, max_len=5000, required=False),
+            max_per_order=10, active=True, shards=self._shards, created_at=now, updated_at=now,
+        )
+        product = dataclasses.replace(product, **self._changes(data, product))
+        self._products.create(product)
+        return product
+
+    def _changes(self, data: Mapping[str, Any], current: Product) -> dict[str, Any]:
+        """Validated values of the fields present in `data`; limits are checked against the result."""
+        changes: dict[str, Any] = {}
+        if "name" in data:
+            changes["name"] = v.text(data, "name", max_len=200)
+        if "price" in data:
+            changes["price"] = parse_amount(data["price"])
+        if "currency" in data:
+            changes["currency"] = parse_currency(data["currency"])
+        if "description" in data:
+            changes["description"] = v.optional_text(data, "description", max_len=5000)
+        for field in ("max_per_order", "min_per_order"):
+            if field in data:
+                changes[field] = v.integer(data, field, low=1, high=MAX_PER_ORDER_LIMIT)
+        if "active" in data:
+            changes["active"] = v.boolean(data, "active")
+        if "category" in data:
+            changes["category"] = v.optional_text(data, "category", max_len=MAX_CATEGORY)
+        if "usage_guide" in data:
+            changes["usage_guide"] = v.optional_text(data, "usage_guide", max_len=MAX_GUIDE)
+        for field in ("image_url", "usage_url"):
+            if field in data:
+                changes[field] = v.url(data, field, allow_http=self._allow_http)
+        if "low_stock_threshold" in data:
+            changes["low_stock_threshold"] = v.integer(data, "low_stock_threshold", low=0, high=1_000_000)
+        if "activation_limit" in data:
+            changes["activation_limit"] = v.integer(data, "activation_limit", low=1, high=1000)
+        # after-sales policy: replace a reported key at once within the window, at most this often per order
+        if "auto_replace" in data:
+            changes["auto_replace"] = v.boolean(data, "auto_replace")
+        if "replace_window_minutes" in data:
+            changes["replace_window_minutes"] = v.integer(data, "replace_window_minutes", low=0,
+                                                          high=MAX_WINDOW_MINUTES)
+        if "replace_max_per_order" in data:
+            changes["replace_max_per_order"] = v.integer(data, "replace_max_per_order", low=0, high=MAX_REPLACEMENTS)
+        low = changes.get("min_per_order", current.min_per_order)
+        high = changes.get("max_per_order", current.max_per_order)
+        if low > high:
+            field = "min_per_order" if "min_per_order" in changes else "max_per_order"
+            raise InvalidRequest(f"min_per_order ({low}) must not exceed max_per_order ({high})", param=field)
+        if changes.get("active") is True and current.archived:
+            raise Conflict("an archived product cannot be put on sale; unarchive it first",
+                           code="product_archived", param="active")
+        return changes
+
+    def get(self, *, tenant_id: str, product_id: str) -> Product:
+        return self._products.get(tenant_id=tenant_id, product_id=product_id)
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
+             archived: bool | None = None) -> Page:
+        if category is not None and not 1 <= len(category) <= MAX_CATEGORY:
+            raise InvalidRequest(f"category must be 1 to {MAX_CATEGORY} characters", param="category")
+        if category is None and archived is None:
+            return self._products.list(tenant_id=tenant_id, limit=limit, cursor=cursor)
+        return self._products.list(tenant_id=tenant_id, limit=limit, cursor=cursor, category=category,
+                                   archived=archived)
+
+    def on_sale(self, *, tenant_id: str) -> builtins.list[Product]:
+        """Active products for the storefront, newest first (a shop shows at most 100); archived ones are
+        never active."""
+        page = self._products.list(tenant_id=tenant_id, limit=100, cursor=None)
+        return [p for p in page.items if p.active and not p.archived]
+
+    def patch(self, *, tenant_id: str, product_id: str, body: Any) -> Product:
+        data = v.body_object(body)
+        v.unknown_fields(data, FIELDS)
+        if not data:
+            raise InvalidRequest(f"send at least one field to change: {', '.join(sorted(FIELDS))}")
+        current = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        updated = dataclasses.replace(current, updated_at=self._clock.now(), **self._changes(data, current))
+        self._products.update(updated)
+        return updated
+
+    def archive(self, *, tenant_id: str, product_id: str, archived: bool) -> Product:
+        """Archiving takes a product off sale and out of the storefront; existing orders are untouched.
+        Unarchiving brings it back inactive: the merchant decides when it sells again."""
+        current = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        if current.archived == archived:
+            return current  # a repeated request changes nothing
+        updated = dataclasses.replace(current, archived=archived, active=False, updated_at=self._clock.now())
+        self._products.update(updated)
+        return updated
+
+    def stock(self, *, tenant_id: str, product_id: str) -> StockLevel:
+        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        return self._pool.stock(tenant_id=tenant_id, product_id=product.id, shards=product.shards)

@@ -1,1 +1,0 @@
-"""Pure domain: entities, rules, errors and ports; no AWS, Stripe or Chalice."""

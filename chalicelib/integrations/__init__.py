@@ -1,0 +1,1 @@
+"""Integrations: platform events and outbound webhooks."""

@@ -1,0 +1,1 @@
+"""Integrations' merchant API routes (webhook endpoints, deliveries, events) and their shapes."""

@@ -1,0 +1,1 @@
+"""Integrations' use cases: events, webhook endpoints and their deliveries, order events."""

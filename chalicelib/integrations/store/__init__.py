@@ -1,0 +1,1 @@
+"""Integrations' DynamoDB store: endpoints, events and deliveries."""

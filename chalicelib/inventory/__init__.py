@@ -1,0 +1,1 @@
+"""Inventory: key pools, import, fingerprints, batches, void, reveal and export."""

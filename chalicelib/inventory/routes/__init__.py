@@ -1,0 +1,1 @@
+"""Inventory's merchant API routes and their JSON shapes."""

@@ -1,1 +1,0 @@
-"""Scheduled and queue-driven handlers."""

@@ -1,0 +1,1 @@
+"""Redemption's use cases: redeem a key once, and licence activations."""

@@ -1,0 +1,1 @@
+"""Redemption's DynamoDB store: redemptions and licence activations."""

@@ -1,0 +1,1 @@
+"""Sales: checkout, reservations, payments, fulfilment, refunds, orders and customers."""

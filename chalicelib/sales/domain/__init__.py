@@ -1,0 +1,1 @@
+"""Sales' pure rules: orders, search filters, customers, refunds, payments and their ports."""

@@ -1,0 +1,48 @@
+"""Orders and their statuses: the record of one sale from checkout to delivery or refund."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from chalicelib.inventory.domain.models import KeyRef
+
+
+class OrderStatus(enum.StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+
+
+# A payment may still land on these; the others are final.
+PAYABLE_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.EXPIRED, OrderStatus.FAILED})
+
+
+@dataclass(frozen=True)
+class Order:
+    tenant_id: str
+    id: str
+    status: OrderStatus
+    product_id: str
+    quantity: int
+    amount: int
+    currency: str
+    email: str
+    token_hash: str
+    created_at: int
+    expires_at: int
+    keys: tuple[KeyRef, ...] = ()
+    payment_intent_id: str | None = None
+    paid_at: int | None = None
+    delivered_at: int | None = None
+    refunded_at: int | None = None
+    failure_reason: str | None = None
+    product_name: str = ""
+    events: tuple[str, ...] = field(default_factory=tuple)
+    locale: str = "en"  # the buyer's language at checkout: their e-mails use it
+    lookup_hash: str = ""  # argon2 hash of the buyer's optional query password ("" = none set)
+    replacements: int = 0  # keys replaced through after-sales so far
+    reported: tuple[KeyRef, ...] = ()  # keys of this order the buyer reported (never sold again)

@@ -1,0 +1,35 @@
+"""What the sale needs from its stores: orders and the one transaction that delivers them."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Protocol
+
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.ports import OutboxMessage, Page
+
+from .models import Order
+
+
+class OrderStore(Protocol):
+    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
+        """Saves a new order, and the outbox message announcing it in the same write when given."""
+        ...
+    def get(self, *, tenant_id: str, order_id: str) -> Order: ...
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...
+    def set_status(
+        self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
+        reason: str | None = None,
+    ) -> bool: ...
+    def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]: ...
+
+
+class SaleLedger(Protocol):
+    """The one transaction that turns reserved keys into a delivered order."""
+
+    def deliver(
+        self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int, outbox: OutboxMessage
+    ) -> bool: ...
+    def event_seen(self, event_id: str) -> bool: ...
+    def record_event(self, *, event_id: str, kind: str, now: int, note: str) -> bool: ...

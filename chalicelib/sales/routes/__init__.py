@@ -1,0 +1,1 @@
+"""Sales' routes: the merchant's orders and customers, checkout and the Stripe webhook."""

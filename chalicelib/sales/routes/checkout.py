@@ -1,0 +1,54 @@
+"""Checkout routes: the storefront's JSON checkout (reserves keys) and the Stripe webhook that pays orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.http.routes import Call, endpoint
+from chalicelib.http.schema import CURRENCY, boolean, id_of, integer, obj, string, timestamp
+
+checkout_routes = Blueprint(__name__)
+
+CHECKOUT = obj({"product_id": id_of("prd"), "quantity": integer(minimum=1, maximum=50),
+                "email": string(max_length=254, fmt="email"),
+                "query_password": string("optional: lets the buyer find the order again with its number and "
+                                         "e-mail (stored only as an argon2 hash)", min_length=6, max_length=64),
+                "locale": string("the buyer's language for e-mails; default from Accept-Language",
+                                 enum=("en", "zh-CN"))},
+               required=("product_id", "email"), closed=True)
+CHECKOUT_STARTED = obj({
+    "order_id": id_of("ord"), "order_token": string("the order page's secret; keep it"),
+    "payment": obj({"provider": string(enum=("stripe",)), "client_secret": string(), "publishable_key": string()}),
+    "expires_at": timestamp("the reservation ends then"), "amount": integer(minimum=0), "currency": CURRENCY,
+})
+
+
+@endpoint(checkout_routes, "POST", "/stripe/webhook", summary="Stripe events (Stripe calls this)", tag="Platform",
+          auth="stripe", content_types=("application/json", "text/plain"), idempotent=False,
+          response=obj({"received": boolean(), "result": string()}),
+          description="Verified by the Stripe-Signature header over the raw body; replays are harmless.")
+def stripe_webhook(call: Call) -> Any:
+    signature = call.header("stripe-signature") or ""
+    # The raw body, byte for byte: the signature covers exactly what Stripe sent.
+    outcome = call.c.sales.fulfilment.handle_webhook(payload=call.raw(), signature=signature)
+    return {"received": True, "result": outcome.result}
+
+
+@endpoint(checkout_routes, "POST", "/s/{slug}/checkout", summary="Start a checkout (reserves the keys)",
+          tag="Storefront",
+          auth="shop", rate="checkout", status=201, body=CHECKOUT, response=CHECKOUT_STARTED,
+          description="Reserves the keys for the order until `expires_at`; 409 `out_of_stock` when short.")
+def checkout(call: Call, slug: str) -> Any:
+    from chalicelib.http.pages import locale_of
+
+    # The buyer's language as the pages negotiate it (switch, cookie, Accept-Language, shop); the body may override.
+    started = call.c.sales.checkout.start(slug=slug, body=call.json(), locale=locale_of(call))
+    return {
+        "order_id": started.order.id, "order_token": started.token,
+        "payment": {"provider": "stripe", "client_secret": started.client_secret,
+                    "publishable_key": started.publishable_key},
+        "expires_at": started.order.expires_at, "amount": started.order.amount,
+        "currency": started.order.currency,
+    }

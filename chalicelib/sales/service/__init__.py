@@ -1,0 +1,1 @@
+"""Sales' use cases: checkout, fulfilment, orders, refunds, customers, reservations, buyer e-mails."""

@@ -1,0 +1,135 @@
+"""Starting a checkout: reserve keys with conditional writes, open a PaymentIntent, save the order."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.catalog.domain import ProductStore
+from chalicelib.inventory.domain.ports import KeyPool
+from chalicelib.kernel import validation as v
+from chalicelib.kernel.errors import DomainError, InvalidRequest, NotFound, OutOfStock
+from chalicelib.kernel.i18n import LOCALES
+from chalicelib.kernel.ids import new_id, new_token, token_hash
+from chalicelib.kernel.outbox_nudge import nudge
+from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.sales.domain.payments import PaymentGateway
+from chalicelib.sales.domain.ports import OrderStore
+from chalicelib.storefront.domain.lookup import PASSWORD_MAX, PASSWORD_MIN, OrderLinks, QueryPasswords
+from chalicelib.tenancy.domain.models import Tenant
+from chalicelib.tenancy.domain.ports import TenantStore
+
+
+@dataclass(frozen=True)
+class CheckoutStarted:
+    order: Order
+    token: str
+    client_secret: str
+    publishable_key: str
+
+
+class CheckoutService:
+    def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, orders: OrderStore,
+                 payments: PaymentGateway, clock: Clock, reservation_seconds: int, outbox: Outbox | None = None,
+                 queue: MessageQueue | None = None, links: OrderLinks | None = None,
+                 passwords: QueryPasswords | None = None) -> None:
+        self._tenants = tenants
+        self._products = products
+        self._pool = pool
+        self._orders = orders
+        self._payments = payments
+        self._clock = clock
+        self._reservation_seconds = reservation_seconds
+        self._outbox = outbox  # when wired in, order.created is announced through the outbox
+        self._queue = queue
+        # links: the order token derived from the order id (the e-mail can carry it); without it a random one
+        self._links = links
+        self._passwords = passwords
+
+    def shop(self, slug: str) -> Tenant:
+        tenant = self._tenants.by_slug(slug) if v.SLUG_RE.fullmatch(slug) else None
+        if tenant is None:
+            raise NotFound("no such shop")
+        return tenant
+
+    def start(self, *, slug: str, body: Any, locale: str = "en") -> CheckoutStarted:
+        """`locale` is the buyer's language negotiated from the request; the body's `locale` overrides it."""
+        tenant = self.shop(slug)
+        data = v.body_object(body)
+        v.unknown_fields(data, {"product_id", "quantity", "email", "query_password", "locale"})
+        product_id = v.text(data, "product_id", max_len=64)
+        email = v.email(data.get("email"))
+        password = _query_password(data.get("query_password"))
+        locale = _locale(data.get("locale"), default=locale)
+        product = self._products.get(tenant_id=tenant.id, product_id=product_id)
+        if not product.active:
+            raise InvalidRequest("this product is not on sale right now", code="product_inactive",
+                                 param="product_id")
+        quantity = v.integer(data, "quantity", low=product.min_per_order, high=product.max_per_order,
+                             default=product.min_per_order)  # the product's own purchase limits
+        lookup_hash = self._hash(password) if password else ""  # ~0.1 s of argon2, before any key is held
+        now = self._clock.now()
+        order_id = new_id("order")
+        expires_at = now + self._reservation_seconds
+        refs = self._pool.claim(tenant_id=tenant.id, product_id=product.id, shards=product.shards,
+                                order_id=order_id, count=quantity, reserved_until=expires_at)
+        if len(refs) < quantity:
+            # If the release fails (an import holds the pool), the expiry sweep returns these keys.
+            with contextlib.suppress(DomainError):
+                self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
+            raise OutOfStock(f"only {len(refs)} left of '{product.name}'; lower the quantity or try later"
+                             if refs else f"'{product.name}' is sold out", param="quantity")
+        try:
+            token = self._links.token(tenant, order_id) if self._links is not None else new_token(16)
+            intent = self._payments.create_intent(
+                tenant=tenant, amount=product.price * quantity, currency=product.currency,
+                metadata={"order_id": order_id, "tenant_id": tenant.id, "product_id": product.id},
+                idempotency_key=order_id, email=email)
+            order = Order(
+                tenant_id=tenant.id, id=order_id, status=OrderStatus.PENDING, product_id=product.id,
+                quantity=quantity, amount=product.price * quantity, currency=product.currency, email=email,
+                token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
+                payment_intent_id=intent.id, product_name=product.name, locale=locale, lookup_hash=lookup_hash,
+            )
+            created = self._announcement(order)
+            self._orders.create(order, announce=created)
+        except DomainError:
+            # Nothing may stay reserved for an order that never came to be.
+            self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
+            raise
+        if created is not None and self._queue is not None:
+            nudge(self._queue, created)
+        return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
+                               publishable_key=self._payments.publishable_key)
+
+    def _hash(self, password: str) -> str:
+        if self._passwords is None:
+            raise InvalidRequest("this shop cannot take a query password right now; leave it out",
+                                 code="query_password_unavailable", param="query_password")
+        return self._passwords.hash(password)
+
+    def _announcement(self, order: Order) -> OutboxMessage | None:
+        """The order.created message, written in the same transaction as the order, so it cannot be lost."""
+        if self._outbox is None:
+            return None
+        return OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)
+
+
+def _query_password(value: Any) -> str:
+    """Optional; kept exactly as typed (no trimming): it is a password."""
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        raise InvalidRequest(f"query_password must be a string of {PASSWORD_MIN} to {PASSWORD_MAX} characters; "
+                             f"leave it out to set none", param="query_password")
+    return value
+
+
+def _locale(value: Any, *, default: str) -> str:
+    if value is None:
+        return default if default in LOCALES else "en"
+    if value not in LOCALES:
+        raise InvalidRequest(f"locale must be one of {', '.join(LOCALES)}", param="locale")
+    return str(value)

@@ -1,0 +1,51 @@
+"""Buyer e-mails from outbox messages, in the buyer's language: the keys and the order link, or the refund notice."""
+
+from __future__ import annotations
+
+from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.i18n import Translator
+from chalicelib.kernel.ports import Clock, Mailer, Outbox, OutboxMessage
+from chalicelib.sales.domain.models import OrderStatus
+from chalicelib.sales.domain.ports import OrderStore
+from chalicelib.sales.service import buyer_mail
+from chalicelib.sales.service.orders import OrderService
+from chalicelib.storefront.domain.lookup import OrderLinks, order_path
+from chalicelib.tenancy.domain.ports import TenantStore
+
+
+class NotificationService:
+    def __init__(self, *, tenants: TenantStore, orders: OrderStore, order_service: OrderService, outbox: Outbox,
+                 mailer: Mailer, clock: Clock, public_base_url: str, links: OrderLinks | None = None) -> None:
+        self._tenants = tenants
+        self._orders = orders
+        self._order_service = order_service
+        self._outbox = outbox
+        self._mailer = mailer
+        self._clock = clock
+        self._base = public_base_url
+        self._links = links  # None only in old tests: the mail then links the page without its token
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Send the mail for one outbox message, then clear it; a failure leaves it for a retry.
+        Kinds this service does not mail (other areas' kinds included) are cleared untouched."""
+        try:
+            tenant = self._tenants.get(tenant_id=message.tenant_id)
+            order = self._orders.get(tenant_id=message.tenant_id, order_id=message.order_id)
+        except NotFound:
+            self._outbox.mark_done(message, now=self._clock.now())
+            return
+        t = Translator(order.locale)
+        if message.kind == "order_delivered" and order.status == OrderStatus.DELIVERED:
+            keys = self._order_service.reveal(tenant=tenant, order=order)
+            if self._links is not None:
+                url = self._base + order_path(tenant.slug, order.id, self._links.token(tenant, order.id))
+            else:
+                url = f"{self._base}/s/{tenant.slug}/orders/{order.id}"
+            mail = buyer_mail.delivered(t, tenant=tenant, order=order, keys=keys, order_url=url)
+        elif message.kind == "order_refunded":
+            mail = buyer_mail.refunded(t, tenant=tenant, order=order)
+        else:
+            self._outbox.mark_done(message, now=self._clock.now())
+            return
+        self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
+        self._outbox.mark_done(message, now=self._clock.now())

@@ -1,0 +1,120 @@
+"""Orders: one partition each; pending ones sit in the due index until paid or expired."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamo import layout as keys
+from chalicelib.adapters.dynamo.failures import is_condition_failure, unavailable
+from chalicelib.adapters.dynamo.items import OrderItem, transaction_connection
+from chalicelib.adapters.dynamo.outbox import outbox_item
+from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.kernel.errors import NotFound, StoreUnavailable
+from chalicelib.kernel.ports import OutboxMessage, Page
+from chalicelib.sales.domain.models import Order, OrderStatus
+from chalicelib.sales.domain.orders import OrderQuery
+from chalicelib.sales.store import customers, order_search
+
+NOT_FOUND = "no such order"
+
+
+def to_order(tenant_id: str, item: OrderItem) -> Order:
+    return Order(
+        tenant_id=tenant_id, id=item.order_id, status=OrderStatus(item.status), product_id=item.product_id,
+        quantity=int(item.quantity), amount=int(item.amount), currency=item.currency, email=item.email,
+        token_hash=item.token_hash, created_at=int(item.created_at), expires_at=int(item.expires_at),
+        keys=tuple(KeyRef.decode(str(k)) for k in (item.keys or [])), payment_intent_id=item.payment_intent_id,
+        paid_at=_int(item.paid_at), delivered_at=_int(item.delivered_at), refunded_at=_int(item.refunded_at),
+        failure_reason=item.failure_reason, product_name=item.product_name or "",
+        locale=item.locale or "en", lookup_hash=item.lookup_hash or "", replacements=int(item.replacements or 0),
+        reported=tuple(KeyRef.decode(str(k)) for k in (item.reported or [])),
+    )
+
+
+def _int(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+class DynamoOrderStore:
+    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
+        item = OrderItem(
+            keys.order(order.tenant_id, order.id), "ORDER", order_id=order.id, status=order.status.value,
+            product_id=order.product_id, product_name=order.product_name, quantity=order.quantity,
+            amount=order.amount, currency=order.currency, email=order.email, token_hash=order.token_hash,
+            created_at=order.created_at, expires_at=order.expires_at, keys=[k.encode() for k in order.keys],
+            payment_intent_id=order.payment_intent_id, locale=order.locale, lookup_hash=order.lookup_hash,
+            gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
+            # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
+            gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),
+        )
+        try:
+            # One request: the order, the buyer's entry (for `?email=`) and the order.created announcement
+            # stand or fall together, so none can exist without the others.
+            with TransactWrite(connection=transaction_connection()) as tx:
+                tx.save(item, condition=OrderItem.pk.does_not_exist())
+                tx.save(customers.new_entry(order))
+                if announce is not None:
+                    tx.save(outbox_item(announce))
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons[:1] == ["ConditionalCheckFailed"]:  # an order with this id exists: never overwrite it
+                raise StoreUnavailable("the data store did not complete saving the order "
+                                       "(ConditionalCheckFailedException); retry the request") from exc
+            raise unavailable(exc, "saving the order") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "saving the order") from exc
+
+    def get(self, *, tenant_id: str, order_id: str) -> Order:
+        try:
+            return to_order(tenant_id, OrderItem.get(keys.order(tenant_id, order_id), "ORDER", consistent_read=True))
+        except DoesNotExist as exc:
+            raise NotFound(NOT_FOUND) from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the order") from exc
+
+    def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+        return self.search(tenant_id=tenant_id, query=OrderQuery(), limit=limit, cursor=cursor)
+
+    def search(self, *, tenant_id: str, query: OrderQuery, limit: int, cursor: str | None) -> Page:
+        return order_search.search(tenant_id=tenant_id, query=query, limit=limit, cursor=cursor)
+
+    def set_status(
+        self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
+        reason: str | None = None,
+    ) -> bool:
+        item = OrderItem(keys.order(tenant_id, order_id), "ORDER")
+        actions: builtins.list[Any] = [OrderItem.status.set(status), OrderItem.gsi1pk.remove(),
+                                       OrderItem.gsi1sk.remove()]
+        if reason is not None:
+            actions.append(OrderItem.failure_reason.set(reason))
+        if status == OrderStatus.REFUNDED.value:
+            actions.append(OrderItem.refunded_at.set(now))
+        try:
+            # Only from the states named: a delivered order is never turned back to expired or failed.
+            item.update(actions=actions, condition=OrderItem.status.is_in(*allowed_from))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "updating the order") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "updating the order") from exc
+        return True
+
+    def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]:
+        out: builtins.list[Order] = []
+        try:
+            for bucket in range(keys.DUE_PARTITIONS):
+                for item in OrderItem.by_due.query(f"EXP#{bucket}", OrderItem.gsi1sk < keys.due_sk(now, ""),
+                                                   limit=limit):
+                    tenant_id = item.gsi1sk.split("#", 1)[1].split("|")[0]
+                    out.append(to_order(tenant_id, item))
+                    if len(out) >= limit:
+                        return out
+        except PynamoDBException as exc:
+            raise unavailable(exc, "finding expired orders") from exc
+        return out

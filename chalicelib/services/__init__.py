@@ -1,1 +1,0 @@
-"""Use cases that orchestrate the domain through ports."""

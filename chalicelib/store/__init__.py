@@ -1,1 +1,0 @@
-"""DynamoDB persistence through PynamoDB; repositories return domain objects."""

@@ -1,0 +1,1 @@
+"""Storefront: buyer pages, the order page, order lookup and buyer sessions."""

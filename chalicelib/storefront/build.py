@@ -1,0 +1,33 @@
+"""Builds the storefront's parts: the cached shelf, buyer sessions and order lookup."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.kernel.parts import Parts
+
+
+class StorefrontParts(Parts):
+    @cached_property
+    def shelf(self) -> Any:
+        from chalicelib.storefront.service.shelf import StorefrontService
+
+        c = self.c
+        return StorefrontService(products=c.catalog.product_store, stock=c.inventory.key_pool,
+                                 ttl=float(c.platform.settings.storefront_cache_seconds))
+
+    @cached_property
+    def buyer_sessions(self) -> Any:
+        from chalicelib.storefront.store import DynamoBuyerSessions
+
+        return DynamoBuyerSessions()
+
+    @cached_property
+    def order_lookup(self) -> Any:
+        from chalicelib.storefront.service.lookup import OrderLookupService
+
+        c, p = self.c, self.c.platform
+        return OrderLookupService(orders=c.sales.order_store, passwords=p.query_passwords, links=p.order_links,
+                                  sessions=self.buyer_sessions, mailer=p.mailer, rate_limits=c.api.rate_limits,
+                                  clock=p.clock, public_base_url=p.settings.public_base_url)

@@ -1,0 +1,1 @@
+"""Storefront's pages: the shop, the product's checkout page, the order page and order lookup."""

@@ -1,0 +1,67 @@
+"""Storefront pages: the shop (categories, search, stock states), a product's checkout page, local card pay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.http.pages import page, translator
+from chalicelib.http.routes import Call, QueryParam, endpoint
+from chalicelib.http.schema import obj, string
+from chalicelib.kernel import validation as v
+from chalicelib.kernel.errors import NotFound
+
+storefront = Blueprint(__name__)
+LANG = QueryParam("lang", string(enum=("en", "zh-CN")), "the page's language; remembered in a cookie")
+
+# The error codes the checkout page explains in the buyer's language (the API's own message is English).
+CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_declined", "payment_failed",
+                   "invalid_request", "product_inactive", "network", "email_mismatch", "generic",
+                   "expired_card", "incorrect_cvc", "processing_error", "incorrect_number")
+
+
+@endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",
+          rate=None, produces="text/html",
+          query=(QueryParam("category", string(max_length=100), "show one category"),
+                 QueryParam("q", string(max_length=100), "search names, categories and descriptions"), LANG))
+def shop(call: Call, slug: str) -> Any:
+    assert call.tenant is not None
+    found = call.c.storefront.shelf.browse(tenant=call.tenant, category=call.query.get("category"),
+                                     query=call.query.get("q"))
+    return page(call, "shop.html", browse=found)
+
+
+@endpoint(storefront, "GET", "/s/{slug}/p/{product_id}", summary="A product's checkout page", tag="Storefront",
+          auth="shop", rate=None, produces="text/html", query=(LANG,))
+def product_page(call: Call, slug: str, product_id: str) -> Any:
+    assert call.tenant is not None
+    c = call.c
+    item = c.storefront.shelf.item(tenant=call.tenant, product_id=product_id)
+    s = c.settings
+    t = translator(call)
+    return page(call, "product.html", stripe=True, item=item, product=item.product,
+                price=t.money(item.product.price, item.product.currency),
+                unit={"amount": item.product.price, "currency": item.product.currency},
+                stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,
+                local_stripe=s.local_stripe and not s.production,
+                methods=[m for m in call.tenant.payment_methods if m != "card"],
+                errors=t.messages(tuple(f"checkout.error.{code}" for code in CHECKOUT_ERRORS)),
+                texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
+                                  "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
+                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet")))
+
+
+@endpoint(storefront, "POST", "/s/{slug}/orders/{order_id}/local-pay", summary="Local stack only: pay by test card",
+          tag="Storefront", auth="shop", rate="checkout", in_openapi=False, idempotent=False,
+          response=obj({"status": string()}))
+def local_pay(call: Call, slug: str, order_id: str) -> Any:
+    """Local stack only: stands in for Stripe.js card confirmation, which the fake server cannot do."""
+    c = call.c
+    if not c.settings.local_stripe or c.settings.production:
+        raise NotFound("no such route")
+    assert call.tenant is not None
+    body = v.body_object(call.json())
+    view = c.sales.orders.for_buyer(tenant=call.tenant, order_id=order_id, token=body.get("token"))
+    status = c.platform.local_card.pay(tenant=call.tenant, order=view.order, card=body.get("card"))
+    return {"status": status}

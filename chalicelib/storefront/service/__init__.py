@@ -1,0 +1,1 @@
+"""Storefront's use cases: the cached shelf and order lookup."""

@@ -1,0 +1,83 @@
+"""What the storefront shows: products on sale with a stock state, categories and search, cached briefly."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chalicelib.catalog.domain import ProductStore
+from chalicelib.kernel.errors import NotFound
+from chalicelib.storefront.domain.shelf import ShelfItem, StockReader, matches, stock_state
+from chalicelib.tenancy.domain.models import Tenant
+
+MAX_QUERY = 100
+
+
+@dataclass(frozen=True)
+class Browse:
+    items: list[ShelfItem]
+    categories: list[str]
+    category: str
+    query: str
+    total: int  # products on sale before the category and search filters
+
+
+class StorefrontService:
+    """Stock on the storefront is advisory (checkout reserves exactly), so a shelf read is cached for a few
+    seconds per container: a busy shop costs one listing query and a few BatchGets per TTL, not per view."""
+
+    def __init__(self, *, products: ProductStore, stock: StockReader, ttl: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._products = products
+        self._stock = stock
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._shelves: dict[str, tuple[float, list[ShelfItem]]] = {}
+
+    def shelf(self, *, tenant: Tenant) -> list[ShelfItem]:
+        now = self._clock()
+        with self._lock:
+            hit = self._shelves.get(tenant.id)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        page = self._products.list(tenant_id=tenant.id, limit=100, cursor=None)  # a shop shows at most 100
+        on_sale = [p for p in page.items if p.active and not p.archived]
+        levels = self._stock.stock_many(tenant_id=tenant.id, products=[(p.id, p.shards) for p in on_sale]) \
+            if on_sale else {}
+        items = []
+        for p in on_sale:
+            level = levels.get(p.id)
+            available = int(level.available) if level is not None else 0
+            items.append(ShelfItem(product=p, state=stock_state(available, p), available=available))
+        with self._lock:
+            if len(self._shelves) > 5_000:
+                self._shelves.clear()
+            self._shelves[tenant.id] = (now + self._ttl, items)
+        return items
+
+    def browse(self, *, tenant: Tenant, category: str | None = None, query: str | None = None) -> Browse:
+        items = self.shelf(tenant=tenant)
+        categories = sorted({i.product.category for i in items if i.product.category}, key=str.casefold)
+        chosen = (category or "").strip()
+        if chosen not in categories:
+            chosen = ""  # an unknown category shows everything rather than an empty page
+        text = (query or "").strip()[:MAX_QUERY]
+        shown = [i for i in items if (not chosen or i.product.category == chosen)
+                 and (not text or matches(i.product, text))]
+        return Browse(items=shown, categories=categories, category=chosen, query=text, total=len(items))
+
+    def item(self, *, tenant: Tenant, product_id: str) -> ShelfItem:
+        """A product on sale with its stock state; anything else (inactive, archived, unknown) is 404."""
+        for shelf_item in self.shelf(tenant=tenant):
+            if shelf_item.product.id == product_id:
+                return shelf_item
+        # Not on the cached shelf: perhaps put on sale a moment ago, so ask the store before saying 404.
+        product = self._products.get(tenant_id=tenant.id, product_id=product_id)
+        if not product.active or product.archived:
+            raise NotFound("no such product")
+        level = self._stock.stock_many(tenant_id=tenant.id, products=[(product.id, product.shards)]).get(product.id)
+        available = int(level.available) if level is not None else 0
+        return ShelfItem(product=product, state=stock_state(available, product), available=available)

@@ -1,0 +1,1 @@
+"""Tenancy: sign-up, tenants, API keys and shop settings."""

@@ -1,0 +1,43 @@
+"""Builds tenancy's parts: the tenant and API-key stores, sign-up and authentication, API keys, shop settings."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.kernel.parts import Parts
+
+
+class TenancyParts(Parts):
+    @cached_property
+    def tenant_store(self) -> Any:
+        from chalicelib.tenancy.store.tenant_cache import CachedTenantStore
+        from chalicelib.tenancy.store.tenants import DynamoTenantStore
+
+        return CachedTenantStore(DynamoTenantStore())
+
+    @cached_property
+    def api_key_store(self) -> Any:
+        from chalicelib.tenancy.store.api_keys import DynamoApiKeyStore
+
+        return DynamoApiKeyStore()
+
+    @cached_property
+    def tenants(self) -> Any:
+        from chalicelib.tenancy.service.tenants import TenantService
+
+        p = self.c.platform
+        return TenantService(tenants=self.tenant_store, cipher=p.cipher, hasher=p.hasher, clock=p.clock,
+                             api_keys=self.api_key_store)
+
+    @cached_property
+    def api_keys(self) -> Any:
+        from chalicelib.tenancy.service.api_keys import ApiKeyService
+
+        return ApiKeyService(store=self.api_key_store, clock=self.c.platform.clock)
+
+    @cached_property
+    def shop_settings(self) -> Any:
+        from chalicelib.tenancy.service.shop_settings import ShopSettingsService
+
+        return ShopSettingsService(tenants=self.tenant_store, allow_http_urls=not self.c.platform.settings.production)

@@ -1,0 +1,1 @@
+"""Tenancy's pure rules: tenants, API-key scopes and the store port."""

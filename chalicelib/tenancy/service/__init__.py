@@ -1,0 +1,1 @@
+"""Tenancy's use cases: sign-up and authentication, API keys, shop settings."""

@@ -1,0 +1,1 @@
+"""Tenancy's DynamoDB store: tenants, API keys and the per-container tenant cache."""
