@@ -8,9 +8,9 @@ from chalice import Chalice, Rate
 
 from chalicelib import wiring
 from chalicelib.aftersales.routes.reports import after_sales
+from chalicelib.apidocs.routes import docs
 from chalicelib.catalog.routes import catalog
 from chalicelib.http import routes as http_routes
-from chalicelib.http.docs import docs
 from chalicelib.http.fallbacks import register_fallbacks
 from chalicelib.http.health import health_routes
 from chalicelib.integrations.routes.webhooks import webhooks
@@ -56,9 +56,9 @@ def sweep_outbox(event: object) -> None:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def deliver_webhooks(event: object) -> None:
-    from chalicelib.integrations.jobs import deliver_due
+    from chalicelib.wiring.jobs import deliver_webhooks as run
 
-    deliver_due()
+    run()
 
 
 @app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)

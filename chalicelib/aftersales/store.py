@@ -16,8 +16,8 @@ from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Gsi2, Item, KeyItem, OrderItem, StatItem, transaction_connection
 from chalicelib.adapters.dynamo.outbox import outbox_item
 from chalicelib.aftersales.domain import KEY_REPORTED, OPEN, REPORT_NOT_FOUND, Report, ReportFilter
+from chalicelib.inventory.domain.keys import RESERVED, SOLD
 from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.inventory.store.pool import RESERVED, SOLD
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.ids import has_prefix
 from chalicelib.kernel.ports import OutboxMessage, Page

@@ -63,6 +63,12 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
 
+class RateLimiter(Protocol):
+    """Counts one request against a policy's window; raises RateLimited when over the limit."""
+
+    def hit(self, *, policy: str, subject: str, tenant_id: str | None) -> object: ...
+
+
 class EventPublisher(Protocol):
     """Records a platform event and fans it out to the tenant's webhook endpoints; idempotent on dedupe_key."""
 

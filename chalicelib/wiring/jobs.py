@@ -1,4 +1,5 @@
-"""Job entry points shared by the Lambda handlers in app.py and the dev stack's local worker."""
+"""Job entry points for app.py's Lambda handlers and the dev stack's worker: each hands its work to the
+capability that owns it (outbox messages to sales, integrations and after-sales; webhooks to integrations)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 
 from chalicelib.kernel.errors import DomainError
 from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.wiring import container
 
 log = logging.getLogger(__name__)
 OUTBOX_GRACE_SECONDS = 30  # the queue normally sends within this; the sweeper takes what it missed
@@ -14,15 +16,13 @@ OUTBOX_GRACE_SECONDS = 30  # the queue normally sends within this; the sweeper t
 
 def handle_queue_body(body: str) -> None:
     """One outbox message from the queue; raising leaves it on the queue for a retry."""
-    from chalicelib.wiring import container
-
     data = json.loads(body)
+    c = container()
     if data.get("kind") == "webhook_event":
         from chalicelib.integrations.jobs import handle_event_message
 
-        handle_event_message(data)
+        handle_event_message(c.integrations.webhook_deliverer, data)
         return
-    c = container()
     message = OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
                             order_id=data["order_id"], created_at=c.platform.clock.now())
     handle_outbox(message)
@@ -31,8 +31,6 @@ def handle_queue_body(body: str) -> None:
 def handle_outbox(message: OutboxMessage) -> None:
     """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears
     the message."""
-    from chalicelib.wiring import container
-
     c = container()
     c.sales.customers.on_outbox(message)
     c.integrations.order_events.on_outbox(message)
@@ -41,22 +39,16 @@ def handle_outbox(message: OutboxMessage) -> None:
 
 
 def expire_reservations() -> dict[str, int]:
-    from chalicelib.wiring import container
-
     report = container().sales.reservations.expire()
     return {"keys_released": report.keys_released, "orders_expired": report.orders_expired}
 
 
 def recover_skipped_keys() -> int:
-    from chalicelib.wiring import container
-
     return int(container().sales.reservations.recover_skipped_keys())
 
 
 def sweep_outbox() -> int:
     """Send what the queue missed (queue down, handler crashed)."""
-    from chalicelib.wiring import container
-
     c = container()
     sent = 0
     for message in c.platform.outbox.pending(older_than=c.platform.clock.now() - OUTBOX_GRACE_SECONDS, limit=100):
@@ -68,12 +60,16 @@ def sweep_outbox() -> int:
     return sent
 
 
+def deliver_webhooks() -> dict[str, int]:
+    from chalicelib.integrations.jobs import deliver_due
+
+    return deliver_due(container().integrations.webhook_deliverer)
+
+
 def run_schedules_once() -> dict[str, int]:
     """What the scheduled functions do, in one call: the local worker's tick."""
     result = expire_reservations()
     result["outbox_sent"] = sweep_outbox()
     result["keys_recovered"] = recover_skipped_keys()
-    from chalicelib.integrations.jobs import deliver_due
-
-    result.update({f"webhooks_{k}": v for k, v in deliver_due().items()})
+    result.update({f"webhooks_{k}": v for k, v in deliver_webhooks().items()})
     return result

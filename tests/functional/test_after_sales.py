@@ -17,7 +17,6 @@ from chalicelib import wiring
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
 from chalicelib.aftersales.routes.shapes import REPORT, STATS
 from chalicelib.http.schema import ERROR, page_of
-from chalicelib.integrations import jobs as webhook_jobs
 from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.kernel.errors import Conflict
 from chalicelib.storefront.routes.order_page import BUYER_ORDER
@@ -411,7 +410,7 @@ def test_key_reported_reaches_the_webhook_signed_and_without_the_key(api, env):
     for message in env["c"].platform.outbox.pending(older_than=clock.now() + 1, limit=100):
         tasks.handle_outbox(message)
     clock.advance(60)
-    webhook_jobs.deliver_due()
+    tasks.deliver_webhooks()
     # then each report was announced once, verified by the endpoint's secret, and no key is in it
     got = sorted(receiver.of_type("key.reported"), key=lambda x: x.body["data"]["key_index"])
     assert [(x.body["data"]["id"], x.body["data"]["status"], x.body["data"]["key_index"], x.verified_by)

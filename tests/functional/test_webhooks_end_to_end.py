@@ -14,7 +14,6 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
-from chalicelib.integrations import jobs
 from chalicelib.sales.service.checkout import CheckoutService
 from chalicelib.wiring import jobs as tasks
 from tests.fakes import FakeMailer, FakeQueue, FixedClock
@@ -105,11 +104,11 @@ def test_a_sale_is_announced_through_failures_timeouts_and_recovery_on_schedule(
     assert all(d["status"] == "pending" and d["next_attempt_at"] == T0 + 5 for d in listed)
     # when the schedule runs through timeouts (T0+5), 429s (T0+305) and then the receiver recovers (T0+2105)
     clock.advance(4)
-    assert jobs.deliver_due().get("due", 0) == 0  # nothing is due before its time
+    assert tasks.deliver_webhooks().get("due", 0) == 0  # nothing is due before its time
     for mode, wait in (("timeout", 1), ("429", 300), ("ok", 1800)):
         receiver.mode = mode
         clock.advance(wait)
-        assert jobs.deliver_due()["due"] == 4
+        assert tasks.deliver_webhooks()["due"] == 4
     # then every event is delivered once, signed with the endpoint's secret, after attempts on the schedule
     ok = [r for r in receiver.received if r.answered == "ok"]
     assert sorted(r.body["type"] for r in ok) == types
@@ -126,7 +125,7 @@ def test_a_sale_is_announced_through_failures_timeouts_and_recovery_on_schedule(
     # and the endpoint is healthy again; nothing else is due
     endpoint = json.loads(shop.call(api, "GET", f"/v1/webhook_endpoints/{created['id']}", key=merchant["key"]).body)
     assert (endpoint["enabled"], endpoint["failing_since"]) == (True, None)
-    assert jobs.deliver_due().get("due", 0) == 0
+    assert tasks.deliver_webhooks().get("due", 0) == 0
 
 
 def test_410_disables_the_endpoint_and_tells_the_owner_then_replay_delivers_what_it_missed(api, hooks):
@@ -205,7 +204,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_the_owner_emailed(api
     shop.call(api, "POST", f"/v1/webhook_endpoints/{created['id']}/test", key=merchant["key"])
     # when it still fails just before five days, it stays enabled
     clock.advance(5 * 86400 - 1)
-    jobs.deliver_due()
+    tasks.deliver_webhooks()
     shop.call(api, "POST", f"/v1/webhook_endpoints/{created['id']}/test", key=merchant["key"])
     endpoint = json.loads(shop.call(api, "GET", f"/v1/webhook_endpoints/{created['id']}", key=merchant["key"]).body)
     assert (endpoint["enabled"], endpoint["failing_since"]) == (True, started)

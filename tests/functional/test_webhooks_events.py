@@ -12,7 +12,6 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.adapters.webhook_sender import HttpWebhookSender
-from chalicelib.integrations import jobs
 from chalicelib.wiring import jobs as tasks
 from tests.fakes import FakeMailer, FakeQueue, FixedClock
 from tests.fakes_webhooks import Receiver
@@ -79,9 +78,9 @@ def test_publish_is_idempotent_on_its_dedupe_key_and_survives_a_queue_outage(api
     queue.fail = False
     # then it is one event, not yet sent, and the schedule sends it once its grace period is over
     assert first == again and receiver.received == []
-    assert jobs.deliver_due().get("due", 0) == 0
+    assert tasks.deliver_webhooks().get("due", 0) == 0
     clock.advance(30)
-    assert jobs.deliver_due()["delivered"] == 1
+    assert tasks.deliver_webhooks()["delivered"] == 1
     assert [(x.body["id"], x.body["type"], x.verified_by) for x in receiver.received] == [
         (first, "key.redeemed", (endpoint["secret"],))]
     assert [e["id"] for e in events_of(api, merchant["key"])] == [first]

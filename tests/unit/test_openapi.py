@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 
 from app import app
-from chalicelib.http import openapi
+from chalicelib.apidocs import openapi
 from chalicelib.http.routes import ROUTES, QueryParam, RouteSpec, endpoint
 from chalicelib.http.schema import integer, obj, string
 
@@ -184,7 +184,7 @@ def test_endpoint_declarations_reach_the_document() -> None:
 
 
 def openapi_resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.http.docs_page import resolve
+    from chalicelib.apidocs.docs_page import resolve
 
     return resolve(doc, node)
 

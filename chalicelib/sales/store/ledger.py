@@ -19,8 +19,8 @@ from chalicelib.adapters.dynamo.items import (
     StatItem,
     transaction_connection,
 )
+from chalicelib.inventory.domain.keys import RESERVED, SOLD
 from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.inventory.store.pool import RESERVED, SOLD
 from chalicelib.kernel.errors import ReservationLost
 from chalicelib.kernel.ports import OutboxMessage
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus

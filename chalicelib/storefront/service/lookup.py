@@ -7,12 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.http.conventions.rate_limits import RateLimitService
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.errors import InvalidRequest, NotFound
 from chalicelib.kernel.i18n import LOCALES, Translator
 from chalicelib.kernel.ids import has_prefix, new_token, token_hash
-from chalicelib.kernel.ports import Clock, Mailer, Page
+from chalicelib.kernel.ports import Clock, Mailer, Page, RateLimiter
 from chalicelib.sales.domain.models import Order
 from chalicelib.sales.domain.orders import OrderQuery, OrderSearch
 from chalicelib.sales.service import buyer_mail
@@ -42,7 +41,7 @@ class FoundOrder:
 
 class OrderLookupService:
     def __init__(self, *, orders: OrderSearch, passwords: QueryPasswords, links: OrderLinks, sessions: BuyerSessions,
-                 mailer: Mailer, rate_limits: RateLimitService, clock: Clock, public_base_url: str) -> None:
+                 mailer: Mailer, rate_limits: RateLimiter, clock: Clock, public_base_url: str) -> None:
         self._orders = orders
         self._passwords = passwords
         self._links = links

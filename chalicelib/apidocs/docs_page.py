@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.http.openapi import EVENT, EVENT_HELP, SCOPES, WEBHOOK_HEADERS
+from chalicelib.apidocs.openapi import EVENT, EVENT_HELP, SCOPES, WEBHOOK_HEADERS
 from chalicelib.integrations.domain import EVENT_TYPES, SEND_TIMEOUT_SECONDS
 
 SNIPPETS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "web", "snippets")

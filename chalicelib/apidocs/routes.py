@@ -8,7 +8,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.http import docs_page, openapi
+from chalicelib.apidocs import docs_page, openapi
 from chalicelib.http.pages import render
 from chalicelib.http.routes import Call, endpoint
 
