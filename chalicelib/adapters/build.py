@@ -46,7 +46,7 @@ class PlatformParts(Parts):
 
         def branch_key(tenant_id: str) -> str:
             if tenant_id not in branch_keys:
-                branch_keys[tenant_id] = self.c.tenancy.tenant_store.get(tenant_id=tenant_id).branch_key_id
+                branch_keys[tenant_id] = self.c.tenancy.tenants.get(tenant_id=tenant_id).branch_key_id
             return branch_keys[tenant_id]
 
         s = self.settings

@@ -20,8 +20,8 @@ class AfterSalesParts(Parts):
         from chalicelib.aftersales.service.reports import AfterSalesService
 
         c, p = self.c, self.c.platform
-        return AfterSalesService(store=self.report_store, orders=c.sales.order_store, order_service=c.sales.orders,
-                                 products=c.catalog.product_store, pool=c.inventory.key_pool, refunds=c.sales.refunds,
+        return AfterSalesService(store=self.report_store, orders=c.sales.orders, order_service=c.sales.orders,
+                                 products=c.catalog.products, pool=c.inventory.pool, refunds=c.sales.refunds,
                                  queue=p.queue, clock=p.clock)
 
     @cached_property
@@ -29,6 +29,6 @@ class AfterSalesParts(Parts):
         from chalicelib.aftersales.service.notices import AfterSalesNotices
 
         c, p = self.c, self.c.platform
-        return AfterSalesNotices(store=self.report_store, tenants=c.tenancy.tenant_store, orders=c.sales.order_store,
+        return AfterSalesNotices(store=self.report_store, tenants=c.tenancy.tenants, orders=c.sales.orders,
                                  events=c.integrations.events, mailer=p.mailer,
                                  public_base_url=p.settings.public_base_url)

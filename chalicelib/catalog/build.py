@@ -20,5 +20,5 @@ class CatalogParts(Parts):
         from chalicelib.catalog.service import CatalogService
 
         s = self.c.platform.settings
-        return CatalogService(products=self.product_store, pool=self.c.inventory.key_pool, clock=self.c.platform.clock,
+        return CatalogService(products=self.product_store, pool=self.c.inventory.pool, clock=self.c.platform.clock,
                               shards=s.pool_shards, allow_http_urls=not s.production)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chalicelib.aftersales.domain import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
-from chalicelib.catalog.domain import Product
-from chalicelib.inventory.domain.keys import ProductCatalog
+from chalicelib.catalog.domain import Product, ProductCatalog
 from chalicelib.inventory.domain.models import StockLevel
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
@@ -96,6 +95,10 @@ class CatalogService:
 
     def get(self, *, tenant_id: str, product_id: str) -> Product:
         return self._products.get(tenant_id=tenant_id, product_id=product_id)
+
+    def every_product(self) -> Iterator[Product]:
+        """Every product of every tenant, for platform jobs (reservation expiry, key recovery)."""
+        return self._products.every_product()
 
     def list(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
              archived: bool | None = None) -> Page:

@@ -20,7 +20,7 @@ class IntegrationParts(Parts):
         from chalicelib.adapters.webhook_secrets import TenantKeySecretBox
 
         c = self.c
-        return TenantKeySecretBox(tenant=lambda tenant_id: c.tenancy.tenant_store.get(tenant_id=tenant_id),
+        return TenantKeySecretBox(tenant=lambda tenant_id: c.tenancy.tenants.get(tenant_id=tenant_id),
                                   unwrap=lambda tenant: c.platform.cipher.decrypt_secret(tenant=tenant))
 
     @cached_property
@@ -42,7 +42,7 @@ class IntegrationParts(Parts):
 
         c, p = self.c, self.c.platform
         return WebhookDeliverer(store=self.webhook_store, secrets=self.webhook_secrets, sender=self.webhook_sender,
-                                tenants=c.tenancy.tenant_store, mailer=p.mailer, clock=p.clock)
+                                tenants=c.tenancy.tenants, mailer=p.mailer, clock=p.clock)
 
     @cached_property
     def webhooks(self) -> Any:
@@ -57,5 +57,5 @@ class IntegrationParts(Parts):
         from chalicelib.integrations.service.order_events import OrderEventService
 
         c = self.c
-        return OrderEventService(orders=c.sales.order_store, products=c.catalog.product_store,
-                                 pool=c.inventory.key_pool, events=self.events)
+        return OrderEventService(orders=c.sales.orders, products=c.catalog.products,
+                                 pool=c.inventory.pool, events=self.events)

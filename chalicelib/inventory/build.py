@@ -16,6 +16,13 @@ class InventoryParts(Parts):
         return DynamoKeyPool()
 
     @cached_property
+    def pool(self) -> Any:
+        """What other capabilities get of the pool: reserve, release, read, stock, void (never the store)."""
+        from chalicelib.inventory.service.pool import KeyPoolService
+
+        return KeyPoolService(pool=self.key_pool)
+
+    @cached_property
     def batch_store(self) -> Any:
         from chalicelib.inventory.store.batches import DynamoBatchStore
 
@@ -32,7 +39,7 @@ class InventoryParts(Parts):
         from chalicelib.inventory.service.key_import import KeyImportService
 
         c = self.c
-        return KeyImportService(tenants=c.tenancy.tenant_store, products=c.catalog.product_store, pool=self.key_pool,
+        return KeyImportService(tenants=c.tenancy.tenants, products=c.catalog.products, pool=self.key_pool,
                                 cipher=c.platform.cipher, clock=c.platform.clock, batches=self.batch_store)
 
     @cached_property
@@ -40,6 +47,6 @@ class InventoryParts(Parts):
         from chalicelib.inventory.service.keys import InventoryService
 
         c = self.c
-        return InventoryService(tenants=c.tenancy.tenant_store, products=c.catalog.product_store, pool=self.key_pool,
+        return InventoryService(tenants=c.tenancy.tenants, products=c.catalog.products, pool=self.key_pool,
                                 batches=self.batch_store, access_log=self.key_access_log, cipher=c.platform.cipher,
                                 clock=c.platform.clock)

@@ -20,7 +20,7 @@ class RedemptionParts(Parts):
         from chalicelib.redemption.service.redemptions import KeyLocator
 
         c = self.c
-        return KeyLocator(tenants=c.tenancy.tenant_store, cipher=c.platform.cipher, store=self.redemption_store)
+        return KeyLocator(tenants=c.tenancy.tenants, cipher=c.platform.cipher, store=self.redemption_store)
 
     @cached_property
     def redemptions(self) -> Any:
@@ -36,4 +36,4 @@ class RedemptionParts(Parts):
 
         c = self.c
         return LicenceService(locator=self.key_locator, store=self.redemption_store,
-                              products=c.catalog.product_store, clock=c.platform.clock)
+                              products=c.catalog.products, clock=c.platform.clock)

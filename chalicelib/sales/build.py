@@ -38,8 +38,8 @@ class SalesParts(Parts):
         from chalicelib.sales.service.checkout import CheckoutService
 
         c, p = self.c, self.c.platform
-        return CheckoutService(tenants=c.tenancy.tenant_store, products=c.catalog.product_store,
-                               pool=c.inventory.key_pool, orders=self.order_store, payments=p.payments, clock=p.clock,
+        return CheckoutService(tenants=c.tenancy.tenants, products=c.catalog.products,
+                               pool=c.inventory.pool, orders=self.order_store, payments=p.payments, clock=p.clock,
                                reservation_seconds=p.settings.reservation_minutes * 60, outbox=p.outbox, queue=p.queue,
                                links=p.order_links, passwords=p.query_passwords)
 
@@ -48,8 +48,8 @@ class SalesParts(Parts):
         from chalicelib.sales.service.fulfilment import FulfilmentService
 
         c, p = self.c, self.c.platform
-        return FulfilmentService(tenants=c.tenancy.tenant_store, products=c.catalog.product_store,
-                                 orders=self.order_store, pool=c.inventory.key_pool, ledger=self.sale_ledger,
+        return FulfilmentService(tenants=c.tenancy.tenants, products=c.catalog.products,
+                                 orders=self.order_store, pool=c.inventory.pool, ledger=self.sale_ledger,
                                  payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock)
 
     @cached_property
@@ -57,15 +57,15 @@ class SalesParts(Parts):
         from chalicelib.sales.service.orders import OrderService
 
         c = self.c
-        return OrderService(tenants=c.tenancy.tenant_store, orders=self.order_store, pool=c.inventory.key_pool,
-                            cipher=c.platform.cipher, fulfilment=self.fulfilment, products=c.catalog.product_store)
+        return OrderService(tenants=c.tenancy.tenants, orders=self.order_store, pool=c.inventory.pool,
+                            cipher=c.platform.cipher, fulfilment=self.fulfilment, products=c.catalog.products)
 
     @cached_property
     def notifications(self) -> Any:
         from chalicelib.sales.service.notifications import NotificationService
 
         c, p = self.c, self.c.platform
-        return NotificationService(tenants=c.tenancy.tenant_store, orders=self.order_store, order_service=self.orders,
+        return NotificationService(tenants=c.tenancy.tenants, orders=self.order_store, order_service=self.orders,
                                    outbox=p.outbox, mailer=p.mailer, clock=p.clock,
                                    public_base_url=p.settings.public_base_url, links=p.order_links)
 
@@ -74,7 +74,7 @@ class SalesParts(Parts):
         from chalicelib.sales.service.reservations import ReservationService
 
         c = self.c
-        return ReservationService(pool=c.inventory.key_pool, orders=self.order_store, products=c.catalog.product_store,
+        return ReservationService(pool=c.inventory.pool, orders=self.order_store, products=c.catalog.products,
                                   clock=c.platform.clock)
 
     @cached_property
@@ -89,5 +89,5 @@ class SalesParts(Parts):
 
         c, p = self.c, self.c.platform
         # keys: the pool's void()
-        return RefundService(tenants=c.tenancy.tenant_store, orders=self.order_store, payments=p.payments,
-                             keys=c.inventory.key_pool, ledger=self.refund_ledger, queue=p.queue, clock=p.clock)
+        return RefundService(tenants=c.tenancy.tenants, orders=self.order_store, payments=p.payments,
+                             keys=c.inventory.pool, ledger=self.refund_ledger, queue=p.queue, clock=p.clock)

@@ -14,7 +14,7 @@ class StorefrontParts(Parts):
         from chalicelib.storefront.service.shelf import StorefrontService
 
         c = self.c
-        return StorefrontService(products=c.catalog.product_store, stock=c.inventory.key_pool,
+        return StorefrontService(products=c.catalog.products, stock=c.inventory.pool,
                                  ttl=float(c.platform.settings.storefront_cache_seconds))
 
     @cached_property
@@ -28,6 +28,6 @@ class StorefrontParts(Parts):
         from chalicelib.storefront.service.lookup import OrderLookupService
 
         c, p = self.c, self.c.platform
-        return OrderLookupService(orders=c.sales.order_store, passwords=p.query_passwords, links=p.order_links,
+        return OrderLookupService(orders=c.sales.orders, passwords=p.query_passwords, links=p.order_links,
                                   sessions=self.buyer_sessions, mailer=p.mailer, rate_limits=c.api.rate_limits,
                                   clock=p.clock, public_base_url=p.settings.public_base_url)

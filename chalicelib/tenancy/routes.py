@@ -10,9 +10,9 @@ from chalicelib.http import serialize
 from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import array, boolean, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.kernel.i18n import LOCALES
-from chalicelib.storefront.domain.shelf import PAYMENT_METHODS
 from chalicelib.tenancy.domain.api_keys import ALL_SCOPES, SCOPE_HELP
 from chalicelib.tenancy.domain.models import ApiKey
+from chalicelib.tenancy.domain.shop import PAYMENT_METHODS
 from chalicelib.tenancy.shapes import tenant_json
 
 merchant = Blueprint(__name__)

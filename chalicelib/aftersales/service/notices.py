@@ -10,9 +10,9 @@ from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.i18n import Translator
 from chalicelib.kernel.ports import EventPublisher, Mailer, OutboxMessage
 from chalicelib.sales.domain.models import Order
-from chalicelib.sales.domain.ports import OrderStore
+from chalicelib.sales.domain.ports import OrderDirectory
 from chalicelib.tenancy.domain.models import Tenant
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 
 def event_data(report: a.Report) -> dict[str, Any]:
@@ -26,8 +26,8 @@ class AfterSalesNotices:
     """Runs before the notification service for each outbox message (which clears it). The event has a dedupe
     key, so a message handled twice publishes once; an e-mail may then go twice, never not at all."""
 
-    def __init__(self, *, store: a.ReportStore, tenants: TenantStore, orders: OrderStore, events: EventPublisher,
-                 mailer: Mailer, public_base_url: str) -> None:
+    def __init__(self, *, store: a.ReportStore, tenants: TenantDirectory, orders: OrderDirectory,
+                 events: EventPublisher, mailer: Mailer, public_base_url: str) -> None:
         self._store = store
         self._tenants = tenants
         self._orders = orders

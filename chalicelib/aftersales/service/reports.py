@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from chalicelib.aftersales import domain as a
-from chalicelib.catalog.domain import Product, ProductStore
+from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
@@ -18,7 +18,7 @@ from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, OutboxMessage, Page
 from chalicelib.sales.domain.models import Order, OrderStatus
-from chalicelib.sales.domain.ports import OrderStore
+from chalicelib.sales.domain.ports import OrderDirectory
 from chalicelib.sales.service.orders import BuyerOrder, OrderService
 from chalicelib.tenancy.domain.models import Tenant
 
@@ -34,8 +34,9 @@ class Refunder(Protocol):
 
 
 class AfterSalesService:
-    def __init__(self, *, store: a.ReportStore, orders: OrderStore, order_service: OrderService,
-                 products: ProductStore, pool: KeyPool, refunds: Refunder, queue: MessageQueue, clock: Clock) -> None:
+    def __init__(self, *, store: a.ReportStore, orders: OrderDirectory, order_service: OrderService,
+                 products: ProductDirectory, pool: KeyPool, refunds: Refunder, queue: MessageQueue,
+                 clock: Clock) -> None:
         self._store = store
         self._orders = orders
         self._order_service = order_service

@@ -23,14 +23,14 @@ from chalicelib.integrations.domain import (
 from chalicelib.kernel.errors import DomainError, NotFound
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.ports import Clock, Mailer
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
 DUE_BATCH = 100
 
 
 class WebhookDeliverer:
-    def __init__(self, *, store: WebhookStore, secrets: SecretBox, sender: WebhookSender, tenants: TenantStore,
+    def __init__(self, *, store: WebhookStore, secrets: SecretBox, sender: WebhookSender, tenants: TenantDirectory,
                  mailer: Mailer, clock: Clock) -> None:
         self._store = store
         self._secrets = secrets

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.ports import EventPublisher, OutboxMessage
 from chalicelib.sales.domain.models import Order, OrderStatus
-from chalicelib.sales.domain.ports import OrderStore
+from chalicelib.sales.domain.ports import OrderDirectory
 
 # outbox kind -> (order status it must be in, events it announces)
 KINDS: dict[str, tuple[OrderStatus, tuple[str, ...]]] = {
@@ -32,7 +32,8 @@ class OrderEventService:
     """Runs before the e-mail for each outbox message; every publish has a dedupe key, so a message handled
     twice (queue retry, sweeper) publishes each event once, and a failure here leaves the message for a retry."""
 
-    def __init__(self, *, orders: OrderStore, products: ProductStore, pool: KeyPool, events: EventPublisher) -> None:
+    def __init__(self, *, orders: OrderDirectory, products: ProductDirectory, pool: KeyPool,
+                 events: EventPublisher) -> None:
         self._orders = orders
         self._products = products
         self._pool = pool

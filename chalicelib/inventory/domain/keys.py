@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.catalog.domain import ProductStore
 from chalicelib.inventory.domain.models import KeyRef, StockLevel
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel.errors import NotFound
@@ -91,13 +90,6 @@ class KeyAccess:
     api_key_name: str
     request_id: str
     created_at: int
-
-
-class ProductCatalog(ProductStore, Protocol):
-    """A product store that can also filter its listing."""
-
-    def list(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
-             archived: bool | None = None) -> Page: ...
 
 
 class InventoryPool(KeyPool, Protocol):

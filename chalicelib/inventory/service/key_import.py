@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.cardkeys import ParsedLine, Rejection, fingerprint, parse_list, parse_text
 from chalicelib.inventory.domain.keys import Batch, BatchStore
 from chalicelib.inventory.domain.models import NewKey
@@ -18,7 +18,7 @@ from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.money import MAX_AMOUNT
 from chalicelib.kernel.ports import Cipher, Clock
 from chalicelib.tenancy.domain.models import Tenant
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 CHUNK = 1000  # keys committed per step: a failure loses at most this much work, never keys
 LEASE_SECONDS = 300
@@ -57,7 +57,7 @@ def batch_info(data: Mapping[str, Any]) -> BatchInfo:
 
 
 class KeyImportService:
-    def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, cipher: Cipher,
+    def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, pool: KeyPool, cipher: Cipher,
                  clock: Clock, batches: BatchStore | None = None) -> None:
         self._batches = batches
         self._tenants = tenants

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.catalog.domain import Product
+from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.keys import (
     AVAILABLE,
     KEY_NOT_FOUND,
@@ -17,7 +17,6 @@ from chalicelib.inventory.domain.keys import (
     KeyAccess,
     KeyAccessLog,
     PoolKey,
-    ProductCatalog,
     key_id,
     mask,
     parse_key_id,
@@ -27,7 +26,7 @@ from chalicelib.kernel.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.ports import Cipher, Clock, Page
 from chalicelib.tenancy.domain.models import Tenant
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 MAX_EXPORT = 10_000  # keys per export request: ~1 ms of decryption each keeps a request well under 30 s
 
@@ -55,7 +54,7 @@ class BatchDetail:
 
 
 class InventoryService:
-    def __init__(self, *, tenants: TenantStore, products: ProductCatalog, pool: InventoryPool,
+    def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, pool: InventoryPool,
                  batches: BatchStore, access_log: KeyAccessLog, cipher: Cipher, clock: Clock) -> None:
         self._tenants = tenants
         self._products = products

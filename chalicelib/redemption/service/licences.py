@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.ports import Clock
@@ -37,7 +37,7 @@ class LicenceAnswer:
 
 
 class LicenceService:
-    def __init__(self, *, locator: KeyLocator, store: RedemptionStore, products: ProductStore,
+    def __init__(self, *, locator: KeyLocator, store: RedemptionStore, products: ProductDirectory,
                  clock: Clock) -> None:
         self._locator = locator
         self._store = store

@@ -28,7 +28,7 @@ from chalicelib.redemption.domain import (
     optional_product,
     redeemable,
 )
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class KeyLocator:
     """Finds the records of a key value through the tenant's fingerprint, never by decrypting keys.
     The tenant's fingerprint secret is decrypted once per few minutes per process, not per call."""
 
-    def __init__(self, *, tenants: TenantStore, cipher: Cipher, store: RedemptionStore,
+    def __init__(self, *, tenants: TenantDirectory, cipher: Cipher, store: RedemptionStore,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self._tenants = tenants
         self._cipher = cipher

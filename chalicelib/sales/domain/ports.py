@@ -10,6 +10,7 @@ from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.kernel.ports import OutboxMessage, Page
 
 from .models import Order
+from .orders import OrderQuery
 
 
 class OrderStore(Protocol):
@@ -33,3 +34,10 @@ class SaleLedger(Protocol):
     ) -> bool: ...
     def event_seen(self, event_id: str) -> bool: ...
     def record_event(self, *, event_id: str, kind: str, now: int, note: str) -> bool: ...
+
+
+class OrderDirectory(Protocol):
+    """What other capabilities read of sales' orders (its OrderService): one order, or a search."""
+
+    def get(self, *, tenant_id: str, order_id: str) -> Order: ...
+    def search(self, *, tenant_id: str, query: OrderQuery, limit: int, cursor: str | None) -> Page: ...

@@ -6,7 +6,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.errors import DomainError, InvalidRequest, NotFound, OutOfStock
@@ -19,7 +19,7 @@ from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.storefront.domain.lookup import PASSWORD_MAX, PASSWORD_MIN, OrderLinks, QueryPasswords
 from chalicelib.tenancy.domain.models import Tenant
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CheckoutStarted:
 
 
 class CheckoutService:
-    def __init__(self, *, tenants: TenantStore, products: ProductStore, pool: KeyPool, orders: OrderStore,
+    def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, pool: KeyPool, orders: OrderStore,
                  payments: PaymentGateway, clock: Clock, reservation_seconds: int, outbox: Outbox | None = None,
                  queue: MessageQueue | None = None, links: OrderLinks | None = None,
                  passwords: QueryPasswords | None = None) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel.errors import Conflict, NotFound, ReservationLost, StoreUnavailable
 from chalicelib.kernel.ids import new_id
@@ -15,7 +15,7 @@ from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway, PaymentIntentView
 from chalicelib.sales.domain.ports import OrderStore, SaleLedger
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
 FRESH_CLAIM_SECONDS = 600
@@ -29,7 +29,7 @@ class Outcome:
 
 
 class FulfilmentService:
-    def __init__(self, *, tenants: TenantStore, products: ProductStore, orders: OrderStore, pool: KeyPool,
+    def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, orders: OrderStore, pool: KeyPool,
                  ledger: SaleLedger, payments: PaymentGateway, outbox: Outbox, queue: MessageQueue,
                  clock: Clock) -> None:
         self._tenants = tenants

@@ -10,11 +10,11 @@ from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.sales.service import buyer_mail
 from chalicelib.sales.service.orders import OrderService
 from chalicelib.storefront.domain.lookup import OrderLinks, order_path
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 
 class NotificationService:
-    def __init__(self, *, tenants: TenantStore, orders: OrderStore, order_service: OrderService, outbox: Outbox,
+    def __init__(self, *, tenants: TenantDirectory, orders: OrderStore, order_service: OrderService, outbox: Outbox,
                  mailer: Mailer, clock: Clock, public_base_url: str, links: OrderLinks | None = None) -> None:
         self._tenants = tenants
         self._orders = orders

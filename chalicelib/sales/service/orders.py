@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chalicelib.aftersales.domain import BuyerLine, Report, buyer_lines
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.errors import InvalidRequest, NotFound
@@ -20,7 +20,7 @@ from chalicelib.sales.domain.orders import OrderQuery, OrderSearch
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.sales.service.fulfilment import FulfilmentService
 from chalicelib.tenancy.domain.models import Tenant
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
 ORDER_NOT_FOUND = "no such order"
@@ -42,8 +42,8 @@ class OrderReports(Protocol):
 
 
 class OrderService:
-    def __init__(self, *, tenants: TenantStore, orders: OrderStore, pool: KeyPool, cipher: Cipher,
-                 fulfilment: FulfilmentService, products: ProductStore | None = None) -> None:
+    def __init__(self, *, tenants: TenantDirectory, orders: OrderStore, pool: KeyPool, cipher: Cipher,
+                 fulfilment: FulfilmentService, products: ProductDirectory | None = None) -> None:
         self._tenants = tenants
         self._products = products
         self._orders = orders
@@ -105,7 +105,10 @@ class OrderService:
 
     def list(self, *, tenant_id: str, limit: int, cursor: str | None, filters: Mapping[str, str] | None = None) -> Page:
         """The merchant's orders, newest first; filters as `GET /v1/orders` takes them (strings)."""
-        query = parse_query(filters or {})
+        return self.search(tenant_id=tenant_id, query=parse_query(filters or {}), limit=limit, cursor=cursor)
+
+    def search(self, *, tenant_id: str, query: OrderQuery, limit: int, cursor: str | None) -> Page:
+        """Orders matching a parsed query, newest first (the merchant's list; the buyer's order lookup)."""
         search: OrderSearch = self._orders  # type: ignore[assignment]  # the Dynamo store and fakes_sales
         return search.search(tenant_id=tenant_id, query=query, limit=limit, cursor=cursor)
 

@@ -23,7 +23,7 @@ from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.orders import REFUNDABLE_STATUSES, KeyVoider, RefundLedger
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
-from chalicelib.tenancy.domain.ports import TenantStore
+from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "no such order"
@@ -31,7 +31,7 @@ REASON = "merchant_refund"
 
 
 class RefundService:
-    def __init__(self, *, tenants: TenantStore, orders: OrderStore, payments: PaymentGateway, keys: KeyVoider,
+    def __init__(self, *, tenants: TenantDirectory, orders: OrderStore, payments: PaymentGateway, keys: KeyVoider,
                  ledger: RefundLedger, queue: MessageQueue, clock: Clock) -> None:
         self._tenants = tenants
         self._orders = orders

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel.errors import DomainError
 from chalicelib.kernel.ports import Clock
@@ -23,7 +23,7 @@ class ExpiryReport:
 
 
 class ReservationService:
-    def __init__(self, *, pool: KeyPool, orders: OrderStore, products: ProductStore, clock: Clock) -> None:
+    def __init__(self, *, pool: KeyPool, orders: OrderStore, products: ProductDirectory, clock: Clock) -> None:
         self._pool = pool
         self._products = products
         self._orders = orders

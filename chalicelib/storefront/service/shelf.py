@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chalicelib.catalog.domain import ProductStore
+from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.kernel.errors import NotFound
 from chalicelib.storefront.domain.shelf import ShelfItem, StockReader, matches, stock_state
 from chalicelib.tenancy.domain.models import Tenant
@@ -28,7 +28,7 @@ class StorefrontService:
     """Stock on the storefront is advisory (checkout reserves exactly), so a shelf read is cached for a few
     seconds per container: a busy shop costs one listing query and a few BatchGets per TTL, not per view."""
 
-    def __init__(self, *, products: ProductStore, stock: StockReader, ttl: float = 10.0,
+    def __init__(self, *, products: ProductDirectory, stock: StockReader, ttl: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._products = products
         self._stock = stock

@@ -6,8 +6,8 @@ import dataclasses
 from typing import Any
 
 from chalicelib.kernel import validation as v
-from chalicelib.storefront.domain.shelf import ShopSettingsStore, shop_changes
 from chalicelib.tenancy.domain.models import Tenant
+from chalicelib.tenancy.domain.shop import ShopSettingsStore, shop_changes
 
 
 class ShopSettingsService:

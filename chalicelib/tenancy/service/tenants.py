@@ -72,6 +72,9 @@ class TenantService:
     def get(self, *, tenant_id: str) -> Tenant:
         return self._tenants.get(tenant_id=tenant_id)
 
+    def by_slug(self, slug: str) -> Tenant | None:
+        return self._tenants.by_slug(slug)
+
     def shop(self, slug: str) -> Tenant:
         """The tenant behind a public shop address; a malformed or unknown slug is the same 404."""
         tenant = self._tenants.by_slug(slug) if v.SLUG_RE.fullmatch(slug) else None
