@@ -275,6 +275,12 @@ class FakeCipher:
     def decrypt_secret(self, *, tenant: Tenant) -> bytes:
         return self._open(tenant.branch_key_id, f"{tenant.id}|fingerprint_secret", tenant.fingerprint_key_ciphertext)
 
+    def encrypt_bundle(self, *, tenant: Tenant, order_id: str, plaintext: bytes) -> bytes:
+        return self._seal(tenant.branch_key_id, f"{tenant.id}|order_keys|{order_id}", plaintext)
+
+    def decrypt_bundle(self, *, tenant: Tenant, order_id: str, ciphertext: bytes) -> bytes:
+        return self._open(tenant.branch_key_id, f"{tenant.id}|order_keys|{order_id}", ciphertext)
+
 
 def _xor(key: bytes, context: str, data: bytes) -> bytes:
     stream = b"".join(hashlib.sha256(key + context.encode() + i.to_bytes(4, "big")).digest()

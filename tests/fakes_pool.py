@@ -286,7 +286,7 @@ class FakeSaleLedger:
         self.events: dict[str, tuple[str, int, str]] = {}
 
     def deliver(self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int,
-                outbox: OutboxMessage) -> bool:
+                outbox: OutboxMessage, bundle: bytes | None = None) -> bool:
         t = order.tenant_id
         with self._pool.lock, self._orders.lock, self._outbox.lock:
             if len(set(refs)) != len(refs) or len(refs) > 96:  # DynamoDB refuses such a transaction
@@ -301,7 +301,8 @@ class FakeSaleLedger:
             self.events[event_id] = ("delivered", now, order.id)
             self._outbox.messages[(t, outbox.id)] = dataclasses.replace(outbox, order_id=order.id, created_at=now)
             self._orders.orders[(t, order.id)] = dataclasses.replace(
-                stored, status=OrderStatus.DELIVERED, paid_at=now, delivered_at=now, keys=tuple(refs))
+                stored, status=OrderStatus.DELIVERED, paid_at=now, delivered_at=now, keys=tuple(refs),
+                **({} if bundle is None else {"keys_bundle": bundle}))
             self._orders.due.discard((t, order.id))
             self._pool.mark_sold(t, order.product_id, refs)
             return True

@@ -41,6 +41,6 @@ class FakeRefundLedger:
             if current.status not in REFUNDABLE_STATUSES:
                 return False
             self._orders.orders[(order.tenant_id, order.id)] = dataclasses.replace(
-                current, status=OrderStatus.REFUNDED, refunded_at=now, failure_reason=reason)
+                current, status=OrderStatus.REFUNDED, refunded_at=now, failure_reason=reason, keys_bundle=None)
             self._outbox.put(outbox)
             return True

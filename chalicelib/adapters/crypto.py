@@ -12,6 +12,7 @@ from chalicelib.tenancy.domain.models import Tenant
 
 PURPOSE_CARD_KEY = "card_key"
 PURPOSE_FINGERPRINT = "fingerprint_secret"
+PURPOSE_ORDER_KEYS = "order_keys"  # a delivered order's keys in one message, bound to the order id
 # Data-key reuse on encrypt (the SDK's "data key caching" idea): each message still derives its own
 # key from its message id under the committing suite, and reuse is bounded by count and age.
 MAX_MESSAGES_PER_DATA_KEY = 10_000
@@ -79,6 +80,15 @@ class EsdkCipher:
 
     def decrypt_secret(self, *, tenant: Tenant) -> bytes:
         return self._decrypt(tenant.fingerprint_key_ciphertext, _context(tenant.id, PURPOSE_FINGERPRINT))
+
+    def encrypt_bundle(self, *, tenant: Tenant, order_id: str, plaintext: bytes) -> bytes:
+        try:
+            return self._encrypt(plaintext, {"tenant": tenant.id, "purpose": PURPOSE_ORDER_KEYS, "order": order_id})
+        except Exception as exc:
+            raise EncryptionUnavailable("the order's keys could not be sealed; retry") from exc
+
+    def decrypt_bundle(self, *, tenant: Tenant, order_id: str, ciphertext: bytes) -> bytes:
+        return self._decrypt(ciphertext, {"tenant": tenant.id, "purpose": PURPOSE_ORDER_KEYS, "order": order_id})
 
     def _encrypt(self, plaintext: bytes, context: dict[str, str]) -> bytes:
         ciphertext, _header = self._client.encrypt(

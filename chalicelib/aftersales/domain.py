@@ -154,17 +154,21 @@ class ReportStore(Protocol):
     one by id, and a per-tenant index lists them newest first. Every write is one transaction with the keys,
     the order and the outbox message it concerns."""
 
-    def file_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage) -> bool:
-        """Report + new key sold + reported key marked + order (keys, reported, replacements) + sold bucket +
-        outbox; False (nothing written) if the order or either key changed since `order` was read."""
+    def file_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage,
+                      bundle: bytes | None = None) -> bool:
+        """Report + new key sold + reported key marked + order (keys, reported, replacements, and its sealed
+        bundle when given) + sold bucket + outbox; False (nothing written) if the order or either key changed
+        since `order` was read."""
         ...
 
     def file_open(self, *, order: Order, report: Report, outbox: OutboxMessage) -> bool:
         """Report (open) + reported key marked + order.reported + open count + outbox; False if a condition failed."""
         ...
 
-    def resolve_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage) -> bool:
-        """The open report closed as `report` says, with a new key sold into the order; False if a condition failed."""
+    def resolve_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage,
+                         bundle: bytes | None = None) -> bool:
+        """The open report closed as `report` says, with a new key sold into the order (and its bundle when given);
+        False if a condition failed."""
         ...
 
     def close(self, *, report: Report, outbox: OutboxMessage) -> bool:

@@ -129,6 +129,12 @@ def _seen(order: Order) -> Any:
     return (same | OrderItem.replacements.does_not_exist()) if order.replacements == 0 else same
 
 
+def _bundle(bundle: bytes | None) -> list[Any]:
+    """The order's sealed keys with the replacement (sales made it from the order read under `_seen`, so the
+    condition that guards the key list guards the bundle too); without one the page reads the new key alone."""
+    return [] if bundle is None else [OrderItem.keys_bundle.set(bundle)]
+
+
 def _rejected(exc: TransactWriteError) -> bool:
     """A condition failed or another transaction touched the same items: the caller reads again."""
     codes = {r.code if r else None for r in exc.cancellation_reasons}
@@ -137,18 +143,20 @@ def _rejected(exc: TransactWriteError) -> bool:
 
 class DynamoReportStore:
     # ---- writes: one transaction each -------------------------------------------------------------------
-    def file_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage) -> bool:
-        return self._commit("replacing the key", lambda tx: self._replaced(tx, order, report, new_ref, outbox))
+    def file_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage,
+                      bundle: bytes | None = None) -> bool:
+        return self._commit("replacing the key",
+                            lambda tx: self._replaced(tx, order, report, new_ref, outbox, bundle))
 
     def _replaced(self, tx: TransactWrite, order: Order, report: Report, new_ref: KeyRef,
-                  outbox: OutboxMessage) -> None:
+                  outbox: OutboxMessage, bundle: bytes | None) -> None:
         tx.save(_item(report), condition=ReportItem.sk.does_not_exist())  # ids are fresh: never overwrite
         tx.save(ReportPointerItem(_pointer_pk(order.tenant_id, report.id), "RPT", order_id=order.id))
         tx.save(_outbox(outbox))
         tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"), actions=[
             OrderItem.keys.set(OrderItem.keys.append([new_ref.encode()])),
             OrderItem.reported.set((OrderItem.reported | []).append([report.ref.encode()])),
-            OrderItem.replacements.set((OrderItem.replacements | 0) + 1)],
+            OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *_bundle(bundle)],
             # Delivered, within the limit we checked, and this key not reported by a concurrent request.
             condition=(OrderItem.status == OrderStatus.DELIVERED.value) & _seen(order)
             & ~OrderItem.reported.contains(report.ref.encode()))
@@ -170,13 +178,14 @@ class DynamoReportStore:
 
         return self._commit("saving the report", write)
 
-    def resolve_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage) -> bool:
+    def resolve_replaced(self, *, order: Order, report: Report, new_ref: KeyRef, outbox: OutboxMessage,
+                         bundle: bytes | None = None) -> bool:
         def write(tx: TransactWrite) -> None:
             tx.save(_outbox(outbox))
             self._close(tx, report)
             tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"), actions=[
                 OrderItem.keys.set(OrderItem.keys.append([new_ref.encode()])),
-                OrderItem.replacements.set((OrderItem.replacements | 0) + 1)],
+                OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *_bundle(bundle)],
                 condition=(OrderItem.status == OrderStatus.DELIVERED.value) & _seen(order))
             _sell_new_key(tx, order, new_ref)
 

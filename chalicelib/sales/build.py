@@ -34,6 +34,13 @@ class SalesParts(Parts):
         return DynamoRefundLedger()
 
     @cached_property
+    def bundles(self) -> Any:
+        from chalicelib.sales.service.key_bundles import KeyBundles
+
+        c = self.c
+        return KeyBundles(pool=c.inventory.pool, cipher=c.platform.cipher, tenants=c.tenancy.tenants)
+
+    @cached_property
     def checkout(self) -> Any:
         from chalicelib.sales.service.checkout import CheckoutService
 
@@ -50,7 +57,8 @@ class SalesParts(Parts):
         c, p = self.c, self.c.platform
         return FulfilmentService(tenants=c.tenancy.tenants, products=c.catalog.products,
                                  orders=self.order_store, pool=c.inventory.pool, ledger=self.sale_ledger,
-                                 payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock)
+                                 payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock,
+                                 bundles=self.bundles)
 
     @cached_property
     def orders(self) -> Any:
@@ -58,7 +66,8 @@ class SalesParts(Parts):
 
         c = self.c
         return OrderService(tenants=c.tenancy.tenants, orders=self.order_store, pool=c.inventory.pool,
-                            cipher=c.platform.cipher, fulfilment=self.fulfilment, products=c.catalog.products)
+                            cipher=c.platform.cipher, fulfilment=self.fulfilment, products=c.catalog.products,
+                            bundles=self.bundles)
 
     @cached_property
     def notifications(self) -> Any:

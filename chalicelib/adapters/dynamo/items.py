@@ -203,6 +203,9 @@ class OrderItem(Item):
     lookup_hash = UnicodeAttribute(default="")
     replacements = NumberAttribute(default=0)
     reported = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
+    keys_bundle = BinaryAttribute(legacy_encoding=False, null=True)  # the delivered keys, sealed as one message
+    usage_guide = UnicodeAttribute(null=True)  # the product's guide at delivery (None: read the product)
+    usage_url = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

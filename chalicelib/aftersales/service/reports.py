@@ -90,7 +90,9 @@ class AfterSalesService:
                 else:
                     report = dataclasses.replace(base, status=a.REPLACED, resolution=a.AUTO_REPLACED,
                                                  replacement_index=len(order.keys), resolved_at=now)
-                    if self._store.file_replaced(order=order, report=report, new_ref=new_ref, outbox=message):
+                    bundle = self._order_service.bundle_with(order=order, new_ref=new_ref)
+                    if self._store.file_replaced(order=order, report=report, new_ref=new_ref, outbox=message,
+                                                 bundle=bundle):
                         nudge(self._queue, message)
                         return report
                     # Another report won the order meanwhile: the claimed key goes back, and we decide again.
@@ -186,7 +188,9 @@ class AfterSalesService:
             closed = dataclasses.replace(report, status=a.RESOLVED, resolution=a.MERCHANT_REPLACED,
                                          replacement_index=len(order.keys), message=message_text, resolved_at=now)
             message = self._message(closed, now)
-            if self._store.resolve_replaced(order=order, report=closed, new_ref=new_ref, outbox=message):
+            bundle = self._order_service.bundle_with(order=order, new_ref=new_ref)
+            if self._store.resolve_replaced(order=order, report=closed, new_ref=new_ref, outbox=message,
+                                            bundle=bundle):
                 nudge(self._queue, message)
                 return closed
             self._pool.release(tenant_id=order.tenant_id, product_id=order.product_id, order_id=order.id,

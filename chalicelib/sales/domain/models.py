@@ -46,3 +46,8 @@ class Order:
     lookup_hash: str = ""  # argon2 hash of the buyer's optional query password ("" = none set)
     replacements: int = 0  # keys replaced through after-sales so far
     reported: tuple[KeyRef, ...] = ()  # keys of this order the buyer reported (never sold again)
+    # Written at delivery: the keys sealed as one bundle (sales/domain/bundle.py) and the product's usage guide
+    # as it was then, so the order page reads one item and decrypts once. None on orders delivered before.
+    keys_bundle: bytes | None = field(default=None, repr=False)
+    usage_guide: str | None = None
+    usage_url: str = ""

@@ -30,7 +30,8 @@ class SaleLedger(Protocol):
     """The one transaction that turns reserved keys into a delivered order."""
 
     def deliver(
-        self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int, outbox: OutboxMessage
+        self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int, outbox: OutboxMessage,
+        bundle: bytes | None = None,
     ) -> bool: ...
     def event_seen(self, event_id: str) -> bool: ...
     def record_event(self, *, event_id: str, kind: str, now: int, note: str) -> bool: ...

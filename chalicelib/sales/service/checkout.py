@@ -92,6 +92,8 @@ class CheckoutService:
                 quantity=quantity, amount=product.price * quantity, currency=product.currency, email=email,
                 token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
                 payment_intent_id=intent.id, product_name=product.name, locale=locale, lookup_hash=lookup_hash,
+                # the guide as sold: the order page shows it with the keys without reading the product again
+                usage_guide=product.usage_guide, usage_url=product.usage_url,
             )
             created = self._announcement(order)
             self._orders.create(order, announce=created)

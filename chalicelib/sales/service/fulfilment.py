@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from chalicelib.catalog.domain import ProductDirectory
+from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel.errors import Conflict, NotFound, ReservationLost, StoreUnavailable
 from chalicelib.kernel.ids import new_id
@@ -15,6 +16,7 @@ from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway, PaymentIntentView
 from chalicelib.sales.domain.ports import OrderStore, SaleLedger
+from chalicelib.sales.service.key_bundles import KeyBundles
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,7 @@ class Outcome:
 class FulfilmentService:
     def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, orders: OrderStore, pool: KeyPool,
                  ledger: SaleLedger, payments: PaymentGateway, outbox: Outbox, queue: MessageQueue,
-                 clock: Clock) -> None:
+                 clock: Clock, bundles: KeyBundles | None = None) -> None:
         self._tenants = tenants
         self._products = products
         self._orders = orders
@@ -41,6 +43,7 @@ class FulfilmentService:
         self._outbox = outbox
         self._queue = queue
         self._clock = clock
+        self._bundles = bundles  # seals the keys at delivery so the order page decrypts once
 
     def handle_webhook(self, *, payload: bytes, signature: str) -> Outcome:
         event = self._payments.parse_event(payload=payload, signature=signature)
@@ -82,11 +85,15 @@ class FulfilmentService:
 
     def _deliver(self, order: Order, event_id: str) -> Outcome:
         refs = order.keys
+        sealed: tuple[tuple[KeyRef, ...], bytes | None] | None = None  # the bundle and the refs it was made for
         for attempt in range(DELIVER_ATTEMPTS):
             now = self._clock.now()
             message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_delivered", order.id, now)
+            if self._bundles is not None and (sealed is None or sealed[0] != tuple(refs)):
+                sealed = (tuple(refs), self._bundles.seal(order, refs))
             try:
-                delivered = self._ledger.deliver(order=order, refs=refs, event_id=event_id, now=now, outbox=message)
+                delivered = self._ledger.deliver(order=order, refs=refs, event_id=event_id, now=now, outbox=message,
+                                                 bundle=sealed[1] if sealed else None)
             except ReservationLost:
                 # The reservation lapsed and its keys went back: take fresh ones, or refund.
                 self._pool.release(tenant_id=order.tenant_id, product_id=order.product_id, order_id=order.id,

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from chalicelib.aftersales.domain import BuyerLine, Report, buyer_lines
 from chalicelib.catalog.domain import ProductDirectory
+from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.errors import InvalidRequest, NotFound
@@ -19,6 +20,7 @@ from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.orders import OrderQuery, OrderSearch
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.sales.service.fulfilment import FulfilmentService
+from chalicelib.sales.service.key_bundles import KeyBundles
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
@@ -43,13 +45,15 @@ class OrderReports(Protocol):
 
 class OrderService:
     def __init__(self, *, tenants: TenantDirectory, orders: OrderStore, pool: KeyPool, cipher: Cipher,
-                 fulfilment: FulfilmentService, products: ProductDirectory | None = None) -> None:
+                 fulfilment: FulfilmentService, products: ProductDirectory | None = None,
+                 bundles: KeyBundles | None = None) -> None:
         self._tenants = tenants
         self._products = products
         self._orders = orders
         self._pool = pool
         self._cipher = cipher
         self._fulfilment = fulfilment
+        self._bundles = bundles or KeyBundles(pool=pool, cipher=cipher, tenants=tenants)
 
     def authorize_buyer(self, *, tenant: Tenant, order_id: str, token: str | None) -> Order:
         """The order if the token is its page's token. Wrong token, unknown order and another shop's order all
@@ -71,8 +75,8 @@ class OrderService:
         if order.status != OrderStatus.DELIVERED:
             return BuyerOrder(tenant=tenant, order=order, keys=[])
         keys = self.reveal(tenant=tenant, order=order)
-        guide, url = "", ""
-        if self._products is not None:  # one read, only once delivered (a waiting page polls without it)
+        guide, url = order.usage_guide or "", order.usage_url
+        if order.usage_guide is None and self._products is not None:  # an order from before the guide was copied
             try:
                 product = self._products.get(tenant_id=tenant.id, product_id=order.product_id)
                 guide, url = product.usage_guide, product.usage_url
@@ -85,18 +89,16 @@ class OrderService:
                           lines=buyer_lines(order, keys, found), reports=found)
 
     def reveal(self, *, tenant: Tenant, order: Order) -> list[str]:
-        """Decrypt the keys of a delivered order for the buyer who paid (never logged)."""
-        stored = self._pool.read(tenant_id=tenant.id, product_id=order.product_id, refs=order.keys)
-        by_ref = {s.ref: s for s in stored}
-        keys = []
-        for ref in order.keys:
-            item = by_ref.get(ref)
-            if item is None or item.order_id != order.id:
-                log.error("delivered order misses a key", extra={"order_id": order.id})
-                continue
-            keys.append(self._cipher.decrypt_key(tenant=tenant, product_id=order.product_id,
-                                                 ciphertext=item.ciphertext))
-        return keys
+        """Decrypt the keys of a delivered order for the buyer who paid (never logged): one decrypt of the
+        order's sealed bundle, key by key only for what the bundle lacks."""
+        return self._bundles.keys(tenant=tenant, order=order)
+
+    def bundle_with(self, *, order: Order, new_ref: KeyRef) -> bytes | None:
+        """The order's bundle with a replacement key added, for the after-sales transaction that sells it."""
+        if not order.keys_bundle:
+            return None
+        tenant = self._tenants.get(tenant_id=order.tenant_id)
+        return self._bundles.extend(tenant=tenant, order=order, new_ref=new_ref)
 
     def get(self, *, tenant_id: str, order_id: str) -> Order:
         if not has_prefix(order_id, "order"):

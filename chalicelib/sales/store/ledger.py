@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -29,9 +30,15 @@ EVENT_TTL_SECONDS = 90 * 24 * 3600
 
 
 
+def _sealed(bundle: bytes | None) -> list[Any]:
+    """The sealed keys set in the same write as the delivery (nothing when sealing failed)."""
+    return [] if bundle is None else [OrderItem.keys_bundle.set(bundle)]
+
+
 class DynamoSaleLedger:
     def deliver(
-        self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int, outbox: OutboxMessage
+        self, *, order: Order, refs: Sequence[KeyRef], event_id: str, now: int, outbox: OutboxMessage,
+        bundle: bytes | None = None,
     ) -> bool:
         """One transaction: True if this call delivered the order, False if it was already done
         (same event, or the order already left the payable states). Raises ReservationLost."""
@@ -53,7 +60,7 @@ class DynamoSaleLedger:
                     OrderItem(keys.order(t, order.id), "ORDER"),
                     actions=[OrderItem.status.set(OrderStatus.DELIVERED.value), OrderItem.paid_at.set(now),
                              OrderItem.delivered_at.set(now), OrderItem.keys.set([r.encode() for r in refs]),  # type: ignore[misc]
-                             OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove()],
+                             OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove(), *_sealed(bundle)],
                     # Still payable and paid by this intent: never delivered twice, never by a stranger.
                     condition=OrderItem.status.is_in(*[s.value for s in PAYABLE_STATUSES])
                     & (OrderItem.payment_intent_id == (order.payment_intent_id or "")),

@@ -32,8 +32,9 @@ class DynamoRefundLedger:
                                        gsi1pk=keys.due("OBX", outbox.id), gsi1sk=keys.due_sk(now, outbox.id),
                                        ttl=now + EVENT_TTL_SECONDS))
                     tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"),
+                              # The keys are voided with the refund: the sealed copy on the order goes too.
                               actions=[OrderItem.status.set(OrderStatus.REFUNDED.value), OrderItem.refunded_at.set(now),
-                                       OrderItem.failure_reason.set(reason)],
+                                       OrderItem.failure_reason.set(reason), OrderItem.keys_bundle.remove()],
                               # Only money-taken orders, and only once: a second refund finds `refunded`.
                               condition=OrderItem.status.is_in(*[s.value for s in REFUNDABLE_STATUSES]))
                     if state in (ENTRY_OPEN, ENTRY_SPENT):
