@@ -1,4 +1,4 @@
-"""Bodies the app cannot take: JSON nested too deeply answers 400 in the error shape."""
+"""Bodies the app cannot take: too deeply nested JSON and media types a route does not accept, in the error shape."""
 
 from __future__ import annotations
 
@@ -77,3 +77,66 @@ def test_a_body_nested_within_the_limit_is_parsed(client):
                   key=merchant["key"])
     assert r.status_code == 201, r.body
 
+
+# ---- answers the framework makes ----------------------------------------------------------------------
+
+def test_an_unsupported_media_type_is_415_in_the_error_shape_and_creates_nothing(client):
+    # given a merchant with no products
+    merchant = shop.sign_up(client)
+    # when a product is posted as XML
+    r = shop.call(client, "POST", "/v1/products", "<product><name>Card</name></product>", key=merchant["key"],
+                  headers={"Content-Type": "application/xml"})
+    # then it is 415 in the contract's shape, naming what the route accepts
+    assert r.status_code == 415
+    assert _json(r) == {"error": {
+        "type": "invalid_request", "code": "unsupported_media_type",
+        "message": "Content-Type application/xml is not accepted here; send application/json"}}
+    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["X-Request-Id"].startswith("req_")
+    # and nothing was created
+    assert _products(client, merchant["key"]) == []
+
+
+def test_a_415_names_every_type_a_route_accepts(client):
+    # given a merchant and a product
+    merchant = shop.sign_up(client)
+    product = shop.product(client, merchant["key"])
+    # when keys are posted as a form
+    r = shop.call(client, "POST", f"/v1/products/{product['id']}/keys", "keys=A", key=merchant["key"],
+                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+    # then the 415 names both accepted types, and no key was imported
+    assert (r.status_code, _json(r)["error"]["code"], _json(r)["error"]["message"]) == (
+        415, "unsupported_media_type",
+        "Content-Type application/x-www-form-urlencoded is not accepted here; send application/json or text/plain")
+    assert shop.stock(client, merchant["key"], product["id"]) == {"available": 0, "reserved": 0, "sold": 0}
+
+
+def test_framework_answers_are_rewritten_into_the_error_shape():
+    # given the framework's own error bodies
+    from chalice import Response
+
+    from chalicelib.http.framework import contract_answer
+
+    cases = [
+        (Response(body={"Code": "BadRequestError", "Message": "Error Parsing JSON"}, status_code=400),
+         (400, {"type": "invalid_request", "code": "invalid_request", "message": "Error Parsing JSON"})),
+        (Response(body={"Code": "InternalServerError", "Message": "An internal server error occurred."},
+                  status_code=500),
+         (500, {"type": "api_error", "code": "internal_error",
+                "message": "something went wrong on our side; retry, and contact support if it persists"})),
+        (Response(body={"Code": "MethodNotAllowedError", "Message": "Unsupported method: PUT"}, status_code=405,
+                  headers={"Allow": "GET"}),
+         (405, {"type": "invalid_request", "code": "method_not_allowed", "message": "Unsupported method: PUT"})),
+        (Response(body={"Code": "RequestTooLarge", "Message": "too big"}, status_code=413),
+         (413, {"type": "invalid_request", "code": "payload_too_large", "message": "too big"})),
+    ]
+    for framework, (status, error) in cases:
+        # when it is rewritten
+        answer = contract_answer(framework, accepted=("application/json",), content_type="")
+        # then it has the contract's shape, and keeps the framework's headers
+        assert (answer.status_code, json.loads(answer.body)) == (status, {"error": error})
+        assert answer.headers["Content-Type"] == "application/json"
+    assert contract_answer(cases[2][0], accepted=(), content_type="").headers["Allow"] == "GET"
+    # and an answer of the app passes untouched
+    ours = Response(body=json.dumps({"ok": True}), status_code=200)
+    assert contract_answer(ours, accepted=(), content_type="") is ours
