@@ -39,7 +39,7 @@ class CatalogService:
         v.unknown_fields(data, FIELDS)
         now = self._clock.now()
         product = Product(
-            tenant_id=tenant_id, id=new_id("product"), name=v.text(data, "name", max_len=200),
+            tenant_id=tenant_id, id=new_id("product"), name=v.text(data, "name", max_len=200, single_line=True),
             price=parse_amount(data.get("price")), currency=parse_currency(data.get("currency")),
             description=v.text(data, "description", min_len=0, max_len=5000, required=False),
             max_per_order=10, active=True, shards=self._shards, created_at=now, updated_at=now,
@@ -52,7 +52,7 @@ class CatalogService:
         """Validated values of the fields present in `data`; limits are checked against the result."""
         changes: dict[str, Any] = {}
         if "name" in data:
-            changes["name"] = v.text(data, "name", max_len=200)
+            changes["name"] = v.text(data, "name", max_len=200, single_line=True)
         if "price" in data:
             changes["price"] = parse_amount(data["price"])
         if "currency" in data:
@@ -65,7 +65,7 @@ class CatalogService:
         if "active" in data:
             changes["active"] = v.boolean(data, "active")
         if "category" in data:
-            changes["category"] = v.optional_text(data, "category", max_len=MAX_CATEGORY)
+            changes["category"] = v.optional_text(data, "category", max_len=MAX_CATEGORY, single_line=True)
         if "usage_guide" in data:
             changes["usage_guide"] = v.optional_text(data, "usage_guide", max_len=MAX_GUIDE)
         for field in ("image_url", "usage_url"):
