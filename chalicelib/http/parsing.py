@@ -72,3 +72,18 @@ def list_params(request: Request) -> tuple[int, str | None]:
 def header(request: Request, name: str) -> str | None:
     value = request.headers.get(name)
     return str(value) if value is not None else None
+
+
+MAX_VERSION = 10**15
+
+
+def if_match_version(value: str | None) -> int | None:
+    """The version an `If-Match` header names (`3` or the ETag form `"3"`), or None without the header."""
+    if value is None:
+        return None
+    raw = value.strip()
+    raw = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] == '"' else raw
+    if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= MAX_VERSION):
+        raise InvalidRequest('If-Match must be the version you read, a whole number from 1 (e.g. If-Match: 3 or "3")',
+                             param="If-Match")
+    return int(raw)

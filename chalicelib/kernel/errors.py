@@ -65,6 +65,12 @@ class Conflict(DomainError):
     default_code = "conflict"
 
 
+class VersionConflict(Conflict):
+    """The object changed since the version the writer read (optimistic concurrency)."""
+
+    default_code = "version_conflict"
+
+
 class OutOfStock(Conflict):
     default_code = "out_of_stock"
 
