@@ -12,6 +12,7 @@ from chalicelib.apidocs.routes import docs
 from chalicelib.catalog.routes import catalog
 from chalicelib.http import routes as http_routes
 from chalicelib.http.fallbacks import register_fallbacks
+from chalicelib.http.framework import framework_answers
 from chalicelib.http.health import health_routes
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
@@ -29,6 +30,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   checkout_routes, order_page_routes, storefront, lookup):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
+app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too
 
 QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-outbox")
 

@@ -27,6 +27,7 @@ from chalicelib.kernel.errors import (
     PaymentProviderUnavailable,
     QueueUnavailable,
     StoreUnavailable,
+    VersionConflict,
     WebhookRejected,
 )
 from chalicelib.kernel.ports import OutboxMessage, Page
@@ -142,10 +143,13 @@ class FakeProductStore:
             products = list(self.products.values())
         yield from products
 
-    def update(self, product: Product) -> None:
-        with self.lock:
-            if (product.tenant_id, product.id) not in self.products:
+    def update(self, product: Product, *, expected_version: int) -> None:
+        with self.lock:  # the store's condition: it exists, at the version the writer read
+            current = self.products.get((product.tenant_id, product.id))
+            if current is None:
                 raise NotFound("no such product")
+            if current.version != expected_version:
+                raise VersionConflict(f"the product changed since version {expected_version} was read")
             self.products[(product.tenant_id, product.id)] = product
 
 

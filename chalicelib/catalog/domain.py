@@ -36,13 +36,18 @@ class Product:
     auto_replace: bool = True
     replace_window_minutes: int = 60
     replace_max_per_order: int = 1
+    version: int = 1  # +1 on every change; the store writes only over the version the writer read
 
 
 class ProductStore(Protocol):
     def create(self, product: Product) -> None: ...
     def get(self, *, tenant_id: str, product_id: str) -> Product: ...
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...
-    def update(self, product: Product) -> None: ...
+    def update(self, product: Product, *, expected_version: int) -> None:
+        """Saves `product` if the stored one is still at `expected_version` (VersionConflict if not,
+        NotFound if it is gone)."""
+        ...
+
     def every_product(self) -> Iterator[Product]: ...
 
 

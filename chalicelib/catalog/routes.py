@@ -10,7 +10,7 @@ from chalicelib.aftersales.domain import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
 from chalicelib.catalog.shapes import product_json, stock_json
 from chalicelib.http import serialize
 from chalicelib.http.errors import error_response
-from chalicelib.http.parsing import MAX_IMPORT_BYTES
+from chalicelib.http.parsing import MAX_IMPORT_BYTES, if_match_version
 from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import CURRENCY, array, boolean, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.kernel.errors import InvalidRequest
@@ -31,6 +31,8 @@ PRODUCT = obj({
                                       minimum=0, maximum=MAX_WINDOW_MINUTES),
     "replace_max_per_order": integer("automatic replacements per order", minimum=0, maximum=MAX_REPLACEMENTS),
     "created_at": timestamp(), "updated_at": timestamp(),
+    "version": integer("1 when created, +1 on every change; send it back as If-Match to change only this version",
+                       minimum=1),
 }, title="Product")
 _EDITABLE = {
     "name": string(max_length=200), "price": integer(minimum=1), "currency": CURRENCY,
@@ -95,10 +97,18 @@ def get_product(call: Call, product_id: str) -> Any:
     return product_json(call.c.catalog.products.get(tenant_id=call.tenant_id, product_id=product_id))
 
 
+_IF_MATCH = ("Send `If-Match: <version>` (the product's `version`, bare or quoted) to change only that version: "
+             "if the product changed since, the answer is 409 `version_conflict` naming the current version, and "
+             "nothing changes. ")
+
+
 @endpoint(catalog, "PATCH", "/v1/products/{product_id}", summary="Change a product", tag="Products",
-          scope="catalog_write", body=PRODUCT_PATCH, response=PRODUCT)
+          scope="catalog_write", body=PRODUCT_PATCH, response=PRODUCT, extra_statuses=(409,),
+          description="Changes only the fields sent; a concurrent change of other fields is kept, and the version "
+                      "moves by one. " + _IF_MATCH)
 def patch_product(call: Call, product_id: str) -> Any:
-    patched = call.c.catalog.products.patch(tenant_id=call.tenant_id, product_id=product_id, body=call.json())
+    patched = call.c.catalog.products.patch(tenant_id=call.tenant_id, product_id=product_id, body=call.json(),
+                                            if_match=if_match_version(call.header("if-match")))
     return product_json(patched)
 
 
@@ -142,15 +152,17 @@ def product_stock(call: Call, product_id: str) -> Any:
 
 
 @endpoint(catalog, "POST", "/v1/products/{product_id}/archive", summary="Archive a product", tag="Products",
-          scope="catalog_write", response=PRODUCT,
-          description="Takes the product off sale and out of the storefront; its orders keep working.")
+          scope="catalog_write", response=PRODUCT, extra_statuses=(409,),
+          description="Takes the product off sale and out of the storefront; its orders keep working. " + _IF_MATCH)
 def archive_product(call: Call, product_id: str) -> Any:
-    return product_json(call.c.catalog.products.archive(tenant_id=call.tenant_id, product_id=product_id, archived=True))
+    return product_json(call.c.catalog.products.archive(tenant_id=call.tenant_id, product_id=product_id, archived=True,
+                                                        if_match=if_match_version(call.header("if-match"))))
 
 
 @endpoint(catalog, "POST", "/v1/products/{product_id}/unarchive", summary="Unarchive a product", tag="Products",
-          scope="catalog_write", response=PRODUCT,
-          description="Brings the product back, inactive: set active to true to sell it again.")
+          scope="catalog_write", response=PRODUCT, extra_statuses=(409,),
+          description="Brings the product back, inactive: set active to true to sell it again. " + _IF_MATCH)
 def unarchive_product(call: Call, product_id: str) -> Any:
     return product_json(call.c.catalog.products.archive(tenant_id=call.tenant_id, product_id=product_id,
-                                                    archived=False))
+                                                        archived=False,
+                                                        if_match=if_match_version(call.header("if-match"))))

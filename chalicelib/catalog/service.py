@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from chalicelib.aftersales.domain import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
@@ -12,7 +12,7 @@ from chalicelib.catalog.domain import Product, ProductCatalog
 from chalicelib.inventory.domain.models import StockLevel
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
-from chalicelib.kernel.errors import Conflict, InvalidRequest
+from chalicelib.kernel.errors import Conflict, InvalidRequest, VersionConflict
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.money import parse_amount, parse_currency
 from chalicelib.kernel.ports import Clock, Page
@@ -23,6 +23,7 @@ FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_
           "auto_replace", "replace_window_minutes", "replace_max_per_order"}
 MAX_CATEGORY = 50
 MAX_GUIDE = 5000
+SAVE_ATTEMPTS = 5  # a change re-read and re-applied this often when other writers keep moving the version
 
 
 class CatalogService:
@@ -39,7 +40,7 @@ class CatalogService:
         v.unknown_fields(data, FIELDS)
         now = self._clock.now()
         product = Product(
-            tenant_id=tenant_id, id=new_id("product"), name=v.text(data, "name", max_len=200),
+            tenant_id=tenant_id, id=new_id("product"), name=v.text(data, "name", max_len=200, single_line=True),
             price=parse_amount(data.get("price")), currency=parse_currency(data.get("currency")),
             description=v.text(data, "description", min_len=0, max_len=5000, required=False),
             max_per_order=10, active=True, shards=self._shards, created_at=now, updated_at=now,
@@ -52,7 +53,7 @@ class CatalogService:
         """Validated values of the fields present in `data`; limits are checked against the result."""
         changes: dict[str, Any] = {}
         if "name" in data:
-            changes["name"] = v.text(data, "name", max_len=200)
+            changes["name"] = v.text(data, "name", max_len=200, single_line=True)
         if "price" in data:
             changes["price"] = parse_amount(data["price"])
         if "currency" in data:
@@ -65,7 +66,7 @@ class CatalogService:
         if "active" in data:
             changes["active"] = v.boolean(data, "active")
         if "category" in data:
-            changes["category"] = v.optional_text(data, "category", max_len=MAX_CATEGORY)
+            changes["category"] = v.optional_text(data, "category", max_len=MAX_CATEGORY, single_line=True)
         if "usage_guide" in data:
             changes["usage_guide"] = v.optional_text(data, "usage_guide", max_len=MAX_GUIDE)
         for field in ("image_url", "usage_url"):
@@ -115,25 +116,45 @@ class CatalogService:
         page = self._products.list(tenant_id=tenant_id, limit=100, cursor=None)
         return [p for p in page.items if p.active and not p.archived]
 
-    def patch(self, *, tenant_id: str, product_id: str, body: Any) -> Product:
+    def patch(self, *, tenant_id: str, product_id: str, body: Any, if_match: int | None = None) -> Product:
+        """Changes only the fields sent, on the product as stored: a concurrent change of other fields is kept.
+        With `if_match` the change applies only to that version (409 version_conflict otherwise)."""
         data = v.body_object(body)
         v.unknown_fields(data, FIELDS)
         if not data:
             raise InvalidRequest(f"send at least one field to change: {', '.join(sorted(FIELDS))}")
-        current = self._products.get(tenant_id=tenant_id, product_id=product_id)
-        updated = dataclasses.replace(current, updated_at=self._clock.now(), **self._changes(data, current))
-        self._products.update(updated)
-        return updated
+        return self._save(tenant_id=tenant_id, product_id=product_id, if_match=if_match,
+                          change=lambda current: self._changes(data, current))
 
-    def archive(self, *, tenant_id: str, product_id: str, archived: bool) -> Product:
+    def archive(self, *, tenant_id: str, product_id: str, archived: bool, if_match: int | None = None) -> Product:
         """Archiving takes a product off sale and out of the storefront; existing orders are untouched.
         Unarchiving brings it back inactive: the merchant decides when it sells again."""
-        current = self._products.get(tenant_id=tenant_id, product_id=product_id)
-        if current.archived == archived:
-            return current  # a repeated request changes nothing
-        updated = dataclasses.replace(current, archived=archived, active=False, updated_at=self._clock.now())
-        self._products.update(updated)
-        return updated
+        return self._save(tenant_id=tenant_id, product_id=product_id, if_match=if_match,
+                          change=lambda current: {} if current.archived == archived else  # a repeat changes nothing
+                          {"archived": archived, "active": False})
+
+    def _save(self, *, tenant_id: str, product_id: str, if_match: int | None,
+              change: Callable[[Product], dict[str, Any]]) -> Product:
+        """Read, apply `change` to what was read, write conditioned on the version read; when another writer
+        got there first, read again and re-apply (the change is per field, so theirs is kept)."""
+        for _ in range(SAVE_ATTEMPTS):
+            current = self._products.get(tenant_id=tenant_id, product_id=product_id)
+            if if_match is not None and current.version != if_match:
+                raise VersionConflict(
+                    f"the product is at version {current.version}, not {if_match}: read it again, re-apply your "
+                    f"change and send If-Match: {current.version}",
+                    extra={"current_version": current.version})
+            changes = change(current)
+            if not changes:
+                return current
+            updated = dataclasses.replace(current, updated_at=self._clock.now(), version=current.version + 1,
+                                          **changes)
+            try:
+                self._products.update(updated, expected_version=current.version)
+            except VersionConflict:
+                continue
+            return updated
+        raise VersionConflict("the product kept changing while this change was saved; retry the request")
 
     def stock(self, *, tenant_id: str, product_id: str) -> StockLevel:
         product = self._products.get(tenant_id=tenant_id, product_id=product_id)

@@ -16,7 +16,7 @@ def product_json(p: Product) -> dict[str, Any]:
             "activation_limit": p.activation_limit, "active": p.active, "archived": p.archived,
             "auto_replace": p.auto_replace, "replace_window_minutes": p.replace_window_minutes,
             "replace_max_per_order": p.replace_max_per_order,
-            "created_at": p.created_at, "updated_at": p.updated_at}
+            "created_at": p.created_at, "updated_at": p.updated_at, "version": p.version}
 
 
 def stock_json(s: StockLevel) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from chalicelib.adapters.dynamo import layout as keys
 from chalicelib.adapters.dynamo.failures import is_condition_failure, unavailable
 from chalicelib.adapters.dynamo.items import ProductItem
 from chalicelib.catalog.domain import Product
-from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.errors import NotFound, VersionConflict
 from chalicelib.kernel.ports import Page
 
 NOT_FOUND = "no such product"
@@ -32,6 +32,7 @@ def _product(tenant_id: str, item: ProductItem) -> Product:
         auto_replace=True if item.auto_replace is None else bool(item.auto_replace),
         replace_window_minutes=int(item.replace_window_minutes if item.replace_window_minutes is not None else 60),
         replace_max_per_order=int(item.replace_max_per_order if item.replace_max_per_order is not None else 1),
+        version=int(item.version if item.version is not None else 1),
     )
 
 
@@ -44,7 +45,7 @@ def _item(p: Product) -> ProductItem:
         min_per_order=p.min_per_order, max_per_buyer=p.max_per_buyer, archived=p.archived,
         low_stock_threshold=p.low_stock_threshold, activation_limit=p.activation_limit,
         auto_replace=p.auto_replace, replace_window_minutes=p.replace_window_minutes,
-        replace_max_per_order=p.replace_max_per_order,
+        replace_max_per_order=p.replace_max_per_order, version=p.version,
         gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
     )
 
@@ -100,14 +101,24 @@ class DynamoProductStore:
         next_cursor = cursors.encode({"pk": found[limit - 1].pk, "sk": found[limit - 1].sk}) if more else None
         return Page(items, next_cursor)
 
-    def update(self, product: Product) -> None:
+    def update(self, product: Product, *, expected_version: int) -> None:
+        # Only an existing product at the version the writer read is replaced: a racing delete must not
+        # resurrect it, and a racing writer's change must not be overwritten. No attribute means version 1.
+        seen: Any = ProductItem.version == expected_version
+        if expected_version == 1:
+            seen = seen | ProductItem.version.does_not_exist()
         try:
-            # Only an existing product is updated; a racing delete must not resurrect it.
-            _item(product).save(condition=ProductItem.sk.exists())
+            _item(product).save(condition=ProductItem.sk.exists() & seen)
         except PutError as exc:
-            if is_condition_failure(exc):
-                raise NotFound(NOT_FOUND) from exc
-            raise unavailable(exc, "saving the product") from exc
+            if not is_condition_failure(exc):
+                raise unavailable(exc, "saving the product") from exc
+            try:
+                ProductItem.get(keys.products(product.tenant_id), product.id, attributes_to_get=["sk"])
+            except DoesNotExist as gone:
+                raise NotFound(NOT_FOUND) from gone
+            except PynamoDBException as failed:
+                raise unavailable(failed, "saving the product") from failed
+            raise VersionConflict(f"the product changed since version {expected_version} was read") from exc
         except PynamoDBException as exc:
             raise unavailable(exc, "saving the product") from exc
 

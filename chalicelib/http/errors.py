@@ -22,6 +22,7 @@ from chalicelib.kernel.errors import (
     PaymentFailed,
     PermissionDenied,
     RateLimited,
+    UnsupportedMediaType,
 )
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 STATUS: list[tuple[type[DomainError], int]] = [
     (PayloadTooLarge, 413),
     (MethodNotAllowed, 405),
+    (UnsupportedMediaType, 415),
     (InvalidRequest, 400),
     (AuthenticationFailed, 401),
     (PermissionDenied, 403),
@@ -45,6 +47,17 @@ def status_for(exc: DomainError) -> int:
         if isinstance(exc, kind):
             return status
     return 500
+
+
+def error_for_status(status: int, message: str) -> DomainError:
+    """The domain error an HTTP status stands for (the same table read backwards), for answers the framework or
+    the gateway made itself; a status of no kind is invalid_request below 500 and an api_error from 500."""
+    if status == 429:
+        return RateLimited(message, retry_after=1)
+    for kind, known in STATUS:
+        if known == status:
+            return kind(message)
+    return InvalidRequest(message) if status < 500 else DomainError(message)
 
 
 def error_response(exc: DomainError) -> Response:

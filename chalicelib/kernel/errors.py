@@ -39,6 +39,12 @@ class MethodNotAllowed(InvalidRequest):
     default_code = "method_not_allowed"
 
 
+class UnsupportedMediaType(InvalidRequest):
+    """The body's Content-Type is not one the route accepts."""
+
+    default_code = "unsupported_media_type"
+
+
 class AuthenticationFailed(DomainError):
     type = "authentication"
     default_code = "invalid_api_key"
@@ -57,6 +63,12 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     type = "conflict"
     default_code = "conflict"
+
+
+class VersionConflict(Conflict):
+    """The object changed since the version the writer read (optimistic concurrency)."""
+
+    default_code = "version_conflict"
 
 
 class OutOfStock(Conflict):

@@ -1,4 +1,5 @@
-"""ProductStore contract: create/get/list/update inside one tenant; a missing product stays missing."""
+"""ProductStore contract: create/get/list/update inside one tenant; updates are conditioned on the version read;
+a missing product stays missing."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo import layout
-from chalicelib.kernel.errors import NotFound, StoreUnavailable
+from chalicelib.kernel.errors import NotFound, StoreUnavailable, VersionConflict
 
 from .conftest import Stores, token
 
@@ -93,9 +94,10 @@ def test_update_replaces_an_existing_product(impl: Stores) -> None:
     product = impl.product()
     impl.products.create(product)
 
-    # when it is updated
-    changed = impl.product(name="Steam 200", price=3999, active=False, max_per_order=1, updated_at=impl.now + 5)
-    impl.products.update(changed)
+    # when it is updated from the version it was read at
+    changed = impl.product(name="Steam 200", price=3999, active=False, max_per_order=1, updated_at=impl.now + 5,
+                           version=2)
+    impl.products.update(changed, expected_version=1)
 
     # then the new version is read back
     assert impl.products.get(tenant_id=impl.tenant_id, product_id=product.id) == changed
@@ -108,10 +110,65 @@ def test_update_of_a_missing_product_is_not_found_and_creates_nothing(impl: Stor
 
     # when it is updated
     with pytest.raises(NotFound) as err:
-        impl.products.update(ghost)
+        impl.products.update(ghost, expected_version=1)
 
     # then it is not found, and still is not there
     assert (err.value.message, err.value.code, err.value.param) == ("no such product", "resource_missing", None)
     with pytest.raises(NotFound):
         impl.products.get(tenant_id=impl.tenant_id, product_id=ghost.id)
     assert impl.products.list(tenant_id=impl.tenant_id, limit=10, cursor=None).items == []
+
+
+def test_a_new_product_starts_at_version_1(impl: Stores) -> None:
+    # given a product built without a version
+    product = impl.product()
+    # when it is created
+    impl.products.create(product)
+    # then it reads back at version 1
+    assert impl.products.get(tenant_id=impl.tenant_id, product_id=product.id).version == 1
+
+
+def test_an_update_from_a_stale_version_is_refused_and_changes_nothing(impl: Stores) -> None:
+    # given a product that was changed once (version 2)
+    impl.products.create(impl.product())
+    second = impl.product(name="Second", version=2)
+    impl.products.update(second, expected_version=1)
+
+    # when a writer that read version 1 saves its change
+    with pytest.raises(VersionConflict) as err:
+        impl.products.update(impl.product(name="Stale", price=1, version=2), expected_version=1)
+
+    # then it is refused and the second version stays
+    assert (err.value.code, err.value.type) == ("version_conflict", "conflict")
+    assert impl.products.get(tenant_id=impl.tenant_id, product_id=second.id) == second
+
+
+def test_two_writers_from_one_version_only_one_lands(impl: Stores) -> None:
+    # given a product at version 1 read by two writers
+    impl.products.create(impl.product())
+    # when both save from version 1
+    impl.products.update(impl.product(name="First", version=2), expected_version=1)
+    with pytest.raises(VersionConflict):
+        impl.products.update(impl.product(price=5, version=2), expected_version=1)
+    # then the first one's change is what is stored
+    stored = impl.products.get(tenant_id=impl.tenant_id, product_id=impl.product_id)
+    assert (stored.name, stored.price, stored.version) == ("First", 1999, 2)
+
+
+def test_a_product_saved_before_versions_reads_as_version_1_and_updates_from_it(impl: Stores) -> None:
+    if impl.kind == "fake":
+        pytest.skip("only a stored item can lack the attribute")
+    from chalicelib.adapters.dynamo.items import ProductItem
+
+    # given a product item written before products had a version
+    impl.products.create(impl.product())
+    item = ProductItem.get(layout.products(impl.tenant_id), impl.product_id)
+    item.update(actions=[ProductItem.version.remove()])
+    assert ProductItem.get(layout.products(impl.tenant_id), impl.product_id).version is None
+    # when it is read, it is at version 1; a writer from version 2 is refused, one from version 1 lands
+    assert impl.products.get(tenant_id=impl.tenant_id, product_id=impl.product_id).version == 1
+    with pytest.raises(VersionConflict):
+        impl.products.update(impl.product(name="Wrong", version=3), expected_version=2)
+    impl.products.update(impl.product(name="Right", version=2), expected_version=1)
+    assert impl.products.get(tenant_id=impl.tenant_id, product_id=impl.product_id) == impl.product(
+        name="Right", version=2)

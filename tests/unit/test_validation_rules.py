@@ -179,3 +179,62 @@ def test_boolean_refuses_non_booleans(bad: object) -> None:
     with pytest.raises(InvalidRequest) as err:
         v.boolean({"active": bad}, "active")
     assert err.value.message == "active must be true or false"
+
+
+# ---- human text: no control or bidi-override characters ------------------------------------------
+CONTROLS = ["\x00", "\x07", "\x1b", "\x7f", "\x80", "\x85", "\x9f", "\u202a", "\u202e", "\u2066", "\u2069"]
+
+
+@pytest.mark.parametrize("ch", [*CONTROLS, "\n", "\t", "\r"])
+def test_a_single_line_field_refuses_control_and_bidi_characters(ch: str) -> None:
+    # given a name with one control, line-break or bidi character inside
+    # when it is validated as a single line
+    with pytest.raises(InvalidRequest) as err:
+        v.text({"name": f"a{ch}b"}, "name", single_line=True)
+    # then the field is named with the character and its place
+    assert (err.value.param, err.value.message) == (
+        "name", f"name must not contain control, line-break or bidirectional-override characters "
+                f"(found U+{ord(ch):04X} at position 2)")
+
+
+@pytest.mark.parametrize("ch", CONTROLS)
+def test_a_multi_line_field_refuses_control_and_bidi_characters(ch: str) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        v.optional_text({"description": f"line one\n{ch}"}, "description", max_len=100)
+    assert (err.value.param, err.value.message) == (
+        "description", f"description must not contain control or bidirectional-override characters "
+                       f"(found U+{ord(ch):04X} at position 10)")
+
+
+def test_a_multi_line_field_keeps_tabs_and_line_breaks_and_unifies_carriage_returns() -> None:
+    assert v.optional_text({"d": "1.\tOpen\r\n2.\tRedeem\r3. Done"}, "d", max_len=100) == (
+        "1.\tOpen\n2.\tRedeem\n3. Done")
+    assert v.text({"d": "a\nb"}, "d") == "a\nb"
+
+
+@pytest.mark.parametrize("good", ["Steam 100", "点卡 · 月卡", "Ünïcödé — ok", "emoji 🎮", "\u200dzwj", "مرحبا"])
+def test_ordinary_text_in_any_script_is_accepted(good: str) -> None:
+    assert v.text({"name": good}, "name", single_line=True) == good
+
+
+@pytest.mark.parametrize("bad", ["a\x00b@example.com", "ab@exa\u202emple.com"])
+def test_an_email_with_control_characters_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        v.email(bad)
+    assert err.value.param == "email"
+
+
+@pytest.mark.parametrize("bad", ["https://example.com/\x80", "https://example.com/\u202egnp.exe"])
+def test_a_url_with_control_characters_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidRequest) as err:
+        v.url({"u": bad}, "u", allow_http=False)
+    assert err.value.param == "u"
+
+
+def test_keys_and_human_text_share_one_rule() -> None:
+    from chalicelib.inventory.domain.cardkeys import parse_list
+
+    # a tab is allowed inside a key; every character the text rule refuses is refused there too
+    parsed, rejected = parse_list(["a\tb", *(f"k{ch}k" for ch in CONTROLS)])
+    assert [p.value for p in parsed] == ["a\tb"]
+    assert [r.reason for r in rejected] == ["contains control characters (not text)"] * len(CONTROLS)

@@ -135,6 +135,7 @@ class ProductItem(Item):
     auto_replace = BooleanAttribute(null=True)
     replace_window_minutes = NumberAttribute(null=True)
     replace_max_per_order = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)  # absent on products saved before versions: they are at version 1
     gsi1pk = UnicodeAttribute(null=True)  # PRD#<bucket>: platform jobs walk every product
     gsi1sk = UnicodeAttribute(null=True)
     by_due = Gsi1()

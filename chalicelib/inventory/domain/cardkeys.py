@@ -7,6 +7,7 @@ import hmac
 from dataclasses import dataclass
 
 from chalicelib.kernel.errors import InvalidRequest, PayloadTooLarge
+from chalicelib.kernel.validation import refused_character
 
 MAX_KEY_LENGTH = 1024
 MAX_KEYS_PER_REQUEST = 10_000
@@ -30,18 +31,9 @@ def _check_value(value: str) -> str | None:
         return "empty"
     if len(value) > MAX_KEY_LENGTH:
         return f"longer than {MAX_KEY_LENGTH} characters"
-    if any(_is_control(ch) for ch in value):
+    if refused_character(value, allow="\t") is not None:  # the one text rule; a tab may separate parts
         return "contains control characters (not text)"
     return None
-
-
-# Bidirectional overrides make a key look different from what it is; C0/C1 controls are not text.
-_INVISIBLE = frozenset(chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def _is_control(ch: str) -> bool:
-    code = ord(ch)
-    return (code < 32 and ch != "\t") or 127 <= code <= 159 or ch in _INVISIBLE
 
 
 def parse_text(body: bytes) -> tuple[list[ParsedLine], list[Rejection]]:

@@ -29,7 +29,7 @@ def shop_changes(data: Mapping[str, Any], *, allow_http: bool) -> dict[str, Any]
         raise InvalidRequest(f"send at least one field to change: {', '.join(sorted(SHOP_FIELDS))}")
     changes: dict[str, Any] = {}
     if "name" in data:
-        changes["name"] = v.text(data, "name", max_len=100)
+        changes["name"] = v.text(data, "name", max_len=100, single_line=True)
     if "logo_url" in data:
         changes["logo_url"] = v.url(data, "logo_url", allow_http=allow_http)
     if "announcement" in data:

@@ -49,7 +49,7 @@ class ApiKeyService:
     def create(self, *, tenant_id: str, caller: ApiKey, body: Any) -> tuple[ApiKey, str]:
         data = v.body_object(body)
         v.unknown_fields(data, {"name", "scopes"})
-        name = v.text(data, "name", max_len=100)
+        name = v.text(data, "name", max_len=100, single_line=True)
         scopes = scopes_of(data, caller)
         now = self._clock.now()
         if self._store.count_active(tenant_id=tenant_id, now=now) >= MAX_ACTIVE_KEYS:
@@ -72,7 +72,8 @@ class ApiKeyService:
         v.unknown_fields(data, {"name"})
         if "name" not in data:
             raise InvalidRequest("send the new name; scopes cannot change (create a new key instead)", param="name")
-        return self._store.rename(tenant_id=tenant_id, key_id=key_id, name=v.text(data, "name", max_len=100))
+        return self._store.rename(tenant_id=tenant_id, key_id=key_id, name=v.text(data, "name", max_len=100,
+                                                                                         single_line=True))
 
     def rotate(self, *, tenant_id: str, key_id: str, body: Any) -> tuple[ApiKey, str, int]:
         data = v.body_object(body if body is not None else {})

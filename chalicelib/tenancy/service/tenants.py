@@ -30,7 +30,7 @@ class TenantService:
         """Creates tenant, owner, first API key and branch key; returns the key, shown only now."""
         data: Mapping[str, Any] = v.body_object(body)
         v.unknown_fields(data, {"name", "slug", "email", "password"})
-        name = v.text(data, "name", max_len=100)
+        name = v.text(data, "name", max_len=100, single_line=True)
         slug = v.slug(data.get("slug"))
         email = v.email(data.get("email"))
         password = data.get("password")
