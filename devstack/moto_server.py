@@ -5,13 +5,17 @@ moto keeps tables in plain dicts; concurrent requests on its threaded server fai
 running one DynamoDB request at a time keeps the emulator faithful; other services (SQS long
 polls) stay concurrent. moto also deep-copies a whole table once per item of a
 TransactWriteItems call (its rollback copy); snapshotting just the items a transaction names
-gives the same rollback in O(items) instead of O(table). Usage: python -m devstack.moto_server PORT
+gives the same rollback in O(items) instead of O(table). Requests are counted by operation
+(`GET /_devstack/requests`, for benchmarks). Usage: python -m devstack.moto_server PORT
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -19,15 +23,38 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 HOST = "127.0.0.1"
+COUNTS_PATH = "/_devstack/requests"
+_SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
+
+
+def operation(environ: dict[str, Any]) -> str:
+    """`service:Operation` for JSON-protocol calls (X-Amz-Target), else `service` from the signature."""
+    target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+    if target:
+        prefix, _, op = target.rpartition(".")
+        service = "dynamodb" if prefix.startswith("DynamoDB") else prefix.split("_")[0].lower()
+        return f"{service}:{op}"
+    found = _SERVICE.search(str(environ.get("HTTP_AUTHORIZATION", "")))
+    return found.group(1) if found else "other"
 
 
 class SerialDynamoDB:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self._app = app
         self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._counts_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+        if environ.get("PATH_INFO") == COUNTS_PATH:
+            with self._counts_lock:
+                body = json.dumps(dict(self._counts)).encode()
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        op = operation(environ)
+        with self._counts_lock:
+            self._counts[op] += 1
+        if op.startswith("dynamodb:"):
             with self._lock:
                 return list(self._app(environ, start_response))  # finish the body inside the lock
         return self._app(environ, start_response)
@@ -100,6 +127,9 @@ def main(argv: list[str] | None = None) -> None:
     port = int(args[0]) if args else 5000
     cheap_transaction_rollback()
     app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+    # Clients keep their connections alive: answer without waiting for Nagle (werkzeug may write a
+    # response's headers and body in two sends).
+    MotoRequestHandler.disable_nagle_algorithm = True
     server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
     server.serve_forever()
 
