@@ -1,7 +1,7 @@
 """The whole buy cycle over HTTP against the stack `make run` starts: orders/s, event → key, bursts, keep-alive.
 
     python -m bench.buy_cycle [--orders 200] [--sample 20] [--burst 100] [--clients 100] [--seconds 10]
-                              [--front gunicorn|chalice] [--localstripe-webhook]
+                              [--front gunicorn|chalice] [--localstripe-webhook] [--no-worker]
 
 Starts `devstack.stack.Stack` (moto, localstripe, the API front, the worker) on free ports with the per-IP
 rate limits raised, seeds a shop, a product and its keys through the API, then with keep-alive sessions:
@@ -30,6 +30,7 @@ import secrets
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,68 +100,105 @@ class Shop:
                      params={"token": token}, headers={"Accept": "application/json"})
 
 
-def one_cycle(shop: Shop, n: int) -> dict[str, Any]:
-    """One order from checkout to the key on the page; times in ms."""
+Mark = Callable[[str], None]
+
+
+def one_cycle(shop: Shop, n: int, mark: Mark) -> dict[str, Any]:
+    """One order from checkout to the key on the page; times in ms. `mark(step)` runs between steps,
+    outside their times (it counts the backends' requests in sampled cycles)."""
     t0 = time.perf_counter()
     started = shop.checkout(shop.app, n)
     assert started.status == 201, started.body[:300]
     order = started.json()
     intent_id = order["payment"]["client_secret"].split("_secret_")[0]
+    checkout_ms = (time.perf_counter() - t0) * 1000
+    mark("checkout")
     t1 = time.perf_counter()
     intent = shop.pay(intent_id)
     assert intent["status"] == "succeeded", intent["status"]
     payload, signature = shop.event(intent)
+    pay_ms = (time.perf_counter() - t1) * 1000
+    mark("pay")
     t2 = time.perf_counter()
     hook = timed(shop.app, "POST", f"{shop.st.api_url}/stripe/webhook", data=payload,
                  headers={"Content-Type": "application/json", "Stripe-Signature": signature})
     assert hook.status == 200, hook.body[:300]
+    hook_done = time.perf_counter()
+    mark("webhook")
+    t3 = time.perf_counter()
     polls, page = 0, None
     while polls < 50:
         polls += 1
         page = shop.order_page(order["order_id"], order["order_token"])
         if page.status == 200 and page.json().get("keys"):
             break
-    t3 = time.perf_counter()
     assert page is not None
-    return {"checkout": (t1 - t0) * 1000, "pay": (t2 - t1) * 1000, "event_to_key": (t3 - t2) * 1000,
+    event_to_key = (hook_done - t2 + time.perf_counter() - t3) * 1000
+    mark("page")
+    return {"checkout": checkout_ms, "pay": pay_ms, "event_to_key": event_to_key,
             "webhook": hook.wall_ms, "page": page.wall_ms, "server": {
                 "checkout": started.server_ms, "webhook": hook.server_ms, "page": page.server_ms},
             "webhook_result": hook.json().get("result"), "polls": polls, "keys": page.json().get("keys") or []}
 
 
+class StepCounts:
+    """Backend requests per step of the sampled cycles, plus the worker's e-mail after each one. With the
+    worker on, its queue work (order.created at checkout, the e-mail after the sale) lands in whichever step
+    it overlaps; --no-worker gives the app's own requests per step."""
+
+    def __init__(self, st: Stack) -> None:
+        self.with_worker = "worker" in st.children
+        self.moto, self.stripe = MotoTally(st.aws_endpoint), LogTally(st.logs["localstripe"])
+        self.steps: dict[str, Counter[str]] = {}
+        self.cycles = 0
+
+    def mark(self, step: str) -> None:
+        self.steps.setdefault(step, Counter()).update(self.moto.take() + self.stripe.take())
+        if step == "page":
+            self.cycles += 1
+            if self.with_worker:  # wait (untimed) for the worker to send this order's e-mail
+                counts: Counter[str] = Counter()
+                deadline = time.perf_counter() + 3
+                while not counts["ses"] and time.perf_counter() < deadline:
+                    time.sleep(0.05)
+                    counts += self.moto.take()
+                self.steps.setdefault("worker_until_email_sent", Counter()).update(counts)
+
+    def report(self) -> dict[str, Any]:
+        n = max(self.cycles, 1)
+        out: dict[str, Any] = {"cycles": self.cycles}
+        for step, counts in self.steps.items():
+            out[step] = {op: round(v / n, 2) for op, v in sorted(counts.items())}
+        moto_app = sum(v for step, c in self.steps.items() if step != "worker_until_email_sent"
+                       for op, v in c.items() if ":" in op or op in ("ses", "trentservice"))
+        out["moto_per_order_app"] = round(moto_app / n, 2)
+        return out
+
+
 def cycles(shop: Shop, orders: int, sample: int) -> dict[str, Any]:
-    moto, stripe_log = MotoTally(shop.st.aws_endpoint), LogTally(shop.st.logs["localstripe"])
-    per_step: dict[str, Counter[str]] = {}
+    counts = StepCounts(shop.st)
     done: list[dict[str, Any]] = []
+    steady_started = time.perf_counter()
     for n in range(orders):
-        counted = n < sample
-        result = one_cycle(shop, n)
-        done.append(result)
-        if counted:  # after the cycle, so the counting requests are never inside a timed step
-            time.sleep(0.05)  # let the worker's e-mail for this order land in this cycle's count
-            for name, tally in (("moto", moto.take()), ("localstripe", stripe_log.take())):
-                per_step.setdefault(name, Counter()).update(tally)
+        if n == sample:
+            steady_started = time.perf_counter()
+        done.append(one_cycle(shop, n, counts.mark if n < sample else lambda step: None))
         if (n + 1) % 50 == 0:
             say(f"  cycle {n + 1}/{orders}")
+    steady_wall = time.perf_counter() - steady_started
     keys = [k for r in done for k in r["keys"]]
     steady = done[sample:] or done
-    total_s = sum(r["checkout"] + r["pay"] + r["event_to_key"] for r in steady) / 1000
-
-    def per_order(c: Counter[str]) -> dict[str, float]:
-        return {op: round(v / max(sample, 1), 2) for op, v in sorted(c.items())}
-
     return {
         "orders": orders, "delivered": sum(1 for r in done if len(r["keys"]) == 1),
         "keys_delivered": len(keys), "duplicate_keys": len(keys) - len(set(keys)),
         "webhook_results": dict(Counter(str(r["webhook_result"]) for r in done)),
-        "orders_per_s": round(len(steady) / total_s, 2) if total_s else None,
-        "orders_per_s_note": f"cycles {sample + 1}..{orders} (the first {sample} also count requests)",
+        "orders_per_s": round(len(steady) / steady_wall, 2),
+        "orders_per_s_note": f"cycles {sample + 1}..{orders} back to back (the first {sample} count requests)",
         "ms": {step: pcts([r[step] for r in steady]) for step in ("checkout", "pay", "event_to_key",
                                                                  "webhook", "page")},
         "server_ms": {step: pcts([r["server"][step] for r in steady]) for step in ("checkout", "webhook", "page")},
         "page_polls_max": max(r["polls"] for r in done),
-        "requests_per_order": {name: per_order(c) for name, c in per_step.items()},
-        "moto_requests_per_order": round(sum(per_step.get("moto", Counter()).values()) / max(sample, 1), 2),
+        "requests_per_order_by_step": counts.report(),
         "target": {"orders_per_s": ORDERS_PER_S_TARGET, "event_to_key_p99_ms": P99_TARGET_MS},
     }
 
@@ -179,7 +217,7 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="kamidrop-bench-mail-") as mail:
         say(f"starting the stack (front: {args.front}) ...")
         with Stack(mail_dir=Path(mail), extra_env={"KAMIDROP_RATE_LIMITS": limits},
-                   front=args.front) as st:
+                   front=args.front, worker=args.worker) as st:
             if not args.localstripe_webhook:
                 switch_off_localstripe_webhook(st)
             shop = Shop(st, keys=args.orders + args.burst + 10)
@@ -194,7 +232,7 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
             probe = {"health": keepalive_probe(f"{st.api_url}/health", 50),
                      "shop_page": keepalive_probe(shop_url, 50)}
             load = throughput(shop_url, args.clients, args.seconds) if args.clients else {}
-    return {"scenario": "buy_cycle", "front": args.front, "event_sender": (
+    return {"scenario": "buy_cycle", "front": args.front, "worker": args.worker, "event_sender": (
                 "bench (signed with the stack's webhook secret)" + (
                     "; localstripe's own webhook also on" if args.localstripe_webhook else "")),
             "cycle": cycle, "burst_checkouts": b, "keepalive": probe, "shop_page_load": load,
@@ -212,6 +250,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--front", choices=FRONTS, default="gunicorn")
     p.add_argument("--localstripe-webhook", action="store_true",
                    help="leave localstripe's own (1 s delayed) webhook on as well: duplicate events")
+    p.add_argument("--no-worker", dest="worker", action="store_false",
+                   help="start the stack without the queue worker (no e-mails; the app's own requests only)")
     return p.parse_args(argv)
 
 

@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 from chalice.local import LambdaEventConverter, LocalChalice, LocalGateway, LocalGatewayException
 
+from devstack import gunicorn_runner
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 THREADS = 8
-BACKLOG = 2048
-KEEPALIVE = 75  # seconds an idle keep-alive connection stays open (browsers reuse theirs for minutes)
 
 StartResponse = Callable[..., Any]
 
@@ -140,46 +140,25 @@ def respond(start_response: StartResponse, code: int, headers: dict[str, Any],
     return [data]
 
 
-def _gunicorn_application(options: dict[str, Any], stage: str) -> Any:
-    from gunicorn.app.base import BaseApplication
-
-    class Front(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> ChaliceWSGI:
-            # Runs in each worker after the fork (no preload): every worker imports and builds its own
-            # app, like a separate Lambda container.
-            logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
-            _, gateway = load_app(stage)
-            return ChaliceWSGI(gateway)
-
-    return Front()
-
-
-def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
-    """gthread workers: idle keep-alive connections wait in the worker's poller, not in a thread.
-
-    gunicorn sets TCP_NODELAY on the listening socket (accepted sockets inherit it on Linux), so a
-    response written as headers then body is not held back by Nagle until the client's delayed ACK."""
-    return {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
-            "backlog": BACKLOG, "keepalive": KEEPALIVE, "worker_connections": 1000, "timeout": 120,
-            "graceful_timeout": 3, "accesslog": None, "errorlog": "-", "loglevel": "info",
-            "proc_name": f"kamidrop-front-{port}"}
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack.front", description=__doc__)
     parser.add_argument("--host", default=HOST)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--stage", default="dev")
+    parser.add_argument("--project-dir", type=Path, default=ROOT, help="the Chalice project (app.py, .chalice/)")
     parser.add_argument("--workers", type=int, default=int(os.environ.get("KAMIDROP_FRONT_WORKERS", 0)) or
                         (os.cpu_count() or 1))
     parser.add_argument("--threads", type=int, default=int(os.environ.get("KAMIDROP_FRONT_THREADS", THREADS)))
     args = parser.parse_args(argv)
     sys.argv = sys.argv[:1]  # gunicorn must not parse our arguments as its own
-    _gunicorn_application(gunicorn_options(args.host, args.port, args.workers, args.threads), args.stage).run()
+    stage, project_dir = args.stage, args.project_dir.resolve()
+
+    def load() -> ChaliceWSGI:
+        logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as `chalice local`
+        return ChaliceWSGI(load_app(stage, project_dir)[1])
+
+    gunicorn_runner.run(load, gunicorn_runner.options(host=args.host, port=args.port, workers=args.workers,
+                                                      threads=args.threads, name="front"))
 
 
 if __name__ == "__main__":

@@ -6,12 +6,14 @@ running one DynamoDB request at a time keeps the emulator faithful; other servic
 polls) stay concurrent. moto also deep-copies a whole table once per item of a
 TransactWriteItems call (its rollback copy); snapshotting just the items a transaction names
 gives the same rollback in O(items) instead of O(table). Requests are counted by operation
-(`GET /_devstack/requests`, for benchmarks). Usage: python -m devstack.moto_server PORT
+(`GET /_devstack/requests`, for benchmarks). Served by gunicorn with keep-alive (see main()).
+Usage: python -m devstack.moto_server PORT
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 import threading
@@ -23,6 +25,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 HOST = "127.0.0.1"
+THREADS = 64  # SQS long polls hold a thread each while they wait
 COUNTS_PATH = "/_devstack/requests"
 _SERVICE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
@@ -123,16 +126,33 @@ def cheap_transaction_rollback() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Serve moto on PORT: gunicorn, one process (moto's state lives in it), threads for SQS long polls.
+
+    werkzeug's server answers every request with `Connection: close`, so each AWS call paid a new TCP
+    connection and a new server thread; gunicorn keeps the clients' connections alive.
+    KAMIDROP_MOTO_SERVER=werkzeug serves it the old way."""
     args = sys.argv[1:] if argv is None else argv
     port = int(args[0]) if args else 5000
-    cheap_transaction_rollback()
-    app = SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
-    # Clients keep their connections alive: answer without waiting for Nagle (werkzeug may write a
-    # response's headers and body in two sends).
-    MotoRequestHandler.disable_nagle_algorithm = True
-    server = make_server(HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
-    server.serve_forever()
+    sys.argv = sys.argv[:1]
+    if os.environ.get("KAMIDROP_MOTO_SERVER") == "werkzeug":
+        cheap_transaction_rollback()
+        MotoRequestHandler.disable_nagle_algorithm = True  # werkzeug writes headers and body in two sends
+        server = make_server(HOST, port, build_app(), threaded=True, request_handler=MotoRequestHandler)
+        server.serve_forever()
+        return
+    from devstack import gunicorn_runner
 
+    def load() -> SerialDynamoDB:
+        cheap_transaction_rollback()
+        return build_app()
+
+    settings = gunicorn_runner.options(host=HOST, port=port, workers=1, threads=THREADS, name="moto")
+    settings["limit_request_line"] = 0  # query-protocol GETs may carry long query strings
+    gunicorn_runner.run(load, settings)
+
+
+def build_app() -> SerialDynamoDB:
+    return SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
 
 if __name__ == "__main__":
     main()
