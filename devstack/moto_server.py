@@ -63,6 +63,18 @@ class SerialDynamoDB:
         return self._app(environ, start_response)
 
 
+def cached_module_list() -> None:
+    """moto's dispatcher lists and stat()s its own package folder (~200 entries) on every request to find
+    the service; the folder does not change while the server runs, so list it once."""
+    import functools
+
+    from moto import backends
+
+    original = backends.list_of_moto_modules
+    listed = functools.cache(lambda: tuple(original()))
+    backends.list_of_moto_modules = listed  # type: ignore[assignment]
+
+
 def cheap_transaction_rollback() -> None:
     """moto's transact_write_items deep-copies every table it touches once per item, to restore it if
     the transaction is cancelled: O(table size) per call. Here the tables are not copied; the items the
@@ -136,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     sys.argv = sys.argv[:1]
     if os.environ.get("KAMIDROP_MOTO_SERVER") == "werkzeug":
         cheap_transaction_rollback()
+        cached_module_list()
         MotoRequestHandler.disable_nagle_algorithm = True  # werkzeug writes headers and body in two sends
         server = make_server(HOST, port, build_app(), threaded=True, request_handler=MotoRequestHandler)
         server.serve_forever()
@@ -144,6 +157,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def load() -> SerialDynamoDB:
         cheap_transaction_rollback()
+        cached_module_list()
         return build_app()
 
     settings = gunicorn_runner.options(host=HOST, port=port, workers=1, threads=THREADS, name="moto")
