@@ -211,6 +211,15 @@ def switch_off_localstripe_webhook(st: Stack) -> None:
     assert r.status_code == 200, r.text[:300]
 
 
+def table_items(st: Stack) -> int:
+    """Items in the app's table (moto counts them live)."""
+    import boto3
+
+    ddb = boto3.client("dynamodb", endpoint_url=st.aws_endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    return int(ddb.describe_table(TableName=st.env["KAMIDROP_TABLE"])["Table"]["ItemCount"])
+
+
 def scenario(args: argparse.Namespace) -> dict[str, Any]:
     limits = ",".join(f"{p}=10000000/60" for p in POLICIES)
     load_before = os.getloadavg()
@@ -232,10 +241,12 @@ def scenario(args: argparse.Namespace) -> dict[str, Any]:
             probe = {"health": keepalive_probe(f"{st.api_url}/health", 50),
                      "shop_page": keepalive_probe(shop_url, 50)}
             load = throughput(shop_url, args.clients, args.seconds) if args.clients else {}
+            items = table_items(st)
     return {"scenario": "buy_cycle", "front": args.front, "worker": args.worker, "event_sender": (
                 "bench (signed with the stack's webhook secret)" + (
                     "; localstripe's own webhook also on" if args.localstripe_webhook else "")),
-            "cycle": cycle, "burst_checkouts": b, "keepalive": probe, "shop_page_load": load,
+            "table_items_at_end": items, "cycle": cycle, "burst_checkouts": b, "keepalive": probe,
+            "shop_page_load": load,
             "cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
             "loadavg_after": [round(x, 2) for x in os.getloadavg()]}
 
