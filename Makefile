@@ -1,5 +1,5 @@
 # kamidrop developer entry points (GNU make).
-#   make run      start the local stack (moto, localstripe, chalice local, worker) with a demo shop
+#   make run      start the local stack (moto, localstripe, the API front, worker) with a demo shop
 #   make test     lint + the whole test suite (browsers included); what CI runs
 #   make lint     ruff, mypy, import-linter, cfn-lint
 #   make package  build the CloudFormation/SAM package for prod into build/package

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     port = args.port or None  # --port 0: any free port
     if args.port is None and port_is_free(DEFAULT_PORT):
         port = DEFAULT_PORT
-    print("starting moto, localstripe, chalice local and the worker ...", flush=True)
+    print("starting moto, localstripe, the API front and the worker ...", flush=True)
     stack = Stack(api_port=port)
     try:
         with stack:

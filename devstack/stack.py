@@ -1,4 +1,4 @@
-"""The local stack as a context manager: moto, localstripe, `chalice local` and the queue worker."""
+"""The local stack as a context manager: moto, localstripe, the API front and the queue worker."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 LOG_MAX_AGE = 24 * 3600.0
+# Which server runs the app: "gunicorn" (devstack/front.py: chalice's LocalGateway behind gunicorn's
+# pre-fork threaded workers) or "chalice" (`chalice local`, one process, for comparison).
+FRONTS = ("gunicorn", "chalice")
+DEFAULT_FRONT = "gunicorn"
 # Variables of the developer's shell that must not leak real AWS credentials into the stack.
 _DROPPED_ENV = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ENDPOINT_URL",
                 "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
@@ -92,13 +96,17 @@ class Stack:
     Use as `with Stack() as stack: ...`; after start, `env`, `api_url`, `stripe_url`,
     `aws_endpoint`, `webhook_secret`, `stripe_secret_key`, `publishable_key`, `mail_dir`
     describe it. Children's output goes to `<log_dir>/<name>-<api port>.log`. `extra_env` adds to
-    the app's environment (test stacks raise the rate limits with KAMIDROP_RATE_LIMITS).
+    the app's environment (test stacks raise the rate limits with KAMIDROP_RATE_LIMITS). `front`
+    picks the server of the app (FRONTS; default from KAMIDROP_FRONT, else gunicorn).
     """
 
     def __init__(self, *, api_port: int | None = None, root: Path | None = None,
                  log_dir: Path | None = None, mail_dir: Path | None = None,
                  worker: bool = True, startup_timeout: float = 60.0,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, front: str | None = None) -> None:
+        self.front = front or os.environ.get("KAMIDROP_FRONT") or DEFAULT_FRONT
+        if self.front not in FRONTS:
+            raise StackError(f"unknown front {self.front!r} (one of {', '.join(FRONTS)})")
         self.root = (root or ROOT).resolve()
         self.requested_api_port = api_port
         self.log_dir = log_dir or self.root / ".devstack" / "logs"
@@ -183,19 +191,24 @@ class Stack:
         provision.register_stripe_webhook(self.stripe_url, target_url=f"{self.api_url}/stripe/webhook",
                                           secret=self.webhook_secret)
 
-        # No autoreload: without watchdog, chalice's reloader stat()s every file under the
-        # project (.venv included) each second and restarts on every write to .devstack/.
-        argv = [_chalice_bin(), "local", "--host", HOST, "--port", str(self.api_port), "--stage", STAGE,
-                "--no-autoreload"]
-        chalice = self._spawn("chalice", argv, child_env)
+        api = self._spawn("api", self._front_argv(), child_env)
         worker = None
         if self.with_worker:
             worker = self._spawn("worker", [sys.executable, "-m", "devstack.worker"], child_env)
-        wait_until(chalice, http_ready(f"{self.api_url}/health", ok=lambda status: status == 200),
+        wait_until(api, http_ready(f"{self.api_url}/health", ok=lambda status: status == 200),
                    timeout=self.startup_timeout, what="answer GET /health with 200")
         if worker is not None:
             wait_until(worker, log_contains(worker.log_path, WORKER_READY),
                        timeout=self.startup_timeout, what="report ready")
+
+    def _front_argv(self) -> list[str]:
+        if self.front == "chalice":
+            # No autoreload: without watchdog, chalice's reloader stat()s every file under the
+            # project (.venv included) each second and restarts on every write to .devstack/.
+            return [_chalice_bin(), "local", "--host", HOST, "--port", str(self.api_port), "--stage", STAGE,
+                    "--no-autoreload"]
+        return [sys.executable, "-m", "devstack.front", "--host", HOST, "--port", str(self.api_port),
+                "--stage", STAGE]
 
     def _choose_api_port(self, spare: int) -> int:
         if not self.requested_api_port:  # None or 0: any free port
@@ -243,14 +256,14 @@ class Stack:
     # -- helpers for callers -----------------------------------------------------------------
 
     def settings(self) -> Settings:
-        """The app's Settings for this stack (`chalicelib.settings.from_environ(stack.env)`)."""
+        """The app's Settings for this stack (`chalicelib.kernel.settings.from_environ(stack.env)`)."""
         from chalicelib.kernel.settings import from_environ
 
         return from_environ(self.env)
 
     @property
     def logs(self) -> dict[str, Path]:
-        """Log file of each running child, by name (moto, localstripe, chalice, worker)."""
+        """Log file of each running child, by name (moto, localstripe, api, worker)."""
         return {name: child.log_path for name, child in self.children.items()}
 
     def describe(self) -> dict[str, Any]:
