@@ -81,7 +81,8 @@ def register_stripe_webhook(stripe_url: str, *, target_url: str, secret: str) ->
 
 
 BOOTSTRAP_CODE = (
-    "from chalicelib import settings, wiring\n"
+    "from chalicelib import wiring\n"
+    "from chalicelib.kernel import settings\n"
     "wiring.bootstrap(settings.from_environ())\n"
 )
 
