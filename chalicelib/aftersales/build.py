@@ -11,7 +11,7 @@ from chalicelib.kernel.parts import Parts
 class AfterSalesParts(Parts):
     @cached_property
     def report_store(self) -> Any:
-        from chalicelib.aftersales.store import DynamoReportStore
+        from chalicelib.aftersales.store.reports import DynamoReportStore
 
         return DynamoReportStore()
 

@@ -94,3 +94,18 @@ def handles_errors(view: Callable[..., Any]) -> Callable[..., Any]:
                                               "if it persists"))
 
     return wrapper
+
+
+def withheld_answer(body_text: str) -> str:
+    """What a replay gets instead of an answer holding a secret (an API key, a signing secret, a card key):
+    secrets are shown once and never stored in plaintext, not even for 24 h of replays."""
+    try:
+        made = json.loads(body_text)
+    except ValueError:
+        made = {}
+    ident = made.get("id") or (made.get("key") or {}).get("id") if isinstance(made, dict) else None
+    return json.dumps({"error": {
+        "type": "conflict", "code": "idempotent_secret_withheld",
+        "message": "a request with this Idempotency-Key already succeeded; its answer held a secret that is "
+                   "shown only once, so it is not replayed (rotate the secret if it was lost)",
+        **({"id": ident} if isinstance(ident, str) else {})}})

@@ -15,7 +15,7 @@ from chalice import Blueprint, Response
 from chalice.app import Request
 
 from chalicelib.http import context
-from chalicelib.http.errors import error_response, json_response, status_for
+from chalicelib.http.errors import error_response, json_response, status_for, withheld_answer
 from chalicelib.http.parsing import MAX_JSON_BYTES, header, json_body, list_params, raw_body
 from chalicelib.kernel.errors import DomainError, InvalidRequest, PermissionDenied
 from chalicelib.tenancy.domain.models import ApiKey, Tenant
@@ -275,26 +275,11 @@ def _idempotent(spec: RouteSpec, call: Call, view: Callable[..., Any], params: d
     else:
         body_text = response.body if isinstance(response.body, str) else json.dumps(response.body)
         if spec.secret_answer and response.status_code < 300:
-            body_text = _withheld(body_text)
+            body_text = withheld_answer(body_text)
             c.api.idempotency.finish(claim, status=409, body=body_text)
         else:
             c.api.idempotency.finish(claim, status=response.status_code, body=body_text)
     return response
-
-
-def _withheld(body_text: str) -> str:
-    """What a replay gets instead of an answer holding a secret (an API key, a signing secret, a card key):
-    secrets are shown once and never stored in plaintext, not even for 24 h of replays."""
-    try:
-        made = json.loads(body_text)
-    except ValueError:
-        made = {}
-    ident = made.get("id") or (made.get("key") or {}).get("id") if isinstance(made, dict) else None
-    return json.dumps({"error": {
-        "type": "conflict", "code": "idempotent_secret_withheld",
-        "message": "a request with this Idempotency-Key already succeeded; its answer held a secret that is "
-                   "shown only once, so it is not replayed (rotate the secret if it was lost)",
-        **({"id": ident} if isinstance(ident, str) else {})}})
 
 
 def route_table() -> list[RouteSpec]:

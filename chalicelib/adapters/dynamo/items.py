@@ -215,6 +215,12 @@ class OrderItem(Item):
     by_tenant = Gsi2()
 
 
+
+def sealed_keys(bundle: bytes | None) -> list[Any]:
+    """Update actions setting an order's sealed keys (none when no bundle could be made): the sale and a
+    replacement write it in the same transaction, under the same conditions, as the key list it seals."""
+    return [] if bundle is None else [OrderItem.keys_bundle.set(bundle)]
+
 class EventItem(Item):
     kind = UnicodeAttribute()
     at = NumberAttribute()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Sequence
-from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -18,6 +17,7 @@ from chalicelib.adapters.dynamo.items import (
     OrderItem,
     OutboxItem,
     StatItem,
+    sealed_keys,
     transaction_connection,
 )
 from chalicelib.inventory.domain.keys import RESERVED, SOLD
@@ -28,11 +28,6 @@ from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 
 EVENT_TTL_SECONDS = 90 * 24 * 3600
 
-
-
-def _sealed(bundle: bytes | None) -> list[Any]:
-    """The sealed keys set in the same write as the delivery (nothing when sealing failed)."""
-    return [] if bundle is None else [OrderItem.keys_bundle.set(bundle)]
 
 
 class DynamoSaleLedger:
@@ -60,7 +55,7 @@ class DynamoSaleLedger:
                     OrderItem(keys.order(t, order.id), "ORDER"),
                     actions=[OrderItem.status.set(OrderStatus.DELIVERED.value), OrderItem.paid_at.set(now),
                              OrderItem.delivered_at.set(now), OrderItem.keys.set([r.encode() for r in refs]),  # type: ignore[misc]
-                             OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove(), *_sealed(bundle)],
+                             OrderItem.gsi1pk.remove(), OrderItem.gsi1sk.remove(), *sealed_keys(bundle)],
                     # Still payable and paid by this intent: never delivered twice, never by a stranger.
                     condition=OrderItem.status.is_in(*[s.value for s in PAYABLE_STATUSES])
                     & (OrderItem.payment_intent_id == (order.payment_intent_id or "")),

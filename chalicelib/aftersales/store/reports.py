@@ -6,14 +6,19 @@ import builtins
 import random
 from typing import Any
 
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo import layout as keys
 from chalicelib.adapters.dynamo.failures import unavailable
-from chalicelib.adapters.dynamo.items import Gsi2, Item, KeyItem, OrderItem, StatItem, transaction_connection
+from chalicelib.adapters.dynamo.items import (
+    KeyItem,
+    OrderItem,
+    StatItem,
+    sealed_keys,
+    transaction_connection,
+)
 from chalicelib.adapters.dynamo.outbox import outbox_item
 from chalicelib.aftersales.domain import KEY_REPORTED, OPEN, REPORT_NOT_FOUND, Report, ReportFilter
 from chalicelib.inventory.domain.keys import RESERVED, SOLD
@@ -23,42 +28,10 @@ from chalicelib.kernel.ids import has_prefix
 from chalicelib.kernel.ports import OutboxMessage, Page
 from chalicelib.sales.domain.models import Order, OrderStatus
 
+from .items import ReportCountItem, ReportItem, ReportPointerItem
+
 LIST_READ_CAP = 1000  # reports read per list request when filters drop some (the page may then be short)
 OUTBOX_TTL_SECONDS = 90 * 24 * 3600
-
-
-class ReportItem(Item):
-    """T#<tenant>#O#<order> / RPT#<report id>: beside the order, so its page reads every report in one Query."""
-
-    report_id = UnicodeAttribute()
-    order_id = UnicodeAttribute()
-    product_id = UnicodeAttribute()
-    key_index = NumberAttribute()
-    ref = UnicodeAttribute()
-    reason = UnicodeAttribute()
-    note = UnicodeAttribute(default="")
-    status = UnicodeAttribute()
-    created_at = NumberAttribute()
-    resolution = UnicodeAttribute(null=True)
-    replacement_index = NumberAttribute(null=True)
-    message = UnicodeAttribute(default="")
-    resolved_at = NumberAttribute(null=True)
-    review_reason = UnicodeAttribute(null=True)
-    gsi2pk = UnicodeAttribute(null=True)  # T#<tenant>#REPORTS: the merchant's list and the stats window
-    gsi2sk = UnicodeAttribute(null=True)  # <created_at:012d>#<report id>: newest first, ranges by time
-    by_tenant = Gsi2()
-
-
-class ReportPointerItem(Item):
-    """T#<tenant>#RPT#<report id> / RPT: which order partition holds the report (a consistent read by id)."""
-
-    order_id = UnicodeAttribute()
-
-
-class ReportCountItem(Item):
-    """T#<tenant>#REPORTS#COUNT / COUNT: open reports, moved in the transactions that open and close them."""
-
-    open = NumberAttribute(default=0)
 
 
 def _index_pk(tenant_id: str) -> str:
@@ -129,12 +102,6 @@ def _seen(order: Order) -> Any:
     return (same | OrderItem.replacements.does_not_exist()) if order.replacements == 0 else same
 
 
-def _bundle(bundle: bytes | None) -> list[Any]:
-    """The order's sealed keys with the replacement (sales made it from the order read under `_seen`, so the
-    condition that guards the key list guards the bundle too); without one the page reads the new key alone."""
-    return [] if bundle is None else [OrderItem.keys_bundle.set(bundle)]
-
-
 def _rejected(exc: TransactWriteError) -> bool:
     """A condition failed or another transaction touched the same items: the caller reads again."""
     codes = {r.code if r else None for r in exc.cancellation_reasons}
@@ -156,7 +123,7 @@ class DynamoReportStore:
         tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"), actions=[
             OrderItem.keys.set(OrderItem.keys.append([new_ref.encode()])),
             OrderItem.reported.set((OrderItem.reported | []).append([report.ref.encode()])),
-            OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *_bundle(bundle)],
+            OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *sealed_keys(bundle)],
             # Delivered, within the limit we checked, and this key not reported by a concurrent request.
             condition=(OrderItem.status == OrderStatus.DELIVERED.value) & _seen(order)
             & ~OrderItem.reported.contains(report.ref.encode()))
@@ -185,7 +152,7 @@ class DynamoReportStore:
             self._close(tx, report)
             tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"), actions=[
                 OrderItem.keys.set(OrderItem.keys.append([new_ref.encode()])),
-                OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *_bundle(bundle)],
+                OrderItem.replacements.set((OrderItem.replacements | 0) + 1), *sealed_keys(bundle)],
                 condition=(OrderItem.status == OrderStatus.DELIVERED.value) & _seen(order))
             _sell_new_key(tx, order, new_ref)
 
