@@ -38,14 +38,15 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
     # Where a delivery's time goes: what the fulfilment service calls, wrapped before it is built.
     times = TimeTotals()
     for name in ("payments", "order_store", "sale_ledger", "queue"):
-        setattr(c, name, Timed(getattr(c, name), name, times))
+        c.replace(name, Timed(c.part(name), name, times))
     slug = f"latency-{secrets.token_hex(4)}"
     tenant, _ = c.tenancy.tenants.sign_up({"name": "Latency shop", "slug": slug, "email": f"owner@{slug}.example.com",
-                                   "password": "correct horse battery"})
+                                           "password": "correct horse battery"})
     product = c.catalog.products.create(tenant_id=tenant.id,
                                         body={"name": "Game card", "price": 500, "currency": "usd"})
     result = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
-                                      body={"keys": shop.new_keys(args.keys, "LAT")}, content_type="application/json")
+                                                body={"keys": shop.new_keys(args.keys, "LAT")},
+                                                content_type="application/json")
     assert result.imported == args.keys and result.failure is None, result
     _ = (c.sales.checkout, c.sales.fulfilment, c.platform.payments, c.sales.order_store, c.platform.queue)
 

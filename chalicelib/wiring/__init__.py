@@ -64,6 +64,10 @@ class Container:
         """A part by its name, whichever capability builds it (tests and fault injection)."""
         return getattr(self._owner(name), name)
 
+    def replace(self, name: str, value: Any) -> None:
+        """Install a part by name; parts built before keep what they were built with (benchmarks' timers)."""
+        self._owner(name).provide(name, value)
+
 
 _lock = threading.Lock()
 _container: Container | None = None
