@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.catalog.domain import Product
-from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.kernel.ports import OutboxMessage, Page
-from chalicelib.sales.domain.models import Order
+from ..catalog.domain import Product
+from ..inventory.domain.models import KeyRef
+from ..kernel.ports import OutboxMessage, Page
+from ..sales.domain.models import Order
 
 REASONS = ("already_used", "invalid", "other")
 # Report statuses: `replaced` (automatically, at once), `open` (waits for the merchant), `resolved`

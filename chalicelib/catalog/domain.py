@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.kernel.ports import Page
+from ..kernel.ports import Page
 
 
 @dataclass(frozen=True)

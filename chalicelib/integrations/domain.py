@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from chalicelib.kernel.errors import InvalidRequest
+from ..kernel.errors import InvalidRequest
 
 API_VERSION = "2026-11-01"
 EVENT_TYPES = (

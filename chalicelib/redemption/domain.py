@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.inventory.domain.cardkeys import MAX_KEY_LENGTH
-from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.kernel import validation as v
-from chalicelib.kernel.errors import Conflict, InvalidRequest
-from chalicelib.kernel.ports import Page
+from ..inventory.domain.cardkeys import MAX_KEY_LENGTH
+from ..inventory.domain.models import KeyRef
+from ..kernel import validation as v
+from ..kernel.errors import Conflict, InvalidRequest
+from ..kernel.ports import Page
 
 SOLD = "sold"
 NOT_SOLD_STATUSES = frozenset({"available", "reserved"})

@@ -6,8 +6,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from chalicelib.kernel.errors import InvalidRequest, PayloadTooLarge
-from chalicelib.kernel.validation import refused_character
+from ...kernel.errors import InvalidRequest, PayloadTooLarge
+from ...kernel.validation import refused_character
 
 MAX_KEY_LENGTH = 1024
 MAX_KEYS_PER_REQUEST = 10_000

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.inventory.domain.models import KeyRef, StockLevel
-from chalicelib.inventory.domain.ports import KeyPool
-from chalicelib.kernel.errors import NotFound
-from chalicelib.kernel.ports import Page
+from ...kernel.errors import NotFound
+from ...kernel.ports import Page
+from .models import KeyRef, StockLevel
+from .ports import KeyPool
 
 AVAILABLE, RESERVED, SOLD, VOID = "available", "reserved", "sold", "void"
 REPORTED = "reported"  # sold, then reported by the buyer through after-sales: never sold again

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from chalicelib.inventory.domain.models import KeyRef
+from ...inventory.domain.models import KeyRef
 
 MAX_BUNDLE_KEYS = 500  # an order holds at most 50 keys plus replacements; anything past this is not ours
 

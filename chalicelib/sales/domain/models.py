@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
-from chalicelib.inventory.domain.models import KeyRef
+from ...inventory.domain.models import KeyRef
 
 
 class OrderStatus(enum.StrEnum):

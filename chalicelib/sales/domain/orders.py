@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.kernel.ports import OutboxMessage, Page
-from chalicelib.sales.domain.models import Order, OrderStatus
+from ...inventory.domain.models import KeyRef
+from ...kernel.ports import OutboxMessage, Page
+from .models import Order, OrderStatus
 
 # Orders a merchant may refund: money was taken. A `paid` order exists only for a moment inside the
 # sale, but it has money behind it too.

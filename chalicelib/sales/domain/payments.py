@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.tenancy.domain.models import Tenant
+from ...tenancy.domain.models import Tenant
 
 
 @dataclass(frozen=True)

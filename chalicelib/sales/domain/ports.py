@@ -6,9 +6,8 @@ import builtins
 from collections.abc import Sequence
 from typing import Protocol
 
-from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.kernel.ports import OutboxMessage, Page
-
+from ...inventory.domain.models import KeyRef
+from ...kernel.ports import OutboxMessage, Page
 from .models import Order
 from .orders import OrderQuery
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.tenancy.domain.models import Tenant
+from ...tenancy.domain.models import Tenant
 
 LINK_SECONDS = 30 * 60  # a sign-in link by e-mail works this long (and more than once: mail scanners open it)
 SESSION_SECONDS = 7 * 24 * 3600  # a buyer session from a sign-in link

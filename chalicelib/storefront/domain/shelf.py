@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.catalog.domain import Product
-from chalicelib.tenancy.domain.models import Tenant
+from ...catalog.domain import Product
+from ...tenancy.domain.models import Tenant
 
 
 class StockState:

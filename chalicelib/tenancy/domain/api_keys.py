@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chalicelib.kernel.ports import Page
-from chalicelib.tenancy.domain.models import ApiKey
+from ...kernel.ports import Page
+from .models import ApiKey
 
 ALL_SCOPES = ("read", "catalog_write", "keys_import", "keys_reveal", "orders_write", "webhooks", "keys_redeem",
               "api_keys")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from chalicelib.kernel import validation as v
-from chalicelib.kernel.errors import InvalidRequest
-from chalicelib.kernel.i18n import LOCALES
-from chalicelib.tenancy.domain.models import Tenant
+from ...kernel import validation as v
+from ...kernel.errors import InvalidRequest
+from ...kernel.i18n import LOCALES
+from .models import Tenant
 
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 SHOP_FIELDS = {"name", "logo_url", "announcement", "support_contact", "show_stock_counts", "payment_methods",
