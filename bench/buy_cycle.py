@@ -149,6 +149,7 @@ class StepCounts:
     def __init__(self, st: Stack) -> None:
         self.with_worker = "worker" in st.children
         self.moto, self.stripe = MotoTally(st.aws_endpoint), LogTally(st.logs["localstripe"])
+        self.moto_ms = MotoTally(st.aws_endpoint, "request-ms")
         self.steps: dict[str, Counter[str]] = {}
         self.cycles = 0
 
@@ -167,6 +168,10 @@ class StepCounts:
     def report(self) -> dict[str, Any]:
         n = max(self.cycles, 1)
         out: dict[str, Any] = {"cycles": self.cycles}
+        spent = self.moto_ms.take()  # everything since the start, the worker's included
+        out["moto_ms_per_order"] = {op: round(ms / n, 2) for op, ms in sorted(spent.items())
+                                    if not op.endswith("ReceiveMessage")}  # a long poll's wait is not work
+        out["moto_ms_per_order_total"] = round(sum(out["moto_ms_per_order"].values()), 1)
         for step, counts in self.steps.items():
             out[step] = {op: round(v / n, 2) for op, v in sorted(counts.items())}
         moto_app = sum(v for step, c in self.steps.items() if step != "worker_until_email_sent"

@@ -157,10 +157,11 @@ class LogTally:
 
 
 class MotoTally:
-    """moto requests by `service:Operation` since the last take (devstack/moto_server.py's counter)."""
+    """moto requests by `service:Operation` since the last take (devstack/moto_server.py's counter); with
+    `path="request-ms"`, the milliseconds moto spent on them instead."""
 
-    def __init__(self, endpoint: str) -> None:
-        self.url = f"{endpoint}/_devstack/requests"
+    def __init__(self, endpoint: str, path: str = "requests") -> None:
+        self.url = f"{endpoint}/_devstack/{path}"
         self.session = requests.Session()
         self.last: Counter[str] = self._read()
 

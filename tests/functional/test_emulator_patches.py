@@ -1,0 +1,101 @@
+"""The test/dev moto server's patches (cheaper transaction rollback, partition-only queries) keep moto's answers."""
+
+from __future__ import annotations
+
+import secrets
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+
+def test_a_cancelled_transaction_leaves_every_item_as_it_was(moto_server):
+    # given a table with one existing item
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
+    name = f"rollback-{secrets.token_hex(4)}"
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}})
+    # when a transaction puts a new item, updates the existing one, and then fails a condition
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "b"}, "sk": {"S": "1"}}}},
+            {"Update": {"TableName": name, "Key": {"pk": {"S": "a"}, "sk": {"S": "1"}},
+                        "UpdateExpression": "SET n = :two", "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "zz"}, "sk": {"S": "1"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+    # then it was cancelled, the new item is gone and the old one is unchanged
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    items = ddb.scan(TableName=name)["Items"]
+    assert items == [{"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}}]
+
+
+def _table_with_an_index(ddb, name: str) -> None:
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g", "gs")],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
+                                               {"AttributeName": "gs", "KeyType": "RANGE"}]}])
+    # given three partitions, written out of order, two of whose items also sit in the index
+    for pk, sk, g in [("b", "2", "x"), ("a", "3", ""), ("b", "1", ""), ("c", "1", "x"), ("b", "3", "y"), ("a", "1", "")]:
+        item = {"pk": {"S": pk}, "sk": {"S": sk}}
+        if g:
+            item |= {"g": {"S": g}, "gs": {"S": f"{pk}{sk}"}}
+        ddb.put_item(TableName=name, Item=item)
+
+
+def _keys(items: list[dict]) -> list[str]:
+    return [i["pk"]["S"] + i["sk"]["S"] for i in items]
+
+
+def test_a_query_answers_its_partition_in_order_with_paging_as_before(moto_server):
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
+    name = f"query-{secrets.token_hex(4)}"
+    _table_with_an_index(ddb, name)
+    by_pk = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "b"}}}
+    # when a partition is read whole, backwards, in pages of two, with a range condition, and a missing one
+    whole = ddb.query(TableName=name, **by_pk)
+    backwards = ddb.query(TableName=name, ScanIndexForward=False, **by_pk)
+    first = ddb.query(TableName=name, Limit=2, **by_pk)
+    rest = ddb.query(TableName=name, Limit=2, ExclusiveStartKey=first["LastEvaluatedKey"], **by_pk)
+    ranged = ddb.query(TableName=name, KeyConditionExpression="pk = :p AND sk > :s",
+                       ExpressionAttributeValues={":p": {"S": "b"}, ":s": {"S": "1"}})
+    missing = ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                        ExpressionAttributeValues={":p": {"S": "zz"}})
+    # then each answers exactly that partition's items, in range-key order
+    assert _keys(whole["Items"]) == ["b1", "b2", "b3"] and whole["Count"] == 3
+    assert _keys(backwards["Items"]) == ["b3", "b2", "b1"]
+    assert _keys(first["Items"]) == ["b1", "b2"] and first["LastEvaluatedKey"] == {"pk": {"S": "b"}, "sk": {"S": "2"}}
+    assert _keys(rest["Items"]) == ["b3"] and "LastEvaluatedKey" not in rest
+    assert _keys(ranged["Items"]) == ["b2", "b3"]
+    assert missing["Items"] == [] and missing["Count"] == 0
+
+
+def test_an_index_query_still_finds_its_items_across_partitions(moto_server):
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
+    name = f"index-{secrets.token_hex(4)}"
+    _table_with_an_index(ddb, name)
+    # when the index is queried for a value that items in two partitions carry
+    found = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": "x"}}, ScanIndexForward=False)
+    # then both come back, ordered by the index's range key
+    assert _keys(found["Items"]) == ["c1", "b2"]
+
+
+def test_a_queue_hands_out_its_backlog_with_the_retention_check_patched(moto_server):
+    sqs = boto3.client("sqs", endpoint_url=moto_server.url, region_name="us-east-1")
+    url = sqs.create_queue(QueueName=f"backlog-{secrets.token_hex(4)}",
+                           Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    # given a backlog of 25 messages
+    for n in range(25):
+        sqs.send_message(QueueUrl=url, MessageBody=str(n))
+    # when it is received in batches of ten until empty
+    bodies: list[str] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [m["Body"] for m in batch]
+    # then every message came out once, none was taken for expired
+    assert sorted(bodies, key=int) == [str(n) for n in range(25)]
