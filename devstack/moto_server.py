@@ -18,7 +18,7 @@ import re
 import sys
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -48,7 +48,7 @@ class SerialDynamoDB:
         self._app = app
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
-        self._ms: Counter[str] = Counter()
+        self._ms: dict[str, float] = defaultdict(float)
         self._counts_lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -161,12 +161,13 @@ def partition_queries() -> None:
     scope = threading.local()  # DynamoDB requests run one at a time, but keep it per thread all the same
     original_query, original_all_items = Table.query, Table.all_items
 
-    def all_items(self: Any) -> list[Any]:
-        if getattr(scope, "table", None) is not self:
-            return original_all_items(self)
-        partitions = self.items.values() if scope.partition is None else (
-            [self.items[scope.partition]] if scope.partition in self.items else [])
-        if not self.range_key_attr:
+    def all_items(table: Any) -> list[Any]:
+        if getattr(scope, "table", None) is not table:
+            return original_all_items(table)
+        items = table.items
+        partitions = items.values() if scope.partition is None else (
+            [items[scope.partition]] if scope.partition in items else [])
+        if not table.range_key_attr:
             return list(partitions)
         return [item for partition in partitions for item in partition.values()]
 
