@@ -129,6 +129,13 @@ class FakeProductStore:
                 raise NotFound("no such product", param="product_id")
             return self.products[(tenant_id, product_id)]
 
+    # Where it stands in for the catalog's directory: its copies are never old.
+    def recent(self, *, tenant_id: str, product_id: str) -> Product:
+        return self.get(tenant_id=tenant_id, product_id=product_id)
+
+    def forget(self, *, tenant_id: str, product_id: str) -> None:
+        return None
+
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
         start = cursors.decode(cursor, expect=("pk", "sk"))  # its pk is ignored: never another tenant
         with self.lock:
@@ -154,17 +161,23 @@ class FakeProductStore:
 
 
 class FakeOrderStore:
-    def __init__(self, *, lock: threading.RLock | None = None) -> None:
+    def __init__(self, *, lock: threading.RLock | None = None, products: FakeProductStore | None = None) -> None:
         self.lock = lock or threading.RLock()
+        self.products = products  # when given, `product_version` is checked against it as the table does
         self.orders: dict[tuple[str, str], Order] = {}
         self.due: set[tuple[str, str]] = set()  # in the sparse expiry index until paid, failed or expired
         self.announced: list[OutboxMessage] = []  # outbox messages written with their order
 
-    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
+    def create(self, order: Order, *, announce: OutboxMessage | None = None,
+               product_version: int | None = None) -> None:
         with self.lock:
             if (order.tenant_id, order.id) in self.orders:
                 raise StoreUnavailable("the data store did not complete saving the order "
                                        "(ConditionalCheckFailedException); retry the request")
+            if product_version is not None and self.products is not None:
+                current = self.products.products.get((order.tenant_id, order.product_id))
+                if current is None or current.version != product_version:
+                    raise VersionConflict(f"the product changed since version {product_version} was read")
             # The store writes only these fields at creation; the rest start empty.
             self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
                 order, paid_at=None, delivered_at=None, refunded_at=None, failure_reason=None, events=())

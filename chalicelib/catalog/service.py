@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -24,6 +26,32 @@ FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_
 MAX_CATEGORY = 50
 MAX_GUIDE = 5000
 SAVE_ATTEMPTS = 5  # a change re-read and re-applied this often when other writers keep moving the version
+RECENT_SECONDS = 30.0  # how old a product `recent()` answers may be
+
+
+class RecentProducts:
+    """Products as this container last read or wrote them, for at most `ttl` seconds (bounded in size)."""
+
+    def __init__(self, *, ttl: float = RECENT_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seen: dict[tuple[str, str], tuple[float, Product]] = {}
+
+    def get(self, tenant_id: str, product_id: str) -> Product | None:
+        with self._lock:
+            entry = self._seen.get((tenant_id, product_id))
+        return entry[1] if entry is not None and entry[0] >= self._clock() else None
+
+    def remember(self, product: Product) -> None:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[(product.tenant_id, product.id)] = (self._clock() + self._ttl, product)
+
+    def forget(self, tenant_id: str, product_id: str) -> None:
+        with self._lock:
+            self._seen.pop((tenant_id, product_id), None)
 
 
 class CatalogService:
@@ -34,6 +62,7 @@ class CatalogService:
         self._clock = clock
         self._shards = shards
         self._allow_http = allow_http_urls  # local stacks only; production links are https
+        self._recent = RecentProducts()
 
     def create(self, *, tenant_id: str, body: Any) -> Product:
         data = v.body_object(body)
@@ -95,7 +124,18 @@ class CatalogService:
         return changes
 
     def get(self, *, tenant_id: str, product_id: str) -> Product:
-        return self._products.get(tenant_id=tenant_id, product_id=product_id)
+        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        self._recent.remember(product)
+        return product
+
+    def recent(self, *, tenant_id: str, product_id: str) -> Product:
+        """The product as read in this container at most RECENT_SECONDS ago, else read now. For reads that
+        tolerate that (stock alerts) or that confirm `version` in their own write (checkout's order)."""
+        return self._recent.get(tenant_id, product_id) or self.get(tenant_id=tenant_id, product_id=product_id)
+
+    def forget(self, *, tenant_id: str, product_id: str) -> None:
+        """A writer found the product changed: the next `recent()` reads it again."""
+        self._recent.forget(tenant_id, product_id)
 
     def every_product(self) -> Iterator[Product]:
         """Every product of every tenant, for platform jobs (reservation expiry, key recovery)."""
@@ -153,6 +193,7 @@ class CatalogService:
                 self._products.update(updated, expected_version=current.version)
             except VersionConflict:
                 continue
+            self._recent.remember(updated)
             return updated
         raise VersionConflict("the product kept changing while this change was saved; retry the request")
 

@@ -57,5 +57,4 @@ class IntegrationParts(Parts):
         from chalicelib.integrations.service.order_events import OrderEventService
 
         c = self.c
-        return OrderEventService(orders=c.sales.orders, products=c.catalog.products,
-                                 pool=c.inventory.pool, events=self.events)
+        return OrderEventService(products=c.catalog.products, pool=c.inventory.pool, events=self.events)

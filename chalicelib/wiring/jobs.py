@@ -30,12 +30,13 @@ def handle_queue_body(body: str) -> None:
 
 def handle_outbox(message: OutboxMessage) -> None:
     """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears
-    the message."""
+    the message. The order is read once, here, and handed to each."""
     c = container()
-    c.sales.customers.on_outbox(message)
-    c.integrations.order_events.on_outbox(message)
-    c.aftersales.notices.on_outbox(message)
-    c.sales.notifications.deliver(message)
+    order = c.sales.orders.find(tenant_id=message.tenant_id, order_id=message.order_id)
+    c.sales.customers.on_outbox(message, order)
+    c.integrations.order_events.on_outbox(message, order)
+    c.aftersales.notices.on_outbox(message, order)
+    c.sales.notifications.send(message, order)
 
 
 def expire_reservations() -> dict[str, int]:

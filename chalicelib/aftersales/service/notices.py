@@ -35,17 +35,17 @@ class AfterSalesNotices:
         self._mailer = mailer
         self._base = public_base_url
 
-    def on_outbox(self, message: OutboxMessage) -> None:
+    def on_outbox(self, message: OutboxMessage, order: Order | None) -> None:
+        """`order` is the message's order as the handler read it, None when there is no such order."""
         if message.kind not in (a.KIND_REPORTED, a.KIND_RESOLVED):
             return
         report_id = a.report_id_of(message)
-        if report_id is None:
+        if report_id is None or order is None:
             return
         try:
             report = self._store.in_order(tenant_id=message.tenant_id, order_id=message.order_id,
                                           report_id=report_id)
             tenant = self._tenants.get(tenant_id=message.tenant_id)
-            order = self._orders.get(tenant_id=message.tenant_id, order_id=message.order_id)
         except NotFound:
             return  # nothing to announce; the notification service clears the message
         if message.kind == a.KIND_REPORTED:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from chalicelib.integrations.domain import (
     EVENT_TYPES,
@@ -21,6 +22,12 @@ log = logging.getLogger(__name__)
 QUEUE_KIND = "webhook_event"
 
 
+class EventDraft(NamedTuple):
+    type: str
+    data: dict[str, Any]
+    dedupe_key: str
+
+
 class EventService:
     """The EventPublisher port. The event and its deliveries are one transaction, and each delivery is due
     FIRST_ATTEMPT_GRACE seconds later in the schedule's index: if the queue is down or its handler dies, the
@@ -32,28 +39,40 @@ class EventService:
         self._clock = clock
 
     def publish(self, *, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str) -> str:
-        if type not in EVENT_TYPES:
-            raise InvalidRequest(f"unknown event type {type!r}", param="type")
-        if not dedupe_key or len(dedupe_key) > 500:
-            raise InvalidRequest("dedupe_key must be 1 to 500 characters", param="dedupe_key")
-        return self.record(tenant_id=tenant_id, type=type, data=data, dedupe_key=dedupe_key)
+        return self.publish_many(tenant_id=tenant_id, drafts=[EventDraft(type, data, dedupe_key)])[0]
+
+    def publish_many(self, *, tenant_id: str, drafts: Sequence[EventDraft]) -> list[str]:
+        """Several events of one tenant (one outbox message's): the endpoints read once, all recorded in one
+        transaction; the ids in the drafts' order."""
+        for d in drafts:
+            if d.type not in EVENT_TYPES:
+                raise InvalidRequest(f"unknown event type {d.type!r}", param="type")
+            if not d.dedupe_key or len(d.dedupe_key) > 500:
+                raise InvalidRequest("dedupe_key must be 1 to 500 characters", param="dedupe_key")
+        if not drafts:
+            return []
+        endpoints = [e for e in self._store.endpoints(tenant_id=tenant_id) if e.enabled]
+        staged = [self._staged(tenant_id, d.type, d.data, d.dedupe_key,
+                               [e.id for e in endpoints if e.subscribes(d.type)]) for d in drafts]
+        ids = self._store.record_events(staged)
+        for (event, _, deliveries), event_id in zip(staged, ids, strict=True):
+            if event_id == event.id and deliveries:
+                self.nudge(tenant_id=tenant_id, event_id=event_id)
+        return ids
 
     def record(self, *, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str,
-               only_endpoint: str | None = None) -> str:
-        """Record the event and its deliveries; `only_endpoint` addresses one endpoint (the test event)."""
+               only_endpoint: str) -> str:
+        """Record an event for one endpoint only (the test event); no nudge: the caller sends it."""
+        return self._store.record_events([self._staged(tenant_id, type, data, dedupe_key, [only_endpoint])])[0]
+
+    def _staged(self, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str,
+                targets: Sequence[str]) -> tuple[Event, str, list[Delivery]]:
         now = self._clock.now()
-        if only_endpoint is None:
-            targets = [e.id for e in self._store.endpoints(tenant_id=tenant_id) if e.enabled and e.subscribes(type)]
-        else:
-            targets = [only_endpoint]
         event = Event(tenant_id=tenant_id, id=new_id("event"), type=type, data=data, created_at=now)
         deliveries = [Delivery(tenant_id=tenant_id, id=new_id("webhook_message"), endpoint_id=endpoint_id,
                                event_id=event.id, event_type=type, status=DeliveryStatus.PENDING, created_at=now,
                                next_attempt_at=now + FIRST_ATTEMPT_GRACE) for endpoint_id in targets]
-        event_id = self._store.record_event(event=event, dedupe_key=dedupe_key, deliveries=deliveries)
-        if event_id == event.id and deliveries and only_endpoint is None:
-            self.nudge(tenant_id=tenant_id, event_id=event_id)
-        return event_id
+        return event, dedupe_key, deliveries
 
     def nudge(self, *, tenant_id: str, event_id: str) -> None:
         try:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.catalog.domain import ProductDirectory
+from chalicelib.integrations.service.events import EventDraft, EventService
 from chalicelib.inventory.domain.ports import KeyPool
-from chalicelib.kernel.errors import NotFound
-from chalicelib.kernel.ports import EventPublisher, OutboxMessage
+from chalicelib.kernel.ports import OutboxMessage
 from chalicelib.sales.domain.models import Order, OrderStatus
-from chalicelib.sales.domain.ports import OrderDirectory
 
 # outbox kind -> (order status it must be in, events it announces)
 KINDS: dict[str, tuple[OrderStatus, tuple[str, ...]]] = {
@@ -30,22 +29,18 @@ def order_data(o: Order) -> dict[str, Any]:
 
 class OrderEventService:
     """Runs before the e-mail for each outbox message; every publish has a dedupe key, so a message handled
-    twice (queue retry, sweeper) publishes each event once, and a failure here leaves the message for a retry."""
+    twice (queue retry, sweeper) publishes each event once, and a failure here leaves the message for a retry.
+    The events of one message are recorded together (one endpoint read, one transaction)."""
 
-    def __init__(self, *, orders: OrderDirectory, products: ProductDirectory, pool: KeyPool,
-                 events: EventPublisher) -> None:
-        self._orders = orders
+    def __init__(self, *, products: ProductDirectory, pool: KeyPool, events: EventService) -> None:
         self._products = products
         self._pool = pool
         self._events = events
 
-    def on_outbox(self, message: OutboxMessage) -> list[str]:
+    def on_outbox(self, message: OutboxMessage, order: Order | None) -> list[str]:
+        """`order` is the message's order as the handler read it, None when there is no such order."""
         spec = KINDS.get(message.kind)
-        if spec is None:
-            return []
-        try:
-            order = self._orders.get(tenant_id=message.tenant_id, order_id=message.order_id)
-        except NotFound:
+        if spec is None or order is None:
             return []
         status, types = spec
         created = message.kind == "order_created"
@@ -53,17 +48,17 @@ class OrderEventService:
         # what happened. order.created is true of any order that exists.
         if not created and order.status != status:
             return []
-        out = [self._events.publish(tenant_id=order.tenant_id, type=t, data=order_data(order),
-                                    dedupe_key=f"{t}:{order.id}") for t in types]
+        drafts = [EventDraft(t, order_data(order), f"{t}:{order.id}") for t in types]
         if message.kind == "order_delivered":
-            out += self.stock_check(tenant_id=order.tenant_id, product_id=order.product_id)
-        return out
+            drafts += self.stock_events(tenant_id=order.tenant_id, product_id=order.product_id)
+        return self._events.publish_many(tenant_id=order.tenant_id, drafts=drafts)
 
-    def stock_check(self, *, tenant_id: str, product_id: str) -> list[str]:
+    def stock_events(self, *, tenant_id: str, product_id: str) -> list[EventDraft]:
         """stock.low when available stock is at or below the product's threshold, stock.out at 0; once per
         crossing: the dedupe key names the pool's total supply, which only an import changes (a release
         moves a key, it does not add one), so a restock followed by a new fall announces again."""
-        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        # a copy read in the last few seconds will do: the threshold is advisory, the stock is read now
+        product = self._products.recent(tenant_id=tenant_id, product_id=product_id)
         states = self._pool.shard_states(tenant_id=tenant_id, product_id=product_id, shards=product.shards)
         available = sum(s.size - s.next for s in states)
         supplied = sum(s.size - s.released for s in states)
@@ -71,9 +66,7 @@ class OrderEventService:
                 "low_stock_threshold": product.low_stock_threshold}
         out = []
         if available <= product.low_stock_threshold:
-            out.append(self._events.publish(tenant_id=tenant_id, type="stock.low", data=data,
-                                            dedupe_key=f"stock.low:{product.id}:{supplied}"))
+            out.append(EventDraft("stock.low", data, f"stock.low:{product.id}:{supplied}"))
         if available <= 0:
-            out.append(self._events.publish(tenant_id=tenant_id, type="stock.out", data=data,
-                                            dedupe_key=f"stock.out:{product.id}:{supplied}"))
+            out.append(EventDraft("stock.out", dict(data), f"stock.out:{product.id}:{supplied}"))
         return out

@@ -119,6 +119,29 @@ class DynamoWebhookStore(DynamoDeliveries):
 
     # ---- events -------------------------------------------------------------------------------------
     def record_event(self, *, event: Event, dedupe_key: str, deliveries: Sequence[Delivery]) -> str:
+        return self.record_events([(event, dedupe_key, deliveries)])[0]
+
+    def record_events(self, drafts: Sequence[tuple[Event, str, Sequence[Delivery]]]) -> list[str]:
+        """Each event with its dedupe marker and deliveries, all in one transaction; the ids recorded (an
+        event already published under its dedupe key answers with that event's id). When one of several is
+        a duplicate the transaction is refused whole, and each is then recorded on its own."""
+        try:
+            with TransactWrite(connection=transaction_connection()) as tx:
+                for event, dedupe_key, deliveries in drafts:
+                    self._stage(tx, event, dedupe_key, deliveries)
+        except TransactWriteError as exc:
+            codes = [r.code if r else None for r in exc.cancellation_reasons]
+            if "ConditionalCheckFailed" not in codes:
+                raise unavailable(exc, "recording the event") from exc
+            if len(drafts) > 1:
+                return [self.record_events([draft])[0] for draft in drafts]
+            return [self._deduped(drafts[0][0].tenant_id, drafts[0][1], exc)]
+        except PynamoDBException as exc:
+            raise unavailable(exc, "recording the event") from exc
+        return [event.id for event, _, _ in drafts]
+
+    @staticmethod
+    def _stage(tx: TransactWrite, event: Event, dedupe_key: str, deliveries: Sequence[Delivery]) -> None:
         t = event.tenant_id
         ttl = event.created_at + RETENTION_SECONDS
         record = EventRecordItem(
@@ -126,22 +149,12 @@ class DynamoWebhookStore(DynamoDeliveries):
             data=json.dumps(event.data, separators=(",", ":"), sort_keys=True), api_version=event.api_version,
             created_at=event.created_at, deliveries=[f"{d.endpoint_id}|{d.id}" for d in deliveries],
             gsi2pk=events_index(t), gsi2sk=event.id, ttl=ttl)
-        try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                # First: the dedupe marker; an event already published under this key wins, nothing is written.
-                tx.save(DedupeItem(dedupe_pk(t, dedupe_key), "DEDUPE", event_id=event.id, ttl=ttl),
-                        condition=DedupeItem.pk.does_not_exist())
-                tx.save(record, condition=EventRecordItem.pk.does_not_exist())
-                for d in deliveries:
-                    tx.save(delivery_item(d))
-        except TransactWriteError as exc:
-            codes = [r.code if r else None for r in exc.cancellation_reasons]
-            if codes[:1] == ["ConditionalCheckFailed"]:
-                return self._deduped(t, dedupe_key, exc)
-            raise unavailable(exc, "recording the event") from exc
-        except PynamoDBException as exc:
-            raise unavailable(exc, "recording the event") from exc
-        return event.id
+        # The dedupe marker: an event already published under this key wins, and nothing is written.
+        tx.save(DedupeItem(dedupe_pk(t, dedupe_key), "DEDUPE", event_id=event.id, ttl=ttl),
+                condition=DedupeItem.pk.does_not_exist())
+        tx.save(record, condition=EventRecordItem.pk.does_not_exist())  # ids are new: never overwrite
+        for d in deliveries:
+            tx.save(delivery_item(d))
 
     def _deduped(self, tenant_id: str, dedupe_key: str, cause: Exception) -> str:
         try:

@@ -13,8 +13,10 @@ from .orders import OrderQuery
 
 
 class OrderStore(Protocol):
-    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
-        """Saves a new order, and the outbox message announcing it in the same write when given."""
+    def create(self, order: Order, *, announce: OutboxMessage | None = None,
+               product_version: int | None = None) -> None:
+        """Saves a new order, and the outbox message announcing it in the same write when given; with
+        `product_version`, only while the product is still at that version (VersionConflict otherwise)."""
         ...
     def get(self, *, tenant_id: str, order_id: str) -> Order: ...
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.catalog.domain import ProductDirectory
+from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
-from chalicelib.kernel.errors import DomainError, InvalidRequest, NotFound, OutOfStock
+from chalicelib.kernel.errors import Conflict, DomainError, InvalidRequest, NotFound, OutOfStock, VersionConflict
 from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
@@ -55,7 +56,10 @@ class CheckoutService:
         return tenant
 
     def start(self, *, slug: str, body: Any, locale: str = "en") -> CheckoutStarted:
-        """`locale` is the buyer's language negotiated from the request; the body's `locale` overrides it."""
+        """`locale` is the buyer's language negotiated from the request; the body's `locale` overrides it.
+
+        The product comes from this container's recent copy; the order is saved only while the product is
+        still at that version, so a change made elsewhere meanwhile makes the checkout read it again."""
         tenant = self.shop(slug)
         data = v.body_object(body)
         v.unknown_fields(data, {"product_id", "quantity", "email", "query_password", "locale"})
@@ -63,13 +67,31 @@ class CheckoutService:
         email = v.email(data.get("email"))
         password = _query_password(data.get("query_password"))
         locale = _locale(data.get("locale"), default=locale)
-        product = self._products.get(tenant_id=tenant.id, product_id=product_id)
-        if not product.active:
-            raise InvalidRequest("this product is not on sale right now", code="product_inactive",
-                                 param="product_id")
-        quantity = v.integer(data, "quantity", low=product.min_per_order, high=product.max_per_order,
-                             default=product.min_per_order)  # the product's own purchase limits
-        lookup_hash = self._hash(password) if password else ""  # ~0.1 s of argon2, before any key is held
+        lookup_hash: str | None = None
+        for fresh in (False, True):
+            product = (self._products.get if fresh else self._products.recent)(tenant_id=tenant.id,
+                                                                                 product_id=product_id)
+            try:
+                quantity = _quantity(product, data)
+            except InvalidRequest:
+                if fresh:
+                    raise
+                continue  # refused on a copy that may be old: ask the store before saying no
+            if lookup_hash is None:
+                lookup_hash = self._hash(password) if password else ""  # ~0.1 s of argon2, before any key is held
+            try:
+                return self._place(tenant, product, quantity=quantity, email=email, locale=locale,
+                                   lookup_hash=lookup_hash)
+            except VersionConflict as exc:
+                self._products.forget(tenant_id=tenant.id, product_id=product_id)
+                if fresh:
+                    raise Conflict("the product changed while the order was placed; place it again",
+                                   code="product_changed", param="product_id") from exc
+        raise AssertionError("unreachable: the fresh attempt returns or raises")
+
+    def _place(self, tenant: Tenant, product: Product, *, quantity: int, email: str, locale: str,
+               lookup_hash: str) -> CheckoutStarted:
+        """Reserve the keys, open the PaymentIntent, save the order; nothing stays reserved if any step fails."""
         now = self._clock.now()
         order_id = new_id("order")
         expires_at = now + self._reservation_seconds
@@ -96,7 +118,7 @@ class CheckoutService:
                 usage_guide=product.usage_guide, usage_url=product.usage_url,
             )
             created = self._announcement(order)
-            self._orders.create(order, announce=created)
+            self._orders.create(order, announce=created, product_version=product.version)
         except DomainError:
             # Nothing may stay reserved for an order that never came to be.
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
@@ -117,6 +139,14 @@ class CheckoutService:
         if self._outbox is None:
             return None
         return OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)
+
+
+def _quantity(product: Product, data: Mapping[str, Any]) -> int:
+    """The quantity asked for, within the product's own purchase limits, of a product on sale."""
+    if not product.active:
+        raise InvalidRequest("this product is not on sale right now", code="product_inactive", param="product_id")
+    return v.integer(data, "quantity", low=product.min_per_order, high=product.max_per_order,
+                     default=product.min_per_order)
 
 
 def _query_password(value: Any) -> str:

@@ -50,7 +50,8 @@ class CustomerService:
             return False  # refunded first: the refund counted it; anything else was never paid
         return self._customers.count_delivery(order)
 
-    def on_outbox(self, message: OutboxMessage) -> None:
-        """The outbox consumer's hook: at-least-once delivery is fine, counting is idempotent."""
-        if message.kind == "order_delivered":
-            self.count_delivery(tenant_id=message.tenant_id, order_id=message.order_id)
+    def on_outbox(self, message: OutboxMessage, order: Order | None) -> None:
+        """The outbox consumer's hook, with the message's order as the handler read it (None: no such order):
+        at-least-once delivery is fine, counting is idempotent."""
+        if message.kind == "order_delivered" and order is not None and order.status in COUNTED_STATUSES:
+            self._customers.count_delivery(order)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.i18n import Translator
 from chalicelib.kernel.ports import Clock, Mailer, Outbox, OutboxMessage
-from chalicelib.sales.domain.models import OrderStatus
+from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.sales.service import buyer_mail
 from chalicelib.sales.service.orders import OrderService
@@ -26,11 +26,20 @@ class NotificationService:
         self._links = links  # None only in old tests: the mail then links the page without its token
 
     def deliver(self, message: OutboxMessage) -> None:
-        """Send the mail for one outbox message, then clear it; a failure leaves it for a retry.
-        Kinds this service does not mail (other areas' kinds included) are cleared untouched."""
+        """Send the mail for one outbox message, then clear it; a failure leaves it for a retry."""
         try:
+            order: Order | None = self._orders.get(tenant_id=message.tenant_id, order_id=message.order_id)
+        except NotFound:
+            order = None
+        self.send(message, order)
+
+    def send(self, message: OutboxMessage, order: Order | None) -> None:
+        """`deliver` with the message's order already read (None: no such order). Kinds this service does not
+        mail (other areas' kinds included) are cleared untouched."""
+        try:
+            if order is None:
+                raise NotFound("no such order")
             tenant = self._tenants.get(tenant_id=message.tenant_id)
-            order = self._orders.get(tenant_id=message.tenant_id, order_id=message.order_id)
         except NotFound:
             self._outbox.mark_done(message, now=self._clock.now())
             return

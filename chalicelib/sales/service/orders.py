@@ -105,6 +105,13 @@ class OrderService:
             raise NotFound(ORDER_NOT_FOUND)
         return self._orders.get(tenant_id=tenant_id, order_id=order_id)
 
+    def find(self, *, tenant_id: str, order_id: str) -> Order | None:
+        """The order, or None when there is none (an outbox message's handlers share this one read)."""
+        try:
+            return self.get(tenant_id=tenant_id, order_id=order_id)
+        except NotFound:
+            return None
+
     def list(self, *, tenant_id: str, limit: int, cursor: str | None, filters: Mapping[str, str] | None = None) -> Page:
         """The merchant's orders, newest first; filters as `GET /v1/orders` takes them (strings)."""
         return self.search(tenant_id=tenant_id, query=parse_query(filters or {}), limit=limit, cursor=cursor)

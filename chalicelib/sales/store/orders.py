@@ -11,10 +11,10 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo import layout as keys
 from chalicelib.adapters.dynamo.failures import is_condition_failure, unavailable
-from chalicelib.adapters.dynamo.items import OrderItem, transaction_connection
+from chalicelib.adapters.dynamo.items import OrderItem, ProductItem, transaction_connection
 from chalicelib.adapters.dynamo.outbox import outbox_item
 from chalicelib.inventory.domain.models import KeyRef
-from chalicelib.kernel.errors import NotFound, StoreUnavailable
+from chalicelib.kernel.errors import NotFound, StoreUnavailable, VersionConflict
 from chalicelib.kernel.ports import OutboxMessage, Page
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.orders import OrderQuery
@@ -43,7 +43,8 @@ def _int(value: float | None) -> int | None:
 
 
 class DynamoOrderStore:
-    def create(self, order: Order, *, announce: OutboxMessage | None = None) -> None:
+    def create(self, order: Order, *, announce: OutboxMessage | None = None,
+               product_version: int | None = None) -> None:
         item = OrderItem(
             keys.order(order.tenant_id, order.id), "ORDER", order_id=order.id, status=order.status.value,
             product_id=order.product_id, product_name=order.product_name, quantity=order.quantity,
@@ -63,9 +64,23 @@ class DynamoOrderStore:
                 tx.save(customers.new_entry(order))
                 if announce is not None:
                     tx.save(outbox_item(announce))
+                if product_version is not None:
+                    # The order was priced from a product read earlier (a container's recent copy): it stands
+                    # only if the product is still at that version, so no order is sold at a changed price,
+                    # limit or shelf state. No attribute is version 1 (products saved before versions).
+                    seen: Any = ProductItem.version == product_version
+                    if product_version == 1:
+                        seen = seen | ProductItem.version.does_not_exist()
+                    tx.condition_check(ProductItem, keys.products(order.tenant_id), order.product_id,
+                                       condition=seen)
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons[:1] == ["ConditionalCheckFailed"]:  # an order with this id exists: never overwrite it
+            # PynamoDB sends condition checks first, then puts: [product check,] order, entry, announcement.
+            checked = product_version is not None
+            if checked and reasons[:1] == ["ConditionalCheckFailed"]:
+                raise VersionConflict(f"the product changed since version {product_version} was read") from exc
+            if reasons[int(checked):int(checked) + 1] == ["ConditionalCheckFailed"]:
+                # an order with this id exists: never overwrite it
                 raise StoreUnavailable("the data store did not complete saving the order "
                                        "(ConditionalCheckFailedException); retry the request") from exc
             raise unavailable(exc, "saving the order") from exc
