@@ -36,17 +36,13 @@ def remaining(limit: int, central: int, unspent: int) -> int:
 @dataclass(frozen=True)
 class RateState:
     limit: Limit
-    used: int
+    remaining: int
     resets_in: int
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used > self.limit.requests
 
     def headers(self) -> dict[str, str]:
         # IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), as GitHub and others send them.
         return {"RateLimit-Limit": str(self.limit.requests),
-                "RateLimit-Remaining": str(max(0, self.limit.requests - self.used)),
+                "RateLimit-Remaining": str(self.remaining),
                 "RateLimit-Reset": str(self.resets_in),
                 "RateLimit-Policy": f"{self.limit.requests};w={self.limit.window}"}
 
@@ -76,8 +72,12 @@ class IdempotencyClaim:
 
 
 class RateCounter(Protocol):
-    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
-        """Counts one request in the window and returns the count including it."""
+    def take(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int,
+             tokens: int, limit: int) -> int | None:
+        """Leases `tokens` from the window's count unless that would take it over `limit`.
+
+        Returns the count including them, or None (nothing taken) when fewer than `tokens` are left.
+        """
         ...
 
 
