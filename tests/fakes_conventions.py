@@ -5,17 +5,26 @@ from __future__ import annotations
 import threading
 
 from chalicelib.kernel.conventions import IdempotencyRecord, StoredReply
+from chalicelib.kernel.errors import StoreUnavailable
 
 
 class FakeRateCounter:
     def __init__(self) -> None:
         self.hits: dict[tuple[str | None, str, str, int], int] = {}
+        self.takes: list[int] = []  # tokens asked for, one entry per call: what a store write would cost
+        self.down = False
         self._lock = threading.Lock()
 
-    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
+    def take(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int,
+             tokens: int, limit: int) -> int | None:
         with self._lock:
+            if self.down:
+                raise StoreUnavailable("the data store did not complete counting the request (fake); retry")
+            self.takes.append(tokens)
             k = (tenant_id, subject, policy, window_start)
-            self.hits[k] = self.hits.get(k, 0) + 1
+            if self.hits.get(k, 0) + tokens > limit:
+                return None
+            self.hits[k] = self.hits.get(k, 0) + tokens
             return self.hits[k]
 
 

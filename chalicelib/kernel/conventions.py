@@ -1,4 +1,4 @@
-"""API conventions as domain rules: rate-limit windows and idempotent request records."""
+"""API conventions as domain rules: rate-limit windows and token leases, idempotent request records."""
 
 from __future__ import annotations
 
@@ -14,20 +14,35 @@ class Limit:
     window: int
 
 
+# Tokens one process leases from a window's central counter at most: at 16, a plan of 1,000 requests per 10 s
+# costs a write per 16 requests, and a process that stops asking strands at most 15 tokens for the window.
+MAX_LEASE = 16
+
+
+def lease_size(limit: int, central: int) -> int:
+    """Tokens to lease next: an eighth of what the window has left by the last central count seen, 1 to MAX_LEASE.
+
+    Near the limit the lease shrinks to one token, so the window's last tokens go one request at a time to whichever
+    process asks: little is stranded in processes that stop asking, and a single process counts exactly.
+    """
+    return max(1, min(MAX_LEASE, (limit - central) // 8))
+
+
+def remaining(limit: int, central: int, unspent: int) -> int:
+    """Requests left in the window as one process sees it: its own unspent tokens are still to be spent."""
+    return max(0, limit - (central - unspent))
+
+
 @dataclass(frozen=True)
 class RateState:
     limit: Limit
-    used: int
+    remaining: int
     resets_in: int
-
-    @property
-    def exceeded(self) -> bool:
-        return self.used > self.limit.requests
 
     def headers(self) -> dict[str, str]:
         # IETF RateLimit header fields (draft-ietf-httpapi-ratelimit-headers), as GitHub and others send them.
         return {"RateLimit-Limit": str(self.limit.requests),
-                "RateLimit-Remaining": str(max(0, self.limit.requests - self.used)),
+                "RateLimit-Remaining": str(self.remaining),
                 "RateLimit-Reset": str(self.resets_in),
                 "RateLimit-Policy": f"{self.limit.requests};w={self.limit.window}"}
 
@@ -57,8 +72,12 @@ class IdempotencyClaim:
 
 
 class RateCounter(Protocol):
-    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
-        """Counts one request in the window and returns the count including it."""
+    def take(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int,
+             tokens: int, limit: int) -> int | None:
+        """Leases `tokens` from the window's count unless that would take it over `limit`.
+
+        Returns the count including them, or None (nothing taken) when fewer than `tokens` are left.
+        """
         ...
 
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from chalicelib.http.conventions.idempotency import LOCK_SECONDS, IdempotencyService
-from chalicelib.kernel.conventions import StoredReply
-from chalicelib.kernel.errors import Conflict
+from chalicelib.http.conventions.rate_limits import RateLimitService
+from chalicelib.kernel.conventions import Limit, StoredReply
+from chalicelib.kernel.errors import Conflict, RateLimited
 from tests.fakes import FixedClock
 from tests.fakes_conventions import FakeIdempotencyStore, FakeRateCounter
 
@@ -30,14 +31,52 @@ def _tenant() -> str:
     return f"ten_{secrets.token_hex(6)}"
 
 
-def test_counters_count_per_window_subject_and_policy(stores):
+def test_counters_lease_tokens_per_window_subject_and_policy(stores):
+    # given a window of 10 requests for one key
     counter, _ = stores
     t = _tenant()
-    args = {"tenant_id": t, "subject": "key:k1", "policy": "plan:starter", "expires_at": T0 + 100}
-    assert [counter.hit(window_start=T0, **args) for _ in range(3)] == [1, 2, 3]
-    assert counter.hit(window_start=T0 + 10, **args) == 1
-    assert counter.hit(window_start=T0, **{**args, "subject": "key:k2"}) == 1
-    assert counter.hit(window_start=T0, **{**args, "tenant_id": None}) == 1
+    args = {"tenant_id": t, "subject": "key:k1", "policy": "plan:starter", "expires_at": T0 + 100, "limit": 10}
+    # when leases of 3, 5 and 2 tokens are taken, each answers the count including it
+    assert [counter.take(window_start=T0, tokens=n, **args) for n in (3, 5)] == [3, 8]
+    # then a lease that would pass the limit takes nothing, and the two tokens left can still be taken
+    assert counter.take(window_start=T0, tokens=3, **args) is None
+    assert counter.take(window_start=T0, tokens=2, **args) == 10
+    assert counter.take(window_start=T0, tokens=1, **args) is None
+    # and the next window, another key, another policy and the platform have counts of their own
+    assert counter.take(window_start=T0 + 10, tokens=1, **args) == 1
+    assert counter.take(window_start=T0, tokens=4, **{**args, "subject": "key:k2"}) == 4
+    assert counter.take(window_start=T0, tokens=1, **{**args, "policy": "plan:growth"}) == 1
+    assert counter.take(window_start=T0, tokens=1, **{**args, "tenant_id": None}) == 1
+
+
+def test_a_first_lease_larger_than_the_limit_takes_nothing(stores):
+    # given a window nobody has counted in yet (no item to compare with)
+    counter, _ = stores
+    args = {"tenant_id": _tenant(), "subject": "ip:1.2.3.4", "policy": "ip:checkout", "window_start": T0,
+            "expires_at": T0 + 100}
+    # then a lease over the limit is refused, and one of exactly the limit is granted
+    assert counter.take(tokens=4, limit=3, **args) is None
+    assert counter.take(tokens=3, limit=3, **args) == 3
+    assert counter.take(tokens=1, limit=3, **args) is None
+
+
+def test_two_services_sharing_the_counter_never_pass_more_than_the_limit(stores):
+    # given two processes (two services) leasing from one counter, limit 50 per 60 s
+    counter, _ = stores
+    clock = FixedClock(T0)
+    policies = {"plan:starter": Limit(1000, 10), "ip:checkout": Limit(50, 60)}
+    a, b = (RateLimitService(counter=counter, clock=clock, policies=policies) for _ in range(2))
+    tenant = _tenant()
+    # when 200 requests alternate between them in one window
+    passed = 0
+    for i in range(200):
+        try:
+            (a, b)[i % 2].hit(policy="ip:checkout", subject="ip:1.2.3.4", tenant_id=tenant)
+            passed += 1
+        except RateLimited:
+            pass
+    # then exactly the limit passed: both keep asking, so no leased token is left unspent
+    assert passed == 50
 
 
 def test_a_key_is_claimed_once_then_replayed_after_finish(stores):

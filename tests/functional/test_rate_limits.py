@@ -13,6 +13,7 @@ from chalicelib.http.conventions.rate_limits import RateLimitService
 from chalicelib.http.conventions.store import DynamoRateCounter
 from chalicelib.kernel.conventions import Limit
 from tests.fakes import FixedClock
+from tests.fakes_conventions import FakeRateCounter
 from tests.support.shop import call, import_keys, new_keys, product, sign_up
 
 T0 = 1_900_000_003  # 3 s into a 10 s window and into a 60 s window
@@ -95,16 +96,7 @@ def test_public_checkout_is_limited_per_ip(limited, clock):
 
 def test_the_plan_sets_the_limit():
     # given the service with two plans and a counter in memory
-    class Counter:
-        def __init__(self) -> None:
-            self.hits: dict[tuple[str, str, int], int] = {}
-
-        def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
-            k = (policy, subject, window_start)
-            self.hits[k] = self.hits.get(k, 0) + 1
-            return self.hits[k]
-
-    service = RateLimitService(counter=Counter(), clock=FixedClock(T0),
+    service = RateLimitService(counter=FakeRateCounter(), clock=FixedClock(T0),
                                policies={"plan:starter": Limit(2, 10), "plan:growth": Limit(4, 10)})
     from chalicelib.kernel.errors import RateLimited
 

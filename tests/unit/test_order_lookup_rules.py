@@ -16,6 +16,7 @@ from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.storefront.service.lookup import OrderLookupService
 from chalicelib.tenancy.domain.models import Tenant
 from tests.fakes import FakeMailer, FixedClock
+from tests.fakes_conventions import FakeRateCounter
 from tests.fakes_lookup import CountingPasswords, FakeBuyerSessions, FakeOrderLinks
 
 T0 = 1_800_000_000
@@ -42,16 +43,6 @@ class Orders:
         return Page(found[:limit], None)
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.hits: dict[tuple[str, str, int], int] = {}
-
-    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
-        key = (policy, subject, window_start)
-        self.hits[key] = self.hits.get(key, 0) + 1
-        return self.hits[key]
-
-
 def _order(tenant_id: str, order_id: str, email: str, lookup_hash: str, created_at: int = T0) -> Order:
     return Order(tenant_id, order_id, OrderStatus.DELIVERED, "prd_1", 1, 100, "usd", email, "h", created_at, 0,
                  lookup_hash=lookup_hash)
@@ -66,7 +57,7 @@ def world() -> dict[str, Any]:
                     _order(b.id, "ord_0000000003", "buyer@x.test", passwords.hash("right-pass")))
     service = OrderLookupService(
         orders=orders, passwords=passwords, links=FakeOrderLinks(), sessions=sessions, mailer=mailer,
-        rate_limits=RateLimitService(counter=Counter(), clock=clock, policies={
+        rate_limits=RateLimitService(counter=FakeRateCounter(), clock=clock, policies={
             "plan:starter": Limit(1000, 10), "email:lookup": Limit(1000, 900), "email:login_link": Limit(1000, 900)}),
         clock=clock, public_base_url="https://shop.test")
     return {"service": service, "passwords": passwords, "a": a, "b": b, "clock": clock, "mailer": mailer,

@@ -39,12 +39,22 @@ def _idem_pk(tenant_id: str | None, owner: str, key: str) -> str:
 
 
 class DynamoRateCounter:
-    def hit(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int) -> int:
+    def take(self, *, tenant_id: str | None, subject: str, policy: str, window_start: int, expires_at: int,
+             tokens: int, limit: int) -> int | None:
+        if tokens > limit:
+            return None  # a window's first lease passes `attribute_not_exists(hits)` whatever its size
         item = RateWindowItem(f"{_prefix(tenant_id)}RL#{policy}#{subject}", f"W#{window_start}")
         try:
-            # One atomic ADD per request: no read, no race; the window item disappears through TTL.
-            item.update(actions=[RateWindowItem.hits.add(1), RateWindowItem.ttl.set(expires_at)])
+            # One conditional ADD: DynamoDB checks and adds atomically on the item, so however many processes
+            # lease at once, the count never passes the limit and no more than `limit` tokens are ever granted
+            # in the window. `hits <= limit - tokens` is "the lease fits"; a comparison with a missing attribute
+            # is false, so the window's first lease needs `attribute_not_exists(hits)`. No read before, and the
+            # update answers the new count (ALL_NEW), which sizes the process's next lease.
+            item.update(actions=[RateWindowItem.hits.add(tokens), RateWindowItem.ttl.set(expires_at)],
+                        condition=RateWindowItem.hits.does_not_exist() | (RateWindowItem.hits <= limit - tokens))
         except PynamoDBException as exc:
+            if is_condition_failure(exc):
+                return None
             raise unavailable(exc, "counting the request") from exc
         return int(item.hits)
 
