@@ -8,6 +8,10 @@ Layout, all in the buyer's own partition `T#<tenant>#C#<cus_id>`:
   when the first payment is counted, and listed through gsi2 `T#<tenant>#CUSTOMERS`.
 Every change of the totals happens in one transaction with a conditional move of the order entry's
 state, so a redelivered outbox message or a retried refund can never count an order twice.
+Counting a delivery is two requests: one UpdateItem that creates the aggregate if missing and returns
+it, then one transaction moving the entry open → spent and adding the order to the totals together
+with any first/last order time it moves (so a crash can never leave the count without its dates).
+A refund that counts the order itself still moves the times after its transaction (stretch_dates).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo import cursor as cursors
@@ -28,6 +33,7 @@ from chalicelib.sales.domain.orders import ENTRY_OPEN, ENTRY_SPENT, Customer, cu
 
 NOT_FOUND = "no such customer"
 AGGREGATE_SK = "CUSTOMER"
+COUNT_ATTEMPTS = 3  # a count is tried again only when a concurrent count of the same buyer moved a date
 
 
 def partition(tenant_id: str, cus_id: str) -> str:
@@ -99,8 +105,9 @@ def entry_state(order: Order) -> str | None:
     return str(item.state)
 
 
-def ensure_customer(order: Order) -> None:
-    """Create the aggregate item if missing; touching nothing a count has written (if_not_exists)."""
+def ensure_customer(order: Order) -> CustomerItem:
+    """Create the aggregate item if missing, touching nothing a count has written (if_not_exists);
+    returns it as stored after the update (PynamoDB reads the item back from ReturnValues=ALL_NEW)."""
     cus = customer_id(order.tenant_id, order.email)
     item = CustomerItem(partition(order.tenant_id, cus), AGGREGATE_SK)
     try:
@@ -114,6 +121,39 @@ def ensure_customer(order: Order) -> None:
         ])
     except PynamoDBException as exc:
         raise unavailable(exc, "recording the customer") from exc
+    return item
+
+
+def drop_if_uncounted(seen: CustomerItem) -> None:
+    """Remove an aggregate nothing was ever counted in: the one ensure_customer created for an order
+    that turned out to have no entry, so such an order leaves no empty customer behind."""
+    if seen.orders or seen.refunds:
+        return
+    try:
+        # a count or refund that landed since keeps it; one still in flight finds it gone and tries again
+        seen.delete(condition=(CustomerItem.orders == 0) & (CustomerItem.refunds == 0))
+    except PynamoDBException as exc:
+        if not is_condition_failure(exc):
+            raise unavailable(exc, "recording the customer") from exc
+
+
+def date_moves(order: Order, seen: CustomerItem) -> tuple[list[Any], Condition]:
+    """The first/last order time changes this order needs, judged on the aggregate as `seen`, and the
+    condition under which the aggregate update may apply them."""
+    at = order.created_at
+    actions: list[Any] = []
+    # ensure_customer ran: the maps the count's nested SETs write into exist
+    condition = CustomerItem.customer_id.exists()
+    # Times only ever move outwards (first earlier, last later), so a time this order leaves alone stays
+    # right whatever lands meanwhile. A time it moves must still need moving when the write applies: a
+    # concurrent count may have moved it past this order since `seen`, and this write would undo that.
+    if seen.first_order_at is None or seen.first_order_at > at:
+        actions.append(CustomerItem.first_order_at.set(at))
+        condition &= CustomerItem.first_order_at.does_not_exist() | (CustomerItem.first_order_at > at)
+    if seen.last_order_at is None or seen.last_order_at < at:
+        actions.append(CustomerItem.last_order_at.set(at))
+        condition &= CustomerItem.last_order_at.does_not_exist() | (CustomerItem.last_order_at < at)
+    return actions, condition
 
 
 def count_actions(order: Order, *, paid: bool, refunded: bool) -> list[Any]:
@@ -133,20 +173,22 @@ def count_actions(order: Order, *, paid: bool, refunded: bool) -> list[Any]:
 
 
 def add_entry_move(tx: TransactWrite, order: Order, *, from_state: str, to_state: str, paid: bool,
-                   refunded: bool) -> None:
-    """The two updates of one count, for a transaction the caller owns (entry first, aggregate second)."""
+                   refunded: bool, seen: CustomerItem | None = None) -> None:
+    """The two updates of one count, for a transaction the caller owns (entry first, aggregate second).
+    Given `seen` (what ensure_customer returned), the aggregate update also moves the order times."""
     cus = customer_id(order.tenant_id, order.email)
     tx.update(CustomerOrderItem(partition(order.tenant_id, cus), entry_sk(order.created_at, order.id)),
               actions=[CustomerOrderItem.state.set(to_state)],
               # the entry's state is the "already counted" flag: only the first mover changes totals
               condition=CustomerOrderItem.state == from_state)
+    dates, condition = date_moves(order, seen) if seen is not None else ([], CustomerItem.customer_id.exists())
     tx.update(CustomerItem(partition(order.tenant_id, cus), AGGREGATE_SK),
-              actions=count_actions(order, paid=paid, refunded=refunded),
-              condition=CustomerItem.customer_id.exists())  # ensure_customer ran: the maps exist
+              actions=count_actions(order, paid=paid, refunded=refunded) + dates, condition=condition)
 
 
 def stretch_dates(order: Order) -> None:
-    """first/last order times: min and max are idempotent, so they sit outside the counting transaction."""
+    """first/last order times after a refund counted the order: min and max are idempotent, so the refund
+    moves them after its transaction (a delivery moves them inside its own, see date_moves)."""
     key = (partition(order.tenant_id, customer_id(order.tenant_id, order.email)), AGGREGATE_SK)
     at = order.created_at
     for attr, cond in ((CustomerItem.first_order_at, CustomerItem.first_order_at.does_not_exist()
@@ -190,22 +232,32 @@ class DynamoCustomerStore:
                     cursors.encode({"sk": found[limit - 1].gsi2sk}) if more else None)
 
     def count_delivery(self, order: Order) -> bool:
-        """Count a delivered order in its buyer's totals; True if this call counted it."""
-        state = entry_state(order)
-        if state != ENTRY_OPEN:
-            if state is not None:
-                stretch_dates(order)  # a crash after the count may have skipped these
-            return False
-        ensure_customer(order)
-        try:
-            with TransactWrite(connection=transaction_connection()) as tx:
-                add_entry_move(tx, order, from_state=ENTRY_OPEN, to_state=ENTRY_SPENT, paid=True, refunded=False)
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" not in [r.code if r else None for r in exc.cancellation_reasons]:
+        """Count a delivered order in its buyer's totals; True if this call counted it.
+
+        Two requests: ensure_customer, then one transaction of the entry's move open → spent and the
+        aggregate's counts and order times. The times are written with the count, so an order found
+        counted already has its times too (nothing to repair after a crash between two writes)."""
+        for _ in range(COUNT_ATTEMPTS):
+            seen = self._ensure_customer(order)
+            try:
+                with TransactWrite(connection=transaction_connection()) as tx:
+                    add_entry_move(tx, order, from_state=ENTRY_OPEN, to_state=ENTRY_SPENT, paid=True,
+                                   refunded=False, seen=seen)
+            except TransactWriteError as exc:
+                codes = [r.code if r else None for r in exc.cancellation_reasons]  # in add_entry_move's order
+                if codes[:1] == ["ConditionalCheckFailed"]:
+                    # counted by another handler, refunded first, or no entry at all: nothing was written
+                    drop_if_uncounted(seen)
+                    return False
+                if codes[1:2] == ["ConditionalCheckFailed"]:
+                    continue  # a concurrent count moved a time past this order (or the aggregate went): again
                 raise unavailable(exc, "counting the order for its customer") from exc
-            stretch_dates(order)
-            return False  # counted by someone else meanwhile (or refunded first)
-        except PynamoDBException as exc:
-            raise unavailable(exc, "counting the order for its customer") from exc
-        stretch_dates(order)
-        return True
+            except PynamoDBException as exc:
+                raise unavailable(exc, "counting the order for its customer") from exc
+            return True
+        raise unavailable(RuntimeError("the customer's order times kept changing"),
+                          "counting the order for its customer")
+
+    def _ensure_customer(self, order: Order) -> CustomerItem:
+        """The first step of a count, a method so a test can act between the two steps."""
+        return ensure_customer(order)
