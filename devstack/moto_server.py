@@ -25,6 +25,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from devstack.worker import BACKGROUND_APP_ID
+
 HOST = "127.0.0.1"
 THREADS = 64  # SQS long polls hold a thread each while they wait
 COUNTS_PATH = "/_devstack/requests"
@@ -43,10 +45,41 @@ def operation(environ: dict[str, Any]) -> str:
     return found.group(1) if found else "other"
 
 
+
+
+class PriorityLock:
+    """One holder at a time; when it is free, a waiting foreground request goes before any background one.
+
+    On AWS the worker's DynamoDB traffic does not queue the API's: the table serves both at once. The
+    emulator applies one DynamoDB request at a time, so here the worker's requests would sit between the
+    API's; letting the API's waiters go first keeps that artefact off the buyer's path. The worker still gets
+    every gap the API leaves (it catches up when the API is idle)."""
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._busy = False
+        self._foreground_waiting = 0
+
+    def acquire(self, *, background: bool) -> None:
+        with self._free:
+            if not background:
+                self._foreground_waiting += 1
+            while self._busy or (background and self._foreground_waiting):
+                self._free.wait()
+            if not background:
+                self._foreground_waiting -= 1
+            self._busy = True
+
+    def release(self) -> None:
+        with self._free:
+            self._busy = False
+            self._free.notify_all()
+
+
 class SerialDynamoDB:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self._app = app
-        self._lock = threading.Lock()
+        self._lock = PriorityLock()
         self._counts: Counter[str] = Counter()
         self._ms: dict[str, float] = defaultdict(float)
         self._counts_lock = threading.Lock()
@@ -62,11 +95,14 @@ class SerialDynamoDB:
         with self._counts_lock:
             self._counts[op] += 1
         if op.startswith("dynamodb:"):
-            with self._lock:
+            self._lock.acquire(background=f"app/{BACKGROUND_APP_ID}" in str(environ.get("HTTP_USER_AGENT", "")))
+            try:
                 started = time.perf_counter()
                 body_parts = list(self._app(environ, start_response))  # finish the body inside the lock
                 self._spent(op, started)
-                return body_parts
+            finally:
+                self._lock.release()
+            return body_parts
         started = time.perf_counter()
         body_parts = list(self._app(environ, start_response))
         self._spent(op, started)

@@ -27,6 +27,7 @@ from devstack.procs import (
     port_is_free,
     wait_until,
 )
+from devstack.worker import BACKGROUND_APP_ID
 from devstack.worker import READY as WORKER_READY
 
 if TYPE_CHECKING:
@@ -194,7 +195,9 @@ class Stack:
         api = self._spawn("api", self._front_argv(), child_env)
         worker = None
         if self.with_worker:
-            worker = self._spawn("worker", [sys.executable, "-m", "devstack.worker"], child_env)
+            # named in its AWS calls' User-Agent: the emulator lets the API's requests go first (moto_server)
+            worker = self._spawn("worker", [sys.executable, "-m", "devstack.worker"],
+                                 {**child_env, "AWS_SDK_UA_APP_ID": BACKGROUND_APP_ID})
         wait_until(api, http_ready(f"{self.api_url}/health", ok=lambda status: status == 200),
                    timeout=self.startup_timeout, what="answer GET /health with 200")
         if worker is not None:

@@ -13,6 +13,7 @@ from types import FrameType
 from typing import Any
 
 READY = "kamidrop worker ready"  # the Stack waits for this line in the worker's log
+BACKGROUND_APP_ID = "kamidrop-worker"  # its AWS calls' app id (AWS_SDK_UA_APP_ID): the emulator serves the API first
 # The shortest rate app.py schedules (reservation expiry, webhook retries: 1 minute). Every 10 s, the jobs'
 # queries (every product's shards, due outbox items, due webhooks) took the serialised moto from the API.
 SCHEDULE_EVERY = float(os.environ.get("KAMIDROP_WORKER_SCHEDULE_SECONDS", "60"))
