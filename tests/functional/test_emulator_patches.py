@@ -99,3 +99,18 @@ def test_a_queue_hands_out_its_backlog_with_the_retention_check_patched(moto_ser
         bodies += [m["Body"] for m in batch]
     # then every message came out once, none was taken for expired
     assert sorted(bodies, key=int) == [str(n) for n in range(25)]
+
+
+def test_sending_to_a_queue_keeps_fifo_deduplication_and_its_attributes(moto_server):
+    sqs = boto3.client("sqs", endpoint_url=moto_server.url, region_name="us-east-1")
+    name = f"dedupe-{secrets.token_hex(4)}.fifo"
+    url = sqs.create_queue(QueueName=name, Attributes={"FifoQueue": "true",
+                                                        "ContentBasedDeduplication": "true"})["QueueUrl"]
+    # given a FIFO queue that deduplicates by content, when the same body is sent twice and another once
+    for body in ("same", "same", "other"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="g")
+    # then the duplicate was dropped, and the queue still reports its attributes in full
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert (attrs["ApproximateNumberOfMessages"], attrs["ContentBasedDeduplication"]) == ("2", "true")
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert bodies == ["same", "other"]
