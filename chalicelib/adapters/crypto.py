@@ -17,6 +17,11 @@ PURPOSE_ORDER_KEYS = "order_keys"  # a delivered order's keys in one message, bo
 # key from its message id under the committing suite, and reuse is bounded by count and age.
 MAX_MESSAGES_PER_DATA_KEY = 10_000
 MAX_DATA_KEY_AGE_SECONDS = 60
+MAX_CACHED_DECRYPTIONS = 1_000  # decryption materials kept per container, each for MAX_DATA_KEY_AGE_SECONDS
+# A bundle binds its order inside the authenticated plaintext, so one data key serves a tenant's bundles (the
+# order id in the encryption context made every bundle fetch its own). Bundles written before carry the order
+# in the encryption context instead; both open.
+BUNDLE_MAGIC = b"kamidrop-bundle/2\n"
 
 
 class EsdkCipher:
@@ -83,12 +88,22 @@ class EsdkCipher:
 
     def encrypt_bundle(self, *, tenant: Tenant, order_id: str, plaintext: bytes) -> bytes:
         try:
-            return self._encrypt(plaintext, {"tenant": tenant.id, "purpose": PURPOSE_ORDER_KEYS, "order": order_id})
+            return self._encrypt(BUNDLE_MAGIC + order_id.encode() + b"\n" + plaintext,
+                                 _context(tenant.id, PURPOSE_ORDER_KEYS))
         except Exception as exc:
             raise EncryptionUnavailable("the order's keys could not be sealed; retry") from exc
 
     def decrypt_bundle(self, *, tenant: Tenant, order_id: str, ciphertext: bytes) -> bytes:
-        return self._decrypt(ciphertext, {"tenant": tenant.id, "purpose": PURPOSE_ORDER_KEYS, "order": order_id})
+        plaintext, stored = self._decrypt_with_context(ciphertext, _context(tenant.id, PURPOSE_ORDER_KEYS))
+        if "order" in stored:  # written before the order moved into the plaintext: the context binds it
+            if stored["order"] != order_id:
+                raise DecryptionRefused("this bundle belongs to another order")
+            return plaintext
+        head, _, rest = plaintext.partition(b"\n")
+        bound, _, body = rest.partition(b"\n")
+        if head + b"\n" != BUNDLE_MAGIC or bound != order_id.encode():
+            raise DecryptionRefused("this bundle belongs to another order")
+        return body
 
     def _encrypt(self, plaintext: bytes, context: dict[str, str]) -> bytes:
         ciphertext, _header = self._client.encrypt(
@@ -96,19 +111,23 @@ class EsdkCipher:
         return bytes(ciphertext)
 
     def _decrypt(self, ciphertext: bytes, context: dict[str, str]) -> bytes:
+        return self._decrypt_with_context(ciphertext, context)[0]
+
+    def _decrypt_with_context(self, ciphertext: bytes, context: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+        """The plaintext and the encryption context stored with it."""
         from aws_encryption_sdk.exceptions import AWSEncryptionSDKClientError
 
         try:
-            # The context given here must match the stored one: another tenant's or purpose's fails.
-            plaintext, _header = self._client.decrypt(source=ciphertext, keyring=self._keyring,
-                                                      encryption_context=context)
+            # Every key given here must match the stored context: another tenant's or purpose's fails.
+            plaintext, header = self._client.decrypt(source=ciphertext, materials_manager=self._cmm,
+                                                     encryption_context=context)
         except AWSEncryptionSDKClientError as exc:
             if "context" in str(exc).lower() or "branch key" in str(exc).lower():
                 raise DecryptionRefused("this ciphertext does not belong to this shop and purpose") from exc
             raise EncryptionUnavailable("card keys could not be decrypted right now; retry") from exc
         except Exception as exc:
             raise EncryptionUnavailable("card keys could not be decrypted right now; retry") from exc
-        return bytes(plaintext)
+        return bytes(plaintext), dict(header.encryption_context)
 
 
 # Branch key ids learnt at sign-up, before the tenant item is readable (same process).
@@ -142,12 +161,36 @@ def _reusing_cmm(base: Any) -> Any:
     from aws_encryption_sdk.materials_managers.mpl.cmm import CryptoMaterialsManagerFromMPL
 
     class ReusingCMM(CryptoMaterialsManagerFromMPL):  # type: ignore[misc]
-        """Reuses one data key for a bounded number of messages with the same context."""
+        """Reuses one data key for a bounded number of messages with the same context, and remembers, for as
+        long, the data keys it unwrapped: keys imported together, and a tenant's bundles, share one, so a
+        decryption mostly skips the keyring's unwrap."""
 
         def __init__(self, mpl_cmm: Any) -> None:
             super().__init__(mpl_cmm)
             self._lock = threading.Lock()
             self._entries: dict[Any, tuple[Any, int, float]] = {}
+            self._unwrapped: dict[Any, tuple[Any, float]] = {}
+
+        def decrypt_materials(self, request: Any) -> Any:
+            # Keyed by everything the keyring and the context checks look at: a hit is an answer they gave.
+            key = (request.algorithm.algorithm_id,
+                   tuple(sorted((str(k.key_provider.provider_id), bytes(k.key_provider.key_info),
+                                 bytes(k.encrypted_data_key)) for k in request.encrypted_data_keys)),
+                   tuple(sorted(request.encryption_context.items())),
+                   tuple(sorted((request.reproduced_encryption_context or {}).items())))
+            now = time.monotonic()
+            with self._lock:
+                hit = self._unwrapped.get(key)
+                if hit and now - hit[1] < MAX_DATA_KEY_AGE_SECONDS:
+                    return hit[0]
+            materials = super().decrypt_materials(request)
+            with self._lock:
+                for stale in [k for k, e in self._unwrapped.items() if now - e[1] >= MAX_DATA_KEY_AGE_SECONDS]:
+                    del self._unwrapped[stale]
+                if len(self._unwrapped) >= MAX_CACHED_DECRYPTIONS:
+                    self._unwrapped.clear()
+                self._unwrapped[key] = (materials, now)
+            return materials
 
         def get_encryption_materials(self, request: Any) -> Any:
             key = (tuple(sorted(request.encryption_context.items())), request.algorithm)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from chalicelib.sales.domain.bundle import unpack
 from tests.support import shop
 
@@ -66,3 +68,26 @@ def test_a_replacement_extends_the_bundle_and_a_refund_removes_it(client, settin
     order = container.sales.order_store.get(tenant_id=tenant.id, order_id=started["order_id"])
     assert (order.status.value, order.keys_bundle) == ("refunded", None)
     assert _page(client, m["slug"], started)["keys"] == []
+
+
+def test_a_bundle_opens_for_its_own_order_only_whichever_way_it_was_sealed(client, container):
+    from chalicelib.adapters.crypto import PURPOSE_ORDER_KEYS
+    from chalicelib.kernel.errors import DecryptionRefused
+
+    m = shop.sign_up(client)
+    tenant = container.tenancy.tenants.get(tenant_id=m["tenant"]["id"])
+    cipher = container.platform.cipher
+    # given a bundle sealed now (the order inside the plaintext) and one sealed the earlier way (the order in
+    # the encryption context), both for order A
+    current = cipher.encrypt_bundle(tenant=tenant, order_id="ord_A", plaintext=b'[["0:1","K1"]]')
+    earlier = cipher._encrypt(b'[["0:1","K1"]]', {"tenant": tenant.id, "purpose": PURPOSE_ORDER_KEYS,
+                                                 "order": "ord_A"})
+    for sealed in (current, earlier):
+        # when it is opened for order A, then it gives the keys; for order B, it is refused
+        assert cipher.decrypt_bundle(tenant=tenant, order_id="ord_A", ciphertext=sealed) == b'[["0:1","K1"]]'
+        with pytest.raises(DecryptionRefused):
+            cipher.decrypt_bundle(tenant=tenant, order_id="ord_B", ciphertext=sealed)
+    # and another shop cannot open it at all
+    other = container.tenancy.tenants.get(tenant_id=shop.sign_up(client)["tenant"]["id"])
+    with pytest.raises(DecryptionRefused):
+        cipher.decrypt_bundle(tenant=other, order_id="ord_A", ciphertext=current)

@@ -1,7 +1,7 @@
 """A delivered order's keys as one sealed bundle: the order page and the e-mail decrypt once, not once per key.
 
-The plaintext is a JSON list of `[ref, key]` pairs, in the order's key order; it is encrypted under the tenant's
-key with its own purpose and the order id in the encryption context, so a bundle opens for no other order.
+The plaintext is a JSON list of `[ref, key]` pairs, in the order's key order; the cipher seals it under the tenant's
+key with its own purpose and binds it to the order id (authenticated with it), so a bundle opens for no other order.
 A ref missing from the bundle (a bundle written before a replacement that could not extend it) is read the
 slow way, key by key: the bundle is a faster path to the same keys, never a second source of truth.
 """
