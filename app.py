@@ -65,7 +65,8 @@ def deliver_webhooks(event: object) -> None:
 
 @app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
 def outbox_messages(event: object) -> None:
-    from chalicelib.wiring.jobs import handle_queue_body
+    from chalicelib.wiring.jobs import handle_queue_bodies
 
-    for record in event:  # type: ignore[attr-defined]
-        handle_queue_body(record.body)
+    failed = handle_queue_bodies([record.body for record in event])  # type: ignore[attr-defined]
+    if failed:  # the batch comes back; every handler is idempotent, so what succeeded is only repeated
+        raise failed[0][1]

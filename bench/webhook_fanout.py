@@ -73,7 +73,7 @@ class _ListQueue:
         self.sent: list[dict[str, str]] = []
         self._lock = threading.Lock()
 
-    def send(self, body: dict[str, str]) -> None:
+    def send(self, body: dict[str, str], *, delay_seconds: int = 0) -> None:
         with self._lock:
             self.sent.append(dict(body))
 

@@ -23,23 +23,29 @@ BATCH = 10
 log = logging.getLogger("kamidrop.devstack.worker")
 
 
-def poll_once(sqs: Any, queue_url: str, handle: Callable[[str], None]) -> int:
-    """Receive up to 10 messages, hand each body to `handle`; delete the ones it accepted, in one request.
+def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple[int, Exception]]]) -> int:
+    """Receive up to 10 messages and hand their bodies to `handle` together, as Lambda's SQS trigger does;
+    delete the ones it did not report failed, in one request.
 
-    A message whose handler raises stays on the queue and comes back after the visibility
-    timeout (then to the dead-letter queue), as Lambda's batch item failures do. Only the
-    exception type is logged: bodies may carry customer data. Returns how many messages were
-    handled successfully.
+    A failed message stays on the queue and comes back after the visibility timeout (then to the
+    dead-letter queue), as Lambda's batch item failures do. Only the exception type is logged:
+    bodies may carry customer data. Returns how many messages were handled successfully.
     """
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH,
                                    WaitTimeSeconds=WAIT_SECONDS)
+    messages = received.get("Messages", [])
+    if not messages:
+        return 0
+    try:
+        failures = dict(handle([m["Body"] for m in messages]))
+    except Exception as exc:  # the whole batch failed: all of it comes back
+        log.warning("batch of %d failed: %s (left on the queue)", len(messages), type(exc).__name__)
+        return 0
     done: list[dict[str, str]] = []
-    for message in received.get("Messages", []):
-        message_id = message.get("MessageId", "?")
-        try:
-            handle(message["Body"])
-        except Exception as exc:
-            log.warning("message %s failed: %s (left on the queue)", message_id, type(exc).__name__)
+    for index, message in enumerate(messages):
+        if index in failures:
+            log.warning("message %s failed: %s (left on the queue)", message.get("MessageId", "?"),
+                        type(failures[index]).__name__)
             continue
         done.append({"Id": str(len(done)), "ReceiptHandle": message["ReceiptHandle"]})
     if done:
@@ -65,9 +71,9 @@ def serve(stop: threading.Event) -> int:
         log.error("KAMIDROP_QUEUE_URL is not set; the worker has no queue to poll")
         return 2
     try:
-        from chalicelib.wiring.jobs import handle_queue_body, run_schedules_once
+        from chalicelib.wiring.jobs import handle_queue_bodies, run_schedules_once
     except Exception:
-        log.exception("cannot import handle_queue_body and run_schedules_once from chalicelib.wiring.jobs")
+        log.exception("cannot import handle_queue_bodies and run_schedules_once from chalicelib.wiring.jobs")
         return 2
 
     import boto3
@@ -80,7 +86,7 @@ def serve(stop: threading.Event) -> int:
             run_schedules(run_schedules_once)
             next_schedules = time.monotonic() + SCHEDULE_EVERY
         try:
-            poll_once(sqs, settings.queue_url, handle_queue_body)
+            poll_once(sqs, settings.queue_url, handle_queue_bodies)
         except Exception as exc:
             log.warning("queue poll failed: %s; retrying in 1 s", type(exc).__name__)
             stop.wait(1.0)

@@ -191,6 +191,10 @@ class FakeOrderStore:
                 raise NotFound("no such order")
             return self.orders[(tenant_id, order_id)]
 
+    def get_many(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
+        with self.lock:
+            return {ref: self.orders[ref] for ref in refs if ref in self.orders}
+
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
         start = cursors.decode(cursor, expect=("sk",))
         with self.lock:
@@ -243,6 +247,10 @@ class FakeOutbox:
     def mark_done(self, message: OutboxMessage, *, now: int) -> None:
         with self.lock:
             self.done[(message.tenant_id, message.id)] = now
+
+    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int) -> None:
+        for message in messages:
+            self.mark_done(message, now=now)
 
 
 class FakeCipher:
@@ -404,10 +412,12 @@ class FakeQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.sent: list[dict[str, str]] = []
+        self.delays: list[int] = []  # each message's delay, in the order sent
         self.fail = False
 
-    def send(self, body: dict[str, str]) -> None:
+    def send(self, body: dict[str, str], *, delay_seconds: int = 0) -> None:
         with self._lock:
             if self.fail:
                 raise QueueUnavailable("the notification queue is not answering")
             self.sent.append(dict(body))
+            self.delays.append(delay_seconds)

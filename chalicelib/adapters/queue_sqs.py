@@ -13,10 +13,11 @@ class SqsQueue:
         self._sqs = sqs_client
         self._url = queue_url
 
-    def send(self, body: dict[str, str]) -> None:
+    def send(self, body: dict[str, str], *, delay_seconds: int = 0) -> None:
         if not self._url:
             raise QueueUnavailable("no queue configured; the outbox sweeper will deliver")
+        extra: dict[str, Any] = {"DelaySeconds": delay_seconds} if delay_seconds else {}
         try:
-            self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body))
+            self._sqs.send_message(QueueUrl=self._url, MessageBody=json.dumps(body), **extra)
         except Exception as exc:
             raise QueueUnavailable("the notification queue is not answering") from exc

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable, Sequence
 
 from chalicelib.kernel.errors import DomainError
 from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.sales.domain.models import Order
 from chalicelib.wiring import container
 
 log = logging.getLogger(__name__)
@@ -15,28 +17,72 @@ OUTBOX_GRACE_SECONDS = 30  # the queue normally sends within this; the sweeper t
 
 
 def handle_queue_body(body: str) -> None:
-    """One outbox message from the queue; raising leaves it on the queue for a retry."""
-    data = json.loads(body)
-    c = container()
-    if data.get("kind") == "webhook_event":
-        from chalicelib.integrations.jobs import handle_event_message
+    """One message from the queue; raising leaves it on the queue for a retry."""
+    failed = handle_queue_bodies([body])
+    if failed:
+        raise failed[0][1]
 
-        handle_event_message(c.integrations.webhook_deliverer, data)
-        return
-    message = OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
-                            order_id=data["order_id"], created_at=c.platform.clock.now())
-    handle_outbox(message)
+
+def handle_queue_bodies(bodies: Sequence[str]) -> list[tuple[int, Exception]]:
+    """A batch from the queue (Lambda hands up to ten): outbox messages together, webhook nudges one by one.
+    Returns the failed ones as (index, error); the caller leaves them on the queue for a retry."""
+    c = container()
+    failed: list[tuple[int, Exception]] = []
+    outbox: list[tuple[int, OutboxMessage]] = []
+    for index, body in enumerate(bodies):
+        try:
+            data = json.loads(body)
+            if data.get("kind") == "webhook_event":
+                from chalicelib.integrations.jobs import handle_event_message
+
+                handle_event_message(c.integrations.webhook_deliverer, data)
+                continue
+            outbox.append((index, OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
+                                                order_id=data["order_id"], created_at=c.platform.clock.now())))
+        except Exception as exc:  # a bad body or a failed delivery: that message alone goes back
+            failed.append((index, exc))
+    if outbox:
+        errors = handle_outbox_batch([m for _, m in outbox])
+        failed += [(index, errors[m.id]) for index, m in outbox if m.id in errors]
+    return sorted(failed, key=lambda f: f[0])
 
 
 def handle_outbox(message: OutboxMessage) -> None:
-    """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears
-    the message. The order is read once, here, and handed to each."""
+    """One outbox message (the sweeper's); raises what failed, leaving it in the outbox for the next round."""
+    errors = handle_outbox_batch([message])
+    if errors:
+        raise errors[message.id]
+
+
+def handle_outbox_batch(messages: Sequence[OutboxMessage]) -> dict[str, DomainError]:
+    """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears the
+    message. The orders are read once, together, and handed to each step; a message whose step fails skips
+    the later ones and stays for a retry. The failures by outbox id."""
     c = container()
-    order = c.sales.orders.find(tenant_id=message.tenant_id, order_id=message.order_id)
-    c.sales.customers.on_outbox(message, order)
-    c.integrations.order_events.on_outbox(message, order)
-    c.aftersales.notices.on_outbox(message, order)
-    c.sales.notifications.send(message, order)
+    try:
+        orders = c.sales.orders.find_many([(m.tenant_id, m.order_id) for m in messages])
+    except DomainError as exc:
+        return {m.id: exc for m in messages}
+    failed: dict[str, DomainError] = {}
+    handled = [(m, orders.get((m.tenant_id, m.order_id))) for m in messages]
+
+    def each(step: Callable[[OutboxMessage, Order | None], object]) -> None:
+        for message, order in handled:
+            if message.id in failed:
+                continue
+            try:
+                step(message, order)
+            except DomainError as exc:
+                failed[message.id] = exc
+
+    def remaining() -> list[tuple[OutboxMessage, Order | None]]:
+        return [(m, o) for m, o in handled if m.id not in failed]
+
+    each(c.sales.customers.on_outbox)
+    failed.update(c.integrations.order_events.on_outbox_many(remaining()))
+    each(c.aftersales.notices.on_outbox)
+    failed.update(c.sales.notifications.send_many(remaining()))
+    return failed
 
 
 def expire_reservations() -> dict[str, int]:
@@ -51,14 +97,13 @@ def recover_skipped_keys() -> int:
 def sweep_outbox() -> int:
     """Send what the queue missed (queue down, handler crashed)."""
     c = container()
-    sent = 0
-    for message in c.platform.outbox.pending(older_than=c.platform.clock.now() - OUTBOX_GRACE_SECONDS, limit=100):
-        try:
-            handle_outbox(message)
-            sent += 1
-        except DomainError as exc:
-            log.warning("outbox message not sent yet", extra={"outbox_id": message.id, "code": exc.code})
-    return sent
+    pending = c.platform.outbox.pending(older_than=c.platform.clock.now() - OUTBOX_GRACE_SECONDS, limit=100)
+    if not pending:
+        return 0
+    errors = handle_outbox_batch(pending)
+    for outbox_id, exc in errors.items():
+        log.warning("outbox message not sent yet", extra={"outbox_id": outbox_id, "code": exc.code})
+    return len(pending) - len(errors)
 
 
 def deliver_webhooks() -> dict[str, int]:

@@ -18,12 +18,11 @@ def test_a_poll_deletes_what_was_handled_and_leaves_what_failed(moto_server: Any
         sqs.send_message(QueueUrl=url, MessageBody=body)
     seen: list[str] = []
 
-    def handle(body: str) -> None:
-        seen.append(body)
-        if body == "boom":
-            raise RuntimeError("handler failed")
+    def handle(bodies: list[str]) -> list[tuple[int, Exception]]:
+        seen.extend(bodies)
+        return [(i, RuntimeError("handler failed")) for i, body in enumerate(bodies) if body == "boom"]
 
-    # when the worker polls once
+    # when the worker polls once (the three arrive as one batch)
     handled = poll_once(sqs, url, handle)
     # then two were handled and deleted, and the failed one is still on the queue (in flight until it times out)
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]

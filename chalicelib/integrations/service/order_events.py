@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.integrations.service.events import EventDraft, EventService
 from chalicelib.inventory.domain.ports import KeyPool
+from chalicelib.kernel.errors import DomainError
 from chalicelib.kernel.ports import OutboxMessage
 from chalicelib.sales.domain.models import Order, OrderStatus
 
@@ -39,6 +42,30 @@ class OrderEventService:
 
     def on_outbox(self, message: OutboxMessage, order: Order | None) -> list[str]:
         """`order` is the message's order as the handler read it, None when there is no such order."""
+        drafts = self._drafts(message, order)
+        return self._events.publish_many(tenant_id=order.tenant_id, drafts=drafts) if order and drafts else []
+
+    def on_outbox_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, DomainError]:
+        """Several messages (a queue batch): each shop's events in one publish. The failures by outbox id (a
+        shop's publish failing fails each of its messages; the others stand)."""
+        by_tenant: dict[str, list[tuple[OutboxMessage, list[EventDraft]]]] = defaultdict(list)
+        failed: dict[str, DomainError] = {}
+        for message, order in handled:
+            try:
+                drafts = self._drafts(message, order)
+            except DomainError as exc:  # the stock read behind stock.low/out
+                failed[message.id] = exc
+                continue
+            if order is not None and drafts:
+                by_tenant[order.tenant_id].append((message, drafts))
+        for tenant_id, entries in by_tenant.items():
+            try:
+                self._events.publish_many(tenant_id=tenant_id, drafts=[d for _, drafts in entries for d in drafts])
+            except DomainError as exc:
+                failed.update({message.id: exc for message, _ in entries})
+        return failed
+
+    def _drafts(self, message: OutboxMessage, order: Order | None) -> list[EventDraft]:
         spec = KINDS.get(message.kind)
         if spec is None or order is None:
             return []
@@ -51,7 +78,7 @@ class OrderEventService:
         drafts = [EventDraft(t, order_data(order), f"{t}:{order.id}") for t in types]
         if message.kind == "order_delivered":
             drafts += self.stock_events(tenant_id=order.tenant_id, product_id=order.product_id)
-        return self._events.publish_many(tenant_id=order.tenant_id, drafts=drafts)
+        return drafts
 
     def stock_events(self, *, tenant_id: str, product_id: str) -> list[EventDraft]:
         """stock.low when available stock is at or below the product's threshold, stock.out at 0; once per

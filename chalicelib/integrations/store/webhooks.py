@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -32,6 +33,20 @@ from chalicelib.kernel.ports import Page
 
 ENDPOINT_MISSING = "no such webhook endpoint"
 EVENT_MISSING = "no such event"
+
+
+def _chunks(drafts: Sequence[tuple[Event, str, Sequence[Delivery]]]) -> list[list[Any]]:
+    """Drafts grouped so no transaction exceeds DynamoDB's 100 items (an event is 2 items and its deliveries)."""
+    out: list[list[Any]] = [[]]
+    size = 0
+    for draft in drafts:
+        items = 2 + len(draft[2])
+        if out[-1] and size + items > 100:
+            out.append([])
+            size = 0
+        out[-1].append(draft)
+        size += items
+    return [c for c in out if c]
 
 
 class DynamoWebhookStore(DynamoDeliveries):
@@ -122,9 +137,15 @@ class DynamoWebhookStore(DynamoDeliveries):
         return self.record_events([(event, dedupe_key, deliveries)])[0]
 
     def record_events(self, drafts: Sequence[tuple[Event, str, Sequence[Delivery]]]) -> list[str]:
-        """Each event with its dedupe marker and deliveries, all in one transaction; the ids recorded (an
-        event already published under its dedupe key answers with that event's id). When one of several is
-        a duplicate the transaction is refused whole, and each is then recorded on its own."""
+        """Each event with its dedupe marker and deliveries, in as few transactions as fit (100 items each);
+        the ids recorded (an event already published under its dedupe key answers with that event's id).
+        When one of several is a duplicate its transaction is refused whole, and each is recorded on its own."""
+        ids: list[str] = []
+        for chunk in _chunks(drafts):
+            ids += self._record_together(chunk)
+        return ids
+
+    def _record_together(self, drafts: Sequence[tuple[Event, str, Sequence[Delivery]]]) -> list[str]:
         try:
             with TransactWrite(connection=transaction_connection()) as tx:
                 for event, dedupe_key, deliveries in drafts:
@@ -134,7 +155,7 @@ class DynamoWebhookStore(DynamoDeliveries):
             if "ConditionalCheckFailed" not in codes:
                 raise unavailable(exc, "recording the event") from exc
             if len(drafts) > 1:
-                return [self.record_events([draft])[0] for draft in drafts]
+                return [self._record_together([draft])[0] for draft in drafts]
             return [self._deduped(drafts[0][0].tenant_id, drafts[0][1], exc)]
         except PynamoDBException as exc:
             raise unavailable(exc, "recording the event") from exc

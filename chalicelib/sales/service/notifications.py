@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from chalicelib.kernel.errors import NotFound
+from collections.abc import Sequence
+
+from chalicelib.kernel.errors import DomainError, NotFound
 from chalicelib.kernel.i18n import Translator
 from chalicelib.kernel.ports import Clock, Mailer, Outbox, OutboxMessage
 from chalicelib.sales.domain.models import Order, OrderStatus
@@ -36,13 +38,41 @@ class NotificationService:
     def send(self, message: OutboxMessage, order: Order | None) -> None:
         """`deliver` with the message's order already read (None: no such order). Kinds this service does not
         mail (other areas' kinds included) are cleared untouched."""
+        mail = self._mail_for(message, order)
+        if mail is not None and order is not None:
+            self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
+        self._outbox.mark_done(message, now=self._clock.now())
+
+    def send_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, DomainError]:
+        """`send` for a queue batch: each mail on its own, the messages with nothing to mail cleared in one
+        write. The failures by outbox id (left for a retry)."""
+        failed: dict[str, DomainError] = {}
+        quiet: list[OutboxMessage] = []
+        for message, order in handled:
+            try:
+                mail = self._mail_for(message, order)
+                if mail is None or order is None:
+                    quiet.append(message)
+                    continue
+                self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
+                self._outbox.mark_done(message, now=self._clock.now())
+            except DomainError as exc:
+                failed[message.id] = exc
+        if quiet:
+            try:
+                self._outbox.mark_done_many(quiet, now=self._clock.now())
+            except DomainError as exc:
+                failed.update({m.id: exc for m in quiet})
+        return failed
+
+    def _mail_for(self, message: OutboxMessage, order: Order | None) -> buyer_mail.Mail | None:
+        """The buyer's e-mail this message calls for, or None (no such order or shop, or nothing to mail)."""
         try:
             if order is None:
                 raise NotFound("no such order")
             tenant = self._tenants.get(tenant_id=message.tenant_id)
         except NotFound:
-            self._outbox.mark_done(message, now=self._clock.now())
-            return
+            return None
         t = Translator(order.locale)
         if message.kind == "order_delivered" and order.status == OrderStatus.DELIVERED:
             keys = self._order_service.reveal(tenant=tenant, order=order)
@@ -50,11 +80,7 @@ class NotificationService:
                 url = self._base + order_path(tenant.slug, order.id, self._links.token(tenant, order.id))
             else:
                 url = f"{self._base}/s/{tenant.slug}/orders/{order.id}"
-            mail = buyer_mail.delivered(t, tenant=tenant, order=order, keys=keys, order_url=url)
-        elif message.kind == "order_refunded":
-            mail = buyer_mail.refunded(t, tenant=tenant, order=order)
-        else:
-            self._outbox.mark_done(message, now=self._clock.now())
-            return
-        self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
-        self._outbox.mark_done(message, now=self._clock.now())
+            return buyer_mail.delivered(t, tenant=tenant, order=order, keys=keys, order_url=url)
+        if message.kind == "order_refunded":
+            return buyer_mail.refunded(t, tenant=tenant, order=order)
+        return None

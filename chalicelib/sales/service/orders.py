@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -104,6 +104,10 @@ class OrderService:
         if not has_prefix(order_id, "order"):
             raise NotFound(ORDER_NOT_FOUND)
         return self._orders.get(tenant_id=tenant_id, order_id=order_id)
+
+    def find_many(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
+        """Orders by (tenant id, order id) in one read; missing ones are absent (a batch of outbox messages)."""
+        return self._orders.get_many([(t, o) for t, o in refs if has_prefix(o, "order")])
 
     def find(self, *, tenant_id: str, order_id: str) -> Order | None:
         """The order, or None when there is none (an outbox message's handlers share this one read)."""

@@ -87,6 +87,15 @@ class DynamoOrderStore:
         except PynamoDBException as exc:
             raise unavailable(exc, "saving the order") from exc
 
+    def get_many(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
+        """Orders by (tenant id, order id), consistently read, 100 to a request; missing ones are absent."""
+        wanted = {keys.order(t, o): t for t, o in refs}
+        try:
+            found = OrderItem.batch_get([(pk, "ORDER") for pk in wanted], consistent_read=True)
+            return {(wanted[i.pk], i.order_id): to_order(wanted[i.pk], i) for i in found}
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the orders") from exc
+
     def get(self, *, tenant_id: str, order_id: str) -> Order:
         try:
             return to_order(tenant_id, OrderItem.get(keys.order(tenant_id, order_id), "ORDER", consistent_read=True))

@@ -1,0 +1,85 @@
+"""A queue batch of outbox messages is handled together: one order read, one endpoint read and one event write per
+shop, one clearing write; a bad message fails alone; order.created waits a moment so such batches form."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from chalicelib import wiring
+from chalicelib.sales.service.checkout import CREATED_NUDGE_DELAY_SECONDS
+from chalicelib.wiring import jobs
+from tests.fakes import FakeMailer, FakeQueue
+from tests.support import shop
+
+
+@pytest.fixture()
+def world(settings: Any) -> Iterator[dict[str, Any]]:
+    from chalice.test import Client
+
+    from app import app
+
+    queue = FakeQueue()
+    c = wiring.Container(settings, queue=queue, mailer=FakeMailer())
+    wiring.use(c)
+    with Client(app) as client:
+        yield {"c": c, "queue": queue, "api": client}
+    wiring.use(None)
+
+
+def _requests(moto_url: str) -> Counter[str]:
+    return Counter(requests.get(f"{moto_url}/_devstack/requests", timeout=10).json())
+
+
+def _events(api: Any, key: str) -> list[str]:
+    r = shop.call(api, "GET", "/v1/events?limit=100", key=key)
+    return sorted(e["type"] + ":" + e["data"]["id"] for e in json.loads(r.body)["data"])
+
+
+def test_a_batch_of_order_created_messages_costs_a_few_requests_and_announces_each(world, moto_server) -> None:
+    api, queue = world["api"], world["queue"]
+    # given two shops with three fresh checkouts between them, their order.created messages on the queue
+    shops = [shop.sign_up(api), shop.sign_up(api)]
+    orders: dict[str, list[str]] = {}
+    for m, count in zip(shops, (2, 1), strict=True):
+        p = shop.product(api, m["key"])
+        shop.import_keys(api, m["key"], p["id"], shop.new_keys(2))
+        orders[m["key"]] = [json.loads(shop.checkout(api, m["slug"], p["id"], email=f"b{n}@example.com").body)
+                            ["order_id"] for n in range(count)]
+    bodies = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
+    assert len(bodies) == 3 and queue.delays == [CREATED_NUDGE_DELAY_SECONDS] * 3
+    # when the worker hands them over as one batch
+    before = _requests(moto_server.url)
+    failed = jobs.handle_queue_bodies(bodies)
+    spent = _requests(moto_server.url) - before
+    # then each order is announced once, the outbox is clear, and it took one order read, one endpoint read and
+    # one event write per shop, and one clearing write
+    assert failed == []
+    for m in shops:
+        assert _events(api, m["key"]) == sorted(f"order.created:{o}" for o in orders[m["key"]])
+    assert world["c"].platform.outbox.pending(older_than=2**40, limit=10) == []
+    assert dict(spent) == {"dynamodb:BatchGetItem": 1, "dynamodb:Query": 2, "dynamodb:TransactWriteItems": 3}
+    # and the same batch again announces nothing twice
+    assert jobs.handle_queue_bodies(bodies) == []
+    for m in shops:
+        assert len(_events(api, m["key"])) == len(orders[m["key"]])
+
+
+def test_a_bad_message_in_a_batch_fails_alone(world) -> None:
+    api, queue = world["api"], world["queue"]
+    # given one good order.created message and two bad ones around it
+    m = shop.sign_up(api)
+    p = shop.product(api, m["key"])
+    shop.import_keys(api, m["key"], p["id"], shop.new_keys(1))
+    order_id = json.loads(shop.checkout(api, m["slug"], p["id"]).body)["order_id"]
+    [good] = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
+    # when they come as one batch
+    failed = jobs.handle_queue_bodies(["not json", good, json.dumps({"kind": "order_created"})])
+    # then only the two bad ones are reported failed (left on the queue), and the good one is announced
+    assert [index for index, _ in failed] == [0, 2]
+    assert _events(api, m["key"]) == [f"order.created:{order_id}"]
