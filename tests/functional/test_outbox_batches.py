@@ -1,5 +1,5 @@
 """A queue batch of outbox messages is handled together: one order read, one endpoint read and one event write per
-shop, one clearing write; a bad message fails alone; order.created waits a moment so such batches form."""
+shop, one clearing write; a bad message fails alone; outbox messages wait a moment so such batches form."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from chalicelib import wiring
-from chalicelib.sales.service.checkout import CREATED_NUDGE_DELAY_SECONDS
+from chalicelib.kernel.outbox_nudge import QUEUE_DELAY_SECONDS
 from chalicelib.wiring import jobs
 from tests.fakes import FakeMailer, FakeQueue
 from tests.support import shop
@@ -38,7 +38,7 @@ def _requests(moto_url: str) -> Counter[str]:
 
 def _events(api: Any, key: str) -> list[str]:
     r = shop.call(api, "GET", "/v1/events?limit=100", key=key)
-    return sorted(e["type"] + ":" + e["data"]["id"] for e in json.loads(r.body)["data"])
+    return sorted(e["type"] + ":" + (e["data"].get("id") or e["data"]["product_id"]) for e in json.loads(r.body)["data"])
 
 
 def test_a_batch_of_order_created_messages_costs_a_few_requests_and_announces_each(world, moto_server) -> None:
@@ -52,7 +52,7 @@ def test_a_batch_of_order_created_messages_costs_a_few_requests_and_announces_ea
         orders[m["key"]] = [json.loads(shop.checkout(api, m["slug"], p["id"], email=f"b{n}@example.com").body)
                             ["order_id"] for n in range(count)]
     bodies = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
-    assert len(bodies) == 3 and queue.delays == [CREATED_NUDGE_DELAY_SECONDS] * 3
+    assert len(bodies) == 3 and queue.delays == [QUEUE_DELAY_SECONDS] * 3
     # when the worker hands them over as one batch
     before = _requests(moto_server.url)
     failed = jobs.handle_queue_bodies(bodies)
@@ -83,3 +83,25 @@ def test_a_bad_message_in_a_batch_fails_alone(world) -> None:
     # then only the two bad ones are reported failed (left on the queue), and the good one is announced
     assert [index for index, _ in failed] == [0, 2]
     assert _events(api, m["key"]) == [f"order.created:{order_id}"]
+
+
+def test_two_sales_of_one_product_in_a_batch_announce_each_sale_and_the_stock_line_once(world, settings) -> None:
+    api, queue, c = world["api"], world["queue"], world["c"]
+    # given a product with 3 keys and a low-stock line at 5, and two of its orders delivered
+    m = shop.sign_up(api)
+    p = shop.product(api, m["key"], low_stock_threshold=5)
+    shop.import_keys(api, m["key"], p["id"], shop.new_keys(3))
+    sold = [shop.delivered_order(api, settings, m["slug"], p["id"], email=f"b{n}@example.com")["order_id"]
+            for n in range(2)]
+    bodies = [json.dumps(b) for b in queue.sent]
+    assert sorted(json.loads(b)["kind"] for b in bodies) == ["order_created"] * 2 + ["order_delivered"] * 2
+    # when all four messages come as one batch
+    failed = jobs.handle_queue_bodies(bodies)
+    # then each sale is announced, the stock line once, each buyer has the e-mail and the outbox is clear
+    assert failed == []
+    expected = sorted([f"{t}:{o}" for o in sold for t in ("order.created", "order.paid", "order.delivered")])
+    events = _events(api, m["key"])
+    assert [e for e in events if not e.startswith("stock.")] == expected
+    assert [e.split(":")[0] for e in events if e.startswith("stock.")] == ["stock.low"]
+    assert sorted(mail["to"] for mail in c.platform.mailer.sent) == ["b0@example.com", "b1@example.com"]
+    assert c.platform.outbox.pending(older_than=2**40, limit=10) == []

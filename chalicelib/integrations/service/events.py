@@ -51,14 +51,17 @@ class EventService:
                 raise InvalidRequest("dedupe_key must be 1 to 500 characters", param="dedupe_key")
         if not drafts:
             return []
+        # A dedupe key twice in one call (two orders of a batch crossing the same stock line) is one event.
+        unique = _first_of_each(drafts)
         endpoints = [e for e in self._store.endpoints(tenant_id=tenant_id) if e.enabled]
         staged = [self._staged(tenant_id, d.type, d.data, d.dedupe_key,
-                               [e.id for e in endpoints if e.subscribes(d.type)]) for d in drafts]
+                               [e.id for e in endpoints if e.subscribes(d.type)]) for d in unique]
         ids = self._store.record_events(staged)
         for (event, _, deliveries), event_id in zip(staged, ids, strict=True):
             if event_id == event.id and deliveries:
                 self.nudge(tenant_id=tenant_id, event_id=event_id)
-        return ids
+        by_key = {d.dedupe_key: event_id for d, event_id in zip(unique, ids, strict=True)}
+        return [by_key[d.dedupe_key] for d in drafts]
 
     def record(self, *, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str,
                only_endpoint: str) -> str:
@@ -80,3 +83,13 @@ class EventService:
         except DomainError:
             # The deliveries are already in the due index; the schedule sends them.
             log.warning("queue unavailable; webhook schedule will deliver", extra={"event_id": event_id})
+
+
+def _first_of_each(drafts: Sequence[EventDraft]) -> list[EventDraft]:
+    seen: set[str] = set()
+    out = []
+    for d in drafts:
+        if d.dedupe_key not in seen:
+            seen.add(d.dedupe_key)
+            out.append(d)
+    return out

@@ -42,7 +42,7 @@ class OrderEventService:
 
     def on_outbox(self, message: OutboxMessage, order: Order | None) -> list[str]:
         """`order` is the message's order as the handler read it, None when there is no such order."""
-        drafts = self._drafts(message, order)
+        drafts = self._drafts(message, order, {})
         return self._events.publish_many(tenant_id=order.tenant_id, drafts=drafts) if order and drafts else []
 
     def on_outbox_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, DomainError]:
@@ -50,9 +50,10 @@ class OrderEventService:
         shop's publish failing fails each of its messages; the others stand)."""
         by_tenant: dict[str, list[tuple[OutboxMessage, list[EventDraft]]]] = defaultdict(list)
         failed: dict[str, DomainError] = {}
+        stock: dict[tuple[str, str], list[EventDraft]] = {}  # one stock read per product per batch
         for message, order in handled:
             try:
-                drafts = self._drafts(message, order)
+                drafts = self._drafts(message, order, stock)
             except DomainError as exc:  # the stock read behind stock.low/out
                 failed[message.id] = exc
                 continue
@@ -65,7 +66,8 @@ class OrderEventService:
                 failed.update({message.id: exc for message, _ in entries})
         return failed
 
-    def _drafts(self, message: OutboxMessage, order: Order | None) -> list[EventDraft]:
+    def _drafts(self, message: OutboxMessage, order: Order | None,
+                stock: dict[tuple[str, str], list[EventDraft]]) -> list[EventDraft]:
         spec = KINDS.get(message.kind)
         if spec is None or order is None:
             return []
@@ -77,7 +79,10 @@ class OrderEventService:
             return []
         drafts = [EventDraft(t, order_data(order), f"{t}:{order.id}") for t in types]
         if message.kind == "order_delivered":
-            drafts += self.stock_events(tenant_id=order.tenant_id, product_id=order.product_id)
+            key = (order.tenant_id, order.product_id)
+            if key not in stock:
+                stock[key] = self.stock_events(tenant_id=order.tenant_id, product_id=order.product_id)
+            drafts += stock[key]
         return drafts
 
     def stock_events(self, *, tenant_id: str, product_id: str) -> list[EventDraft]:

@@ -22,8 +22,6 @@ from chalicelib.storefront.domain.lookup import PASSWORD_MAX, PASSWORD_MIN, Orde
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
-CREATED_NUDGE_DELAY_SECONDS = 2
-
 
 @dataclass(frozen=True)
 class CheckoutStarted:
@@ -126,9 +124,7 @@ class CheckoutService:
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
             raise
         if created is not None and self._queue is not None:
-            # order.created may wait a moment: the queue then hands over several at once, read and announced
-            # in one go (one order read, one endpoint read and one write per shop), not one by one
-            nudge(self._queue, created, delay_seconds=CREATED_NUDGE_DELAY_SECONDS)
+            nudge(self._queue, created)
         return CheckoutStarted(order=order, token=token, client_secret=intent.client_secret or "",
                                publishable_key=self._payments.publishable_key)
 

@@ -47,22 +47,21 @@ class NotificationService:
         """`send` for a queue batch: each mail on its own, the messages with nothing to mail cleared in one
         write. The failures by outbox id (left for a retry)."""
         failed: dict[str, DomainError] = {}
-        quiet: list[OutboxMessage] = []
+        done: list[OutboxMessage] = []
         for message, order in handled:
             try:
                 mail = self._mail_for(message, order)
-                if mail is None or order is None:
-                    quiet.append(message)
-                    continue
-                self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
-                self._outbox.mark_done(message, now=self._clock.now())
+                if mail is not None and order is not None:
+                    self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
+                done.append(message)
             except DomainError as exc:
                 failed[message.id] = exc
-        if quiet:
+        if done:
             try:
-                self._outbox.mark_done_many(quiet, now=self._clock.now())
+                # one write for the batch; if it fails they come back and their e-mails may go twice, never not
+                self._outbox.mark_done_many(done, now=self._clock.now())
             except DomainError as exc:
-                failed.update({m.id: exc for m in quiet})
+                failed.update({m.id: exc for m in done})
         return failed
 
     def _mail_for(self, message: OutboxMessage, order: Order | None) -> buyer_mail.Mail | None:
