@@ -140,6 +140,25 @@ def respond(start_response: StartResponse, code: int, headers: dict[str, Any],
     return [data]
 
 
+def warm_aws_clients() -> None:
+    """Build the app's AWS clients before the first request, not in each of the first concurrent ones: the
+    container (the models then point at the stage's table), every store's models, the queue, mail and keys."""
+    import importlib
+    import pkgutil
+
+    import chalicelib
+    from chalicelib.adapters.dynamo.items import warm_clients
+    from chalicelib.wiring import container
+
+    c = container()
+    for module in pkgutil.walk_packages(chalicelib.__path__, "chalicelib."):
+        if ".store" in module.name:
+            importlib.import_module(module.name)
+    warm_clients()
+    for part in ("queue", "mailer", "cipher", "payments"):
+        getattr(c.platform, part)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m devstack.front", description=__doc__)
     parser.add_argument("--host", default=HOST)
@@ -155,7 +174,9 @@ def main(argv: list[str] | None = None) -> None:
 
     def load() -> ChaliceWSGI:
         logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as `chalice local`
-        return ChaliceWSGI(load_app(stage, project_dir)[1])
+        wsgi = ChaliceWSGI(load_app(stage, project_dir)[1])
+        warm_aws_clients()
+        return wsgi
 
     gunicorn_runner.run(load, gunicorn_runner.options(host=args.host, port=args.port, workers=args.workers,
                                                       threads=args.threads, name="front"))

@@ -259,6 +259,21 @@ def _every_model() -> list[type[Item]]:
     return found
 
 
+def warm_clients() -> int:
+    """Make every loaded model's botocore client now, from one botocore session, so the service model is read
+    once. A multi-threaded server otherwise has its first concurrent requests each build one (~80 ms of CPU
+    apiece, all at once: seconds of tail on a cold process). Lambda serves one request at a time and skips this."""
+    from botocore.session import get_session
+
+    shared = get_session()
+    connections = [model._get_connection().connection for model in _every_model()]
+    connections.append(transaction_connection())
+    for connection in connections:
+        connection._local.session = shared  # this thread's session; the client it makes serves every thread
+        _ = connection.client
+    return len(connections)
+
+
 def transaction_connection() -> Connection:
     """One connection for TransactWrite per process: a new one per call costs a botocore client
     (~80 ms of CPU) and loses HTTP keep-alive."""
