@@ -175,7 +175,11 @@ def main(argv: list[str] | None = None) -> None:
     def load() -> ChaliceWSGI:
         logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # as `chalice local`
         wsgi = ChaliceWSGI(load_app(stage, project_dir)[1])
-        warm_aws_clients()
+        try:
+            warm_aws_clients()
+        except Exception as exc:  # another project, or settings the first request will report: serve anyway
+            logging.getLogger("kamidrop.devstack.front").warning("AWS clients not built at boot: %s",
+                                                                  type(exc).__name__)
         return wsgi
 
     gunicorn_runner.run(load, gunicorn_runner.options(host=args.host, port=args.port, workers=args.workers,
