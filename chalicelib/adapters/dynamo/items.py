@@ -266,7 +266,13 @@ def warm_clients() -> int:
     from botocore.session import get_session
 
     shared = get_session()
-    connections = [model._get_connection().connection for model in _every_model()]
+    connections = []
+    for model in _every_model()[1:]:  # not the base: no item is read through it
+        if "_connection" not in vars(model):
+            # Each model's own: PynamoDB looks `_connection` up through the class chain, and a connection
+            # inherited from a parent knows only the parent's indexes ("Table ... has no index: gsi2").
+            model._connection = None
+        connections.append(model._get_connection().connection)
     connections.append(transaction_connection())
     for connection in connections:
         connection._local.session = shared  # this thread's session; the client it makes serves every thread
