@@ -32,6 +32,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too
 
+BATCH_WINDOW_SECONDS = 1  # the local worker gathers its batches the same way (devstack/worker.py)
 QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-outbox")
 
 
@@ -63,10 +64,9 @@ def deliver_webhooks(event: object) -> None:
     run()
 
 
-@app.on_sqs_message(queue=QUEUE_NAME, batch_size=10)
+# The poller gathers up to a second of messages into one batch, handled together (see wiring/jobs.py).
+@app.on_sqs_message(queue=QUEUE_NAME, batch_size=10, maximum_batching_window_in_seconds=BATCH_WINDOW_SECONDS)
 def outbox_messages(event: object) -> None:
-    from chalicelib.wiring.jobs import handle_queue_bodies
+    from chalicelib.wiring.jobs import handle_queue_batch
 
-    failed = handle_queue_bodies([record.body for record in event])  # type: ignore[attr-defined]
-    if failed:  # the batch comes back; every handler is idempotent, so what succeeded is only repeated
-        raise failed[0][1]
+    handle_queue_batch([(record.body, record.receipt_handle) for record in event])  # type: ignore[attr-defined]

@@ -73,6 +73,9 @@ class _ListQueue:
         self.sent: list[dict[str, str]] = []
         self._lock = threading.Lock()
 
+    def acknowledge(self, receipt_handles: list[str]) -> None:
+        return None
+
     def send(self, body: dict[str, str], *, delay_seconds: int = 0) -> None:
         with self._lock:
             self.sent.append(dict(body))

@@ -147,7 +147,7 @@ def warm_aws_clients() -> None:
     import pkgutil
 
     import chalicelib
-    from chalicelib.adapters.dynamo.items import warm_clients
+    from chalicelib.adapters.dynamo.warm import warm_clients
     from chalicelib.wiring import container
 
     c = container()

@@ -18,17 +18,19 @@ BACKGROUND_APP_ID = "kamidrop-worker"  # its AWS calls' app id (AWS_SDK_UA_APP_I
 # queries (every product's shards, due outbox items, due webhooks) took the serialised moto from the API.
 SCHEDULE_EVERY = float(os.environ.get("KAMIDROP_WORKER_SCHEDULE_SECONDS", "60"))
 WAIT_SECONDS = 1
+BATCH_WINDOW_SECONDS = 1.0  # app.py's maximum_batching_window_in_seconds
 BATCH = 10
 
 log = logging.getLogger("kamidrop.devstack.worker")
 
 
-def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple[int, Exception]]]) -> int:
-    """Receive up to 10 messages and hand their bodies to `handle` together, as Lambda's SQS trigger does;
-    delete the ones it did not report failed, in one request.
+def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple[int, Exception]]], *,
+              window: float = BATCH_WINDOW_SECONDS) -> int:
+    """Receive up to 10 messages (gathered over `window` seconds, as app.py's SQS trigger does) and hand their
+    bodies to `handle` together; delete the ones it did not report failed, in one request.
 
     A failed message stays on the queue and comes back after the visibility timeout (then to the
-    dead-letter queue), as Lambda's batch item failures do. Only the exception type is logged:
+    dead-letter queue), as app.py's handler arranges on Lambda. Only the exception type is logged:
     bodies may carry customer data. Returns how many messages were handled successfully.
     """
     received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH,
@@ -36,6 +38,11 @@ def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple
     messages = received.get("Messages", [])
     if not messages:
         return 0
+    if len(messages) < BATCH and window > 0:
+        # Lambda's batching window: gather what else arrives within it, then handle all of it together.
+        time.sleep(window)
+        messages += sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH - len(messages),
+                                        WaitTimeSeconds=0).get("Messages", [])
     try:
         failures = dict(handle([m["Body"] for m in messages]))
     except Exception as exc:  # the whole batch failed: all of it comes back

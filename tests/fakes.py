@@ -413,6 +413,7 @@ class FakeQueue:
         self._lock = threading.Lock()
         self.sent: list[dict[str, str]] = []
         self.delays: list[int] = []  # each message's delay, in the order sent
+        self.acknowledged: list[str] = []  # receipt handles a consumer deleted
         self.fail = False
 
     def send(self, body: dict[str, str], *, delay_seconds: int = 0) -> None:
@@ -421,3 +422,7 @@ class FakeQueue:
                 raise QueueUnavailable("the notification queue is not answering")
             self.sent.append(dict(body))
             self.delays.append(delay_seconds)
+
+    def acknowledge(self, receipt_handles: Sequence[str]) -> None:
+        with self._lock:
+            self.acknowledged.extend(receipt_handles)

@@ -29,6 +29,6 @@ class AfterSalesParts(Parts):
         from chalicelib.aftersales.service.notices import AfterSalesNotices
 
         c, p = self.c, self.c.platform
-        return AfterSalesNotices(store=self.report_store, tenants=c.tenancy.tenants, orders=c.sales.orders,
+        return AfterSalesNotices(store=self.report_store, tenants=c.tenancy.tenants,
                                  events=c.integrations.events, mailer=p.mailer,
                                  public_base_url=p.settings.public_base_url)

@@ -63,6 +63,10 @@ class MessageQueue(Protocol):
         """Queue one message, visible to consumers `delay_seconds` later (0 to 900)."""
         ...
 
+    def acknowledge(self, receipt_handles: Sequence[str]) -> None:
+        """Delete received messages that were handled (a consumer's part)."""
+        ...
+
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...

@@ -23,6 +23,17 @@ def handle_queue_body(body: str) -> None:
         raise failed[0][1]
 
 
+def handle_queue_batch(records: Sequence[tuple[str, str]]) -> None:
+    """Lambda's SQS batch as (body, receipt handle). Chalice cannot answer with the failed items alone, so when
+    some fail the handled ones are deleted here (their e-mails must not go again) and the invocation fails,
+    bringing back the rest."""
+    failed = handle_queue_bodies([body for body, _ in records])
+    if failed:
+        failed_at = {index for index, _ in failed}
+        container().platform.queue.acknowledge([h for i, (_, h) in enumerate(records) if i not in failed_at])
+        raise failed[0][1]
+
+
 def handle_queue_bodies(bodies: Sequence[str]) -> list[tuple[int, Exception]]:
     """A batch from the queue (Lambda hands up to ten): outbox messages together, webhook nudges one by one.
     Returns the failed ones as (index, error); the caller leaves them on the queue for a retry."""
@@ -54,16 +65,17 @@ def handle_outbox(message: OutboxMessage) -> None:
         raise errors[message.id]
 
 
-def handle_outbox_batch(messages: Sequence[OutboxMessage]) -> dict[str, DomainError]:
+def handle_outbox_batch(messages: Sequence[OutboxMessage]) -> dict[str, Exception]:
     """Customer totals and platform events first (each idempotent), then the buyer's e-mail, which clears the
     message. The orders are read once, together, and handed to each step; a message whose step fails skips
     the later ones and stays for a retry. The failures by outbox id."""
     c = container()
+    messages = list({m.id: m for m in messages}.values())  # a queue may hand the same message over twice
     try:
         orders = c.sales.orders.find_many([(m.tenant_id, m.order_id) for m in messages])
     except DomainError as exc:
         return {m.id: exc for m in messages}
-    failed: dict[str, DomainError] = {}
+    failed: dict[str, Exception] = {}
     handled = [(m, orders.get((m.tenant_id, m.order_id))) for m in messages]
 
     def each(step: Callable[[OutboxMessage, Order | None], object]) -> None:
@@ -72,7 +84,8 @@ def handle_outbox_batch(messages: Sequence[OutboxMessage]) -> dict[str, DomainEr
                 continue
             try:
                 step(message, order)
-            except DomainError as exc:
+            except Exception as exc:  # this message alone fails (a bug included); only its type is logged
+                log.warning("outbox step failed", extra={"outbox_id": message.id, "error": type(exc).__name__})
                 failed[message.id] = exc
 
     def remaining() -> list[tuple[OutboxMessage, Order | None]]:
@@ -102,7 +115,8 @@ def sweep_outbox() -> int:
         return 0
     errors = handle_outbox_batch(pending)
     for outbox_id, exc in errors.items():
-        log.warning("outbox message not sent yet", extra={"outbox_id": outbox_id, "code": exc.code})
+        log.warning("outbox message not sent yet",
+                    extra={"outbox_id": outbox_id, "code": getattr(exc, "code", type(exc).__name__)})
     return len(pending) - len(errors)
 
 

@@ -1,5 +1,4 @@
-"""The customer store counting deliveries on DynamoDB (moto): once per order, two requests per count,
-first and last order times right whatever order deliveries arrive in and whatever lands between steps."""
+"""The customer store counts each delivery once, in two requests, with first/last order times right in any order."""
 
 from __future__ import annotations
 

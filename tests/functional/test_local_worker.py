@@ -23,7 +23,7 @@ def test_a_poll_deletes_what_was_handled_and_leaves_what_failed(moto_server: Any
         return [(i, RuntimeError("handler failed")) for i, body in enumerate(bodies) if body == "boom"]
 
     # when the worker polls once (the three arrive as one batch)
-    handled = poll_once(sqs, url, handle)
+    handled = poll_once(sqs, url, handle, window=0.2)
     # then two were handled and deleted, and the failed one is still on the queue (in flight until it times out)
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert (handled, sorted(seen)) == (2, ["a", "boom", "c"])

@@ -6,7 +6,8 @@ from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 
-from chalicelib.adapters.dynamo.items import Gsi2, Item, warm_clients
+from chalicelib.adapters.dynamo.items import Gsi2, Item
+from chalicelib.adapters.dynamo.warm import warm_clients
 
 
 def test_a_model_keeps_its_indexes_when_its_parent_already_has_a_connection(container: Any) -> None:

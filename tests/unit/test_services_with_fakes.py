@@ -23,7 +23,6 @@ from chalicelib.kernel.errors import (
     OutOfStock,
     PaymentProviderUnavailable,
     StoreUnavailable,
-    VersionConflict,
     WebhookRejected,
 )
 from chalicelib.kernel.ids import token_hash
@@ -750,25 +749,3 @@ def test_a_claim_that_died_before_reserving_gives_its_key_back_on_reconciliation
                         reserved_until=w.clock.now() + 60)
     assert sorted(refs) == [KeyRef(0, 1), KeyRef(0, 2)]
 
-
-class EverChangingProductOrders(FakeOrderStore):
-    """Every order save finds the product at another version: a writer keeps editing it."""
-
-    def create(self, order: Any, *, announce: Any = None, product_version: int | None = None) -> None:
-        raise VersionConflict(f"the product changed since version {product_version} was read")
-
-
-def test_a_product_that_keeps_changing_during_checkout_is_a_conflict_that_holds_no_key() -> None:
-    w = build()
-    tenant, _ = w.shop()
-    product = w.product(tenant)
-    w.load(tenant, product, ["K1", "K2"])
-    checkout = CheckoutService(tenants=w.tenants, products=w.products, pool=w.pool,
-                               orders=EverChangingProductOrders(lock=w.orders.lock), payments=w.payments,
-                               clock=w.clock, reservation_seconds=RESERVATION_SECONDS)
-    # when a buyer checks out while the product changes under both attempts (the recent copy, then a fresh one)
-    with pytest.raises(Conflict) as err:
-        checkout.start(slug=tenant.slug, body={"product_id": product.id, "email": "buyer@example.com"})
-    # then the buyer is told to place it again, and both attempts' keys went back to the pool
-    assert (err.value.code, err.value.param) == ("product_changed", "product_id")
-    assert w.stock(product) == StockLevel(available=2, reserved=0, sold=0)

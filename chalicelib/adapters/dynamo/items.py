@@ -250,34 +250,13 @@ ALL_MODELS: tuple[type[Item], ...] = (
 _transactions: Connection | None = None
 
 
-def _every_model() -> list[type[Item]]:
+def every_model() -> list[type[Item]]:
     """Item and every subclass imported so far (areas define their own item classes in their stores);
     one imported later starts without a cached connection anyway."""
     found: list[type[Item]] = [Item]
     for model in found:
         found.extend(sub for sub in model.__subclasses__() if sub not in found)
     return found
-
-
-def warm_clients() -> int:
-    """Make every loaded model's botocore client now, from one botocore session, so the service model is read
-    once. A multi-threaded server otherwise has its first concurrent requests each build one (~80 ms of CPU
-    apiece, all at once: seconds of tail on a cold process). Lambda serves one request at a time and skips this."""
-    from botocore.session import get_session
-
-    shared = get_session()
-    connections = []
-    for model in _every_model()[1:]:  # not the base: no item is read through it
-        if "_connection" not in vars(model):
-            # Each model's own: PynamoDB looks `_connection` up through the class chain, and a connection
-            # inherited from a parent knows only the parent's indexes ("Table ... has no index: gsi2").
-            model._connection = None
-        connections.append(model._get_connection().connection)
-    connections.append(transaction_connection())
-    for connection in connections:
-        connection._local.session = shared  # this thread's session; the client it makes serves every thread
-        _ = connection.client
-    return len(connections)
 
 
 def transaction_connection() -> Connection:
@@ -293,7 +272,7 @@ def configure(*, table_name: str, region: str, host: str | None) -> None:
     """Point every model at one table; drops cached connections so the change takes effect."""
     global _transactions
     _transactions = None
-    for model in _every_model():
+    for model in every_model():
         meta: Any = model.Meta
         meta.table_name = table_name
         meta.region = region

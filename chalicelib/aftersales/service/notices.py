@@ -10,7 +10,6 @@ from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.i18n import Translator
 from chalicelib.kernel.ports import EventPublisher, Mailer, OutboxMessage
 from chalicelib.sales.domain.models import Order
-from chalicelib.sales.domain.ports import OrderDirectory
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
@@ -26,11 +25,10 @@ class AfterSalesNotices:
     """Runs before the notification service for each outbox message (which clears it). The event has a dedupe
     key, so a message handled twice publishes once; an e-mail may then go twice, never not at all."""
 
-    def __init__(self, *, store: a.ReportStore, tenants: TenantDirectory, orders: OrderDirectory,
+    def __init__(self, *, store: a.ReportStore, tenants: TenantDirectory,
                  events: EventPublisher, mailer: Mailer, public_base_url: str) -> None:
         self._store = store
         self._tenants = tenants
-        self._orders = orders
         self._events = events
         self._mailer = mailer
         self._base = public_base_url

@@ -40,16 +40,11 @@ class OrderEventService:
         self._pool = pool
         self._events = events
 
-    def on_outbox(self, message: OutboxMessage, order: Order | None) -> list[str]:
-        """`order` is the message's order as the handler read it, None when there is no such order."""
-        drafts = self._drafts(message, order, {})
-        return self._events.publish_many(tenant_id=order.tenant_id, drafts=drafts) if order and drafts else []
-
-    def on_outbox_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, DomainError]:
+    def on_outbox_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, Exception]:
         """Several messages (a queue batch): each shop's events in one publish. The failures by outbox id (a
         shop's publish failing fails each of its messages; the others stand)."""
         by_tenant: dict[str, list[tuple[OutboxMessage, list[EventDraft]]]] = defaultdict(list)
-        failed: dict[str, DomainError] = {}
+        failed: dict[str, Exception] = {}
         stock: dict[tuple[str, str], list[EventDraft]] = {}  # one stock read per product per batch
         for message, order in handled:
             try:

@@ -133,9 +133,6 @@ class DynamoWebhookStore(DynamoDeliveries):
         return True
 
     # ---- events -------------------------------------------------------------------------------------
-    def record_event(self, *, event: Event, dedupe_key: str, deliveries: Sequence[Delivery]) -> str:
-        return self.record_events([(event, dedupe_key, deliveries)])[0]
-
     def record_events(self, drafts: Sequence[tuple[Event, str, Sequence[Delivery]]]) -> list[str]:
         """Each event with its dedupe marker and deliveries, in as few transactions as fit (100 items each);
         the ids recorded (an event already published under its dedupe key answers with that event's id).
@@ -152,7 +149,9 @@ class DynamoWebhookStore(DynamoDeliveries):
                     self._stage(tx, event, dedupe_key, deliveries)
         except TransactWriteError as exc:
             codes = [r.code if r else None for r in exc.cancellation_reasons]
-            if "ConditionalCheckFailed" not in codes:
+            # A duplicate (its dedupe marker exists) or a conflict (a busy stock line's marker written by a
+            # parallel batch) refuses the transaction whole: each event is then recorded on its own.
+            if "ConditionalCheckFailed" not in codes and not (len(drafts) > 1 and "TransactionConflict" in codes):
                 raise unavailable(exc, "recording the event") from exc
             if len(drafts) > 1:
                 return [self._record_together([draft])[0] for draft in drafts]

@@ -43,10 +43,10 @@ class NotificationService:
             self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
         self._outbox.mark_done(message, now=self._clock.now())
 
-    def send_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, DomainError]:
+    def send_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, Exception]:
         """`send` for a queue batch: each mail on its own, the messages with nothing to mail cleared in one
         write. The failures by outbox id (left for a retry)."""
-        failed: dict[str, DomainError] = {}
+        failed: dict[str, Exception] = {}
         done: list[OutboxMessage] = []
         for message, order in handled:
             try:
@@ -54,14 +54,17 @@ class NotificationService:
                 if mail is not None and order is not None:
                     self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
                 done.append(message)
-            except DomainError as exc:
+            except Exception as exc:  # this buyer's mail alone waits for a retry (a template bug included)
                 failed[message.id] = exc
         if done:
             try:
-                # one write for the batch; if it fails they come back and their e-mails may go twice, never not
-                self._outbox.mark_done_many(done, now=self._clock.now())
-            except DomainError as exc:
-                failed.update({m.id: exc for m in done})
+                self._outbox.mark_done_many(done, now=self._clock.now())  # one write for the batch
+            except DomainError:
+                for message in done:  # one by one: a clear that fails alone brings back only its own mail
+                    try:
+                        self._outbox.mark_done(message, now=self._clock.now())
+                    except DomainError as exc:
+                        failed[message.id] = exc
         return failed
 
     def _mail_for(self, message: OutboxMessage, order: Order | None) -> buyer_mail.Mail | None:

@@ -109,13 +109,6 @@ class OrderService:
         """Orders by (tenant id, order id) in one read; missing ones are absent (a batch of outbox messages)."""
         return self._orders.get_many([(t, o) for t, o in refs if has_prefix(o, "order")])
 
-    def find(self, *, tenant_id: str, order_id: str) -> Order | None:
-        """The order, or None when there is none (an outbox message's handlers share this one read)."""
-        try:
-            return self.get(tenant_id=tenant_id, order_id=order_id)
-        except NotFound:
-            return None
-
     def list(self, *, tenant_id: str, limit: int, cursor: str | None, filters: Mapping[str, str] | None = None) -> Page:
         """The merchant's orders, newest first; filters as `GET /v1/orders` takes them (strings)."""
         return self.search(tenant_id=tenant_id, query=parse_query(filters or {}), limit=limit, cursor=cursor)

@@ -70,7 +70,7 @@ class DynamoOrderStore:
                     # limit or shelf state. No attribute is version 1 (products saved before versions).
                     seen: Any = ProductItem.version == product_version
                     if product_version == 1:
-                        seen = seen | ProductItem.version.does_not_exist()
+                        seen = ProductItem.sk.exists() & (seen | ProductItem.version.does_not_exist())
                     tx.condition_check(ProductItem, keys.products(order.tenant_id), order.product_id,
                                        condition=seen)
         except TransactWriteError as exc:
