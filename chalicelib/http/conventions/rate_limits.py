@@ -54,8 +54,8 @@ class RateLimitService:
     a busy key costs a write per 16 requests while the window's last tokens go one at a time. The price: tokens a
     process leased and did not spend lapse with the window, so a client whose requests spread over many processes
     may be refused a few requests early (up to 15 per unspent lease; a process's threads that find its lease empty
-    at once each take one). With one process serving one request at a time (a Lambda container) it is exact. Once a process has seen the window full it refuses without a write: a
-    window's count only grows.
+    at once each take one). With one process serving one request at a time (a Lambda container) it is exact.
+    Once a process has seen the window full it refuses without a write: a window's count only grows.
     """
 
     def __init__(self, *, counter: RateCounter, clock: Clock, policies: Mapping[str, Limit] | None = None,
