@@ -39,6 +39,16 @@ def _events(api: Any, key: str) -> list[str]:
     return sorted(e["type"] + ":" + (e["data"].get("id") or e["data"]["product_id"]) for e in json.loads(r.body)["data"])
 
 
+def _one_checkout(api: Any, queue: FakeQueue) -> tuple[dict[str, Any], str, str]:
+    """A shop with one key, a checkout of it, and the order.created message it queued."""
+    m = shop.sign_up(api)
+    p = shop.product(api, m["key"])
+    shop.import_keys(api, m["key"], p["id"], shop.new_keys(1))
+    order_id = json.loads(shop.checkout(api, m["slug"], p["id"]).body)["order_id"]
+    [good] = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
+    return m, order_id, good
+
+
 def test_a_batch_of_order_created_messages_costs_a_few_requests_and_announces_each(world, moto_server) -> None:
     api, queue = world["api"], world["queue"]
     # given two shops with three fresh checkouts between them, their order.created messages on the queue
@@ -71,11 +81,7 @@ def test_a_batch_of_order_created_messages_costs_a_few_requests_and_announces_ea
 def test_a_bad_message_in_a_batch_fails_alone(world) -> None:
     api, queue = world["api"], world["queue"]
     # given one good order.created message and two bad ones around it
-    m = shop.sign_up(api)
-    p = shop.product(api, m["key"])
-    shop.import_keys(api, m["key"], p["id"], shop.new_keys(1))
-    order_id = json.loads(shop.checkout(api, m["slug"], p["id"]).body)["order_id"]
-    [good] = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
+    m, order_id, good = _one_checkout(api, queue)
     # when they come as one batch
     failed = jobs.handle_queue_bodies(["not json", good, json.dumps({"kind": "order_created"})])
     # then only the two bad ones are reported failed (left on the queue), and the good one is announced
@@ -108,11 +114,7 @@ def test_two_sales_of_one_product_in_a_batch_announce_each_sale_and_the_stock_li
 def test_a_lambda_batch_with_a_failure_deletes_what_it_handled_and_brings_back_the_rest(world) -> None:
     api, queue = world["api"], world["queue"]
     # given a good order.created message, the same message again, and a bad one, as Lambda hands them over
-    m = shop.sign_up(api)
-    p = shop.product(api, m["key"])
-    shop.import_keys(api, m["key"], p["id"], shop.new_keys(1))
-    order_id = json.loads(shop.checkout(api, m["slug"], p["id"]).body)["order_id"]
-    [good] = [json.dumps(b) for b in queue.sent if b["kind"] == "order_created"]
+    m, order_id, good = _one_checkout(api, queue)
     records = [(good, "rh-good"), (good, "rh-again"), ("{}", "rh-bad")]
     # when the handler runs
     with pytest.raises(KeyError):
