@@ -36,6 +36,7 @@ from typing import Any
 
 import requests
 
+from bench.cpu import CpuSplit
 from bench.harness import main, say
 from bench.http_load import LogTally, MotoTally, Timed, burst, keepalive_probe, pcts, throughput, timed
 from devstack.stack import FRONTS, Stack
@@ -182,15 +183,31 @@ class StepCounts:
 
 def cycles(shop: Shop, orders: int, sample: int) -> dict[str, Any]:
     counts = StepCounts(shop.st)
+    steady_moto = steady_moto_ms = None
+    cpu = CpuSplit({name: pid for name, child in shop.st.children.items() if (pid := child.pid) is not None})
     done: list[dict[str, Any]] = []
     steady_started = time.perf_counter()
+    cpu.start()
     for n in range(orders):
         if n == sample:
             steady_started = time.perf_counter()
+            cpu.start()
+            steady_moto, steady_moto_ms = MotoTally(shop.st.aws_endpoint), MotoTally(shop.st.aws_endpoint, "request-ms")
         done.append(one_cycle(shop, n, counts.mark if n < sample else lambda step: None))
         if (n + 1) % 50 == 0:
             say(f"  cycle {n + 1}/{orders}")
     steady_wall = time.perf_counter() - steady_started
+    cpu_ms = cpu.take(per=orders - sample if orders > sample else orders)
+    moto_steady: dict[str, Any] = {}
+    if steady_moto is not None and steady_moto_ms is not None:
+        n_steady = orders - sample
+        reqs, spent = steady_moto.take(), steady_moto_ms.take()
+        moto_steady = {"requests_per_order": {op: round(v / n_steady, 2) for op, v in sorted(reqs.items())},
+                       "requests_per_order_total": round(sum(reqs.values()) / n_steady, 2),
+                       "ms_per_request": {op: round(spent[op] / v, 2) for op, v in sorted(reqs.items())
+                                          if v and not op.endswith("ReceiveMessage")},
+                       "ms_in_moto_per_order": round(sum(v for op, v in spent.items()
+                                                         if not op.endswith("ReceiveMessage")) / n_steady, 1)}
     keys = [k for r in done for k in r["keys"]]
     steady = done[sample:] or done
     return {
@@ -203,6 +220,9 @@ def cycles(shop: Shop, orders: int, sample: int) -> dict[str, Any]:
                                                                  "webhook", "page")},
         "server_ms": {step: pcts([r["server"][step] for r in steady]) for step in ("checkout", "webhook", "page")},
         "page_polls_max": max(r["polls"] for r in done),
+        "moto_steady": moto_steady,
+        "cpu_ms_per_order": {**cpu_ms, "all": round(sum(cpu_ms.values()), 2),
+                             "wall": round(steady_wall * 1000 / len(steady), 2)},
         "requests_per_order_by_step": counts.report(),
         "target": {"orders_per_s": ORDERS_PER_S_TARGET, "event_to_key_p99_ms": P99_TARGET_MS},
     }
