@@ -1,10 +1,16 @@
-"""Seed a demo shop through the public HTTP API only (sign-up, products, key imports)."""
+"""Seed a demo shop through the public HTTP API (sign-up, products, key imports) and the console's own pages
+(the owner confirms the e-mail with the link the stack mailed, so the demo console login works)."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import re
 import secrets
 import string
+import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -96,7 +102,7 @@ def _patch(api: _Api, path: str, body: dict[str, Any]) -> None:
                         status=response.status_code, code=_error_code(response))
 
 
-def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[str, Any]:
+def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir: Path | None = None) -> dict[str, Any]:
     """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`.
 
     Fails with SeedError when the slug is already taken (the stack was seeded before).
@@ -133,6 +139,49 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0) -> dict[
                             f"rejected {len(result.get('rejected') or [])})")
         product_ids.append(product_id)
 
+    if mail_dir is not None:
+        confirm_console_email(api.base, DEMO_EMAIL, password, mail_dir, timeout=timeout)
     return {"slug": slug, "api_key": api_key, "console_email": DEMO_EMAIL,
             "console_password": password, "products": product_ids}
+
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+_CONFIRM = re.compile(r"/console/confirm\?token=[A-Za-z0-9_\-]+")
+
+
+def confirm_console_email(base: str, address: str, password: str, mail_dir: Path, *, timeout: float) -> None:
+    """Signs in on the console once (an unconfirmed owner is sent a new confirmation link), then opens the link
+    from the mail folder: the owner is confirmed exactly as a merchant would be."""
+    web = requests.Session()
+    page = web.get(f"{base}/console/login", timeout=timeout)
+    token = _CSRF.search(page.text)
+    if page.status_code != 200 or token is None:
+        raise SeedError(f"GET /console/login answered {page.status_code} without a form")
+    started = time.time()
+    answer = web.post(f"{base}/console/login", data={"email": address, "password": password,
+                                                     "csrf": token.group(1)}, timeout=timeout,
+                      allow_redirects=False)
+    if answer.status_code == 303:
+        return  # confirmed already
+    link = _newest_link(mail_dir, address, since=started - 1)
+    if link is None:
+        raise SeedError(f"POST /console/login answered {answer.status_code}, and no confirmation mail for "
+                        f"{address} reached {mail_dir}")
+    opened = web.get(f"{base}{link}", timeout=timeout, allow_redirects=False)
+    if opened.status_code != 303:
+        raise SeedError(f"opening the confirmation link answered {opened.status_code}")
+
+
+def _newest_link(mail_dir: Path, address: str, *, since: float) -> str | None:
+    for path in sorted(mail_dir.glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        if path.stat().st_mtime < since:
+            break
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] != address:
+            continue
+        body = message.get_body(preferencelist=("plain",))
+        found = _CONFIRM.search(body.get_content() if body is not None else "")
+        if found:
+            return found.group(0)
+    return None
 

@@ -71,7 +71,7 @@ class FakeTenantStore:
         self.users: dict[tuple[str, str], User] = {}
         self.api_keys: dict[str, ApiKey] = {}
 
-    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey) -> None:
+    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey | None) -> None:
         with self.lock:  # all or nothing, slug checked before e-mail (as the transaction reports it)
             if tenant.slug in self.slugs:
                 raise Conflict(f"the shop address '{tenant.slug}' is taken; choose another slug",
@@ -82,7 +82,8 @@ class FakeTenantStore:
             self.emails[owner.email] = (tenant.id, owner.id)
             self.tenants[tenant.id] = tenant
             self.users[(tenant.id, owner.id)] = owner
-            self.api_keys[api_key.key_hash] = dataclasses.replace(api_key, revoked=False)
+            if api_key is not None:
+                self.api_keys[api_key.key_hash] = dataclasses.replace(api_key, revoked=False)
 
     def get(self, *, tenant_id: str) -> Tenant:
         with self.lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
 from functools import lru_cache
 from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
@@ -98,8 +99,10 @@ def _csp(call: Call, nonce: str, *, stripe: bool) -> str:
     ])
 
 
-def page(call: Call, template: str, *, status: int = 200, stripe: bool = False, **context: Any) -> Response:
-    """A storefront page in the buyer's language, with the shop, the language switch and a script nonce."""
+def page(call: Call, template: str, *, status: int = 200, stripe: bool = False, cookies: Sequence[str] = (),
+         private: bool = False, **context: Any) -> Response:
+    """A page in the reader's language, with the shop, the language switch and a script nonce. `cookies` are
+    extra Set-Cookie values; `private` pages (the console) are never stored by a cache."""
     t = translator(call)
     nonce = secrets.token_urlsafe(16)
     html = _env().get_template(template).render(t=t, shop=call.tenant, switch=_switch(call, t.locale), nonce=nonce,
@@ -108,9 +111,13 @@ def page(call: Call, template: str, *, status: int = 200, stripe: bool = False, 
     headers["Content-Security-Policy"] = _csp(call, nonce, stripe=stripe)
     headers["Content-Language"] = t.locale
     headers["Vary"] = "Accept-Language, Cookie"
+    set_cookies = list(cookies)
     chosen = parse_locale(call.query.get("lang"))
     if chosen:  # the switch sticks: later pages without ?lang= keep this choice
         secure = "; Secure" if call.c.settings.production else ""
-        headers["Set-Cookie"] = (f"{LANG_COOKIE}={chosen}; Path=/; Max-Age={LANG_COOKIE_SECONDS}; "
-                                 f"SameSite=Lax{secure}")
+        set_cookies.append(f"{LANG_COOKIE}={chosen}; Path=/; Max-Age={LANG_COOKIE_SECONDS}; SameSite=Lax{secure}")
+    if set_cookies:
+        headers["Set-Cookie"] = set_cookies if len(set_cookies) > 1 else set_cookies[0]
+    if private:
+        headers["Cache-Control"] = "no-store"
     return Response(body=html, status_code=status, headers=headers)

@@ -87,3 +87,22 @@ def if_match_version(value: str | None) -> int | None:
         raise InvalidRequest('If-Match must be the version you read, a whole number from 1 (e.g. If-Match: 3 or "3")',
                              param="If-Match")
     return int(raw)
+
+
+MAX_FORM_BYTES = 64_000
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def form_body(request: Request, *, limit: int = MAX_FORM_BYTES) -> dict[str, str]:
+    """An HTML form's fields (the last value of a repeated name); an unreadable body is a 400."""
+    from urllib.parse import parse_qsl
+
+    raw = raw_body(request, limit=limit)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest("the form is not valid UTF-8") from exc
+    try:
+        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=50))
+    except ValueError as exc:  # more fields than any console form has
+        raise InvalidRequest("the form has too many fields") from exc

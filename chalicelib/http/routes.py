@@ -16,17 +16,21 @@ from chalice.app import Request
 
 from chalicelib.http import context
 from chalicelib.http.errors import error_response, json_response, status_for, withheld_answer
-from chalicelib.http.parsing import MAX_JSON_BYTES, header, json_body, list_params, raw_body
-from chalicelib.kernel.errors import DomainError, InvalidRequest, PermissionDenied
+from chalicelib.http.parsing import FORM_TYPE, MAX_JSON_BYTES, form_body, header, json_body, list_params, raw_body
+from chalicelib.kernel.errors import AuthenticationFailed, DomainError, InvalidRequest, PermissionDenied
+from chalicelib.tenancy.domain.accounts import Account, ConsoleSession
 from chalicelib.tenancy.domain.models import ApiKey, Tenant
 
 log = logging.getLogger(__name__)
 
 # auth modes: "api_key" (merchant API), "shop" (public route under /s/{slug}), "none" (public, no tenant),
-# "stripe" (signature-checked by the service itself).
+# "stripe" (signature-checked by the service itself), "console" (a console session cookie; state-changing
+# requests must carry the session's CSRF token).
 # rate: "api_key" (per API key, limit by the tenant's plan), a per-IP policy name from services/rate_limits.py
 # ("public", "checkout", "order_lookup", "signup", "licence"), or None.
-AUTH_MODES = ("api_key", "shop", "none", "stripe")
+AUTH_MODES = ("api_key", "shop", "none", "stripe", "console")
+CONSOLE_COOKIE = "kd_console"
+CSRF_FIELD, CSRF_HEADER = "csrf", "x-csrf-token"
 
 
 @dataclass(frozen=True)
@@ -91,7 +95,10 @@ class Call:
     spec: RouteSpec
     api_key: ApiKey | None = None
     tenant: Tenant | None = None
+    account: Account | None = None  # the signed-in person on console routes
+    session: ConsoleSession | None = None
     _tenant_id: str = ""
+    _form: dict[str, str] | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -112,6 +119,26 @@ class Call:
 
     def header(self, name: str) -> str | None:
         return header(self.request, name)
+
+    def form(self) -> dict[str, str]:
+        """The HTML form's fields (parsed once)."""
+        if self._form is None:
+            self._form = form_body(self.request)
+        return self._form
+
+    def cookie(self, name: str) -> str | None:
+        from http.cookies import CookieError, SimpleCookie
+
+        raw = self.header("cookie")
+        if not raw:
+            return None
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(raw)
+        except CookieError:
+            return None  # a malformed Cookie header is no cookie, never an error
+        morsel = jar.get(name)
+        return morsel.value if morsel is not None else None
 
     @property
     def query(self) -> dict[str, str]:
@@ -158,7 +185,7 @@ def endpoint(
     if auth == "api_key" and scope is None:
         raise ValueError(f"{method} {path}: an API-key route must name its scope")
     if rate == "default":
-        rate = {"api_key": "api_key", "shop": "public", "none": "public", "stripe": None}[auth]
+        rate = {"api_key": "api_key", "shop": "public", "none": "public", "stripe": None, "console": "console"}[auth]
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         spec = RouteSpec(method=method, path=path, name=view.__name__, summary=summary, tag=tag, auth=auth,
@@ -220,6 +247,16 @@ def _run(spec: RouteSpec, call: Call, view: Callable[..., Any], params: dict[str
         call.tenant = c.tenancy.tenants.shop(params["slug"])
         call._tenant_id = call.tenant.id
         context.bind(tenant_id=call._tenant_id)
+    elif spec.auth == "console":
+        signed_in = _console_session(spec, call)
+        if signed_in is None:
+            return _to_sign_in(spec, call)
+        call.session, call.account = signed_in
+        call._tenant_id = call.account.tenant_id
+        call.tenant = c.tenancy.tenants.get(tenant_id=call._tenant_id)
+        context.bind(tenant_id=call._tenant_id)
+        if spec.method not in ("GET", "HEAD"):
+            check_csrf(call, call.session.csrf)
     if spec.rate is not None:
         state = c.api.rate_limits.hit(policy=_rate_policy(spec, call), subject=_rate_subject(spec, call),
                                   tenant_id=call._tenant_id or None)
@@ -228,6 +265,34 @@ def _run(spec: RouteSpec, call: Call, view: Callable[..., Any], params: dict[str
     if idem_key is not None and spec.idempotent:
         return _idempotent(spec, call, view, params, idem_key)
     return _respond(spec, view(call, **params))
+
+
+def _console_session(spec: RouteSpec, call: Call) -> tuple[ConsoleSession, Account] | None:
+    return call.c.tenancy.accounts.session(call.cookie(CONSOLE_COOKIE))  # type: ignore[no-any-return]
+
+
+def _to_sign_in(spec: RouteSpec, call: Call) -> Response:
+    """No live session: a page visit goes to the sign-in page (and comes back after it), anything else is 401."""
+    if spec.method == "GET" and "application/json" not in (call.header("accept") or ""):
+        from urllib.parse import urlencode
+
+        target = spec.path.format(**(call.request.uri_params or {}))
+        return Response(body="", status_code=303, headers={
+            "Location": "/console/login?" + urlencode({"next": target}), "Cache-Control": "no-store"})
+    raise AuthenticationFailed("sign in to the console first", code="console_sign_in_required")
+
+
+def check_csrf(call: Call, expected: str) -> None:
+    """The token from the page (a form field, or a header for scripts) must match: a cross-site form cannot
+    read it, so it cannot send it."""
+    import hmac
+
+    sent = call.header(CSRF_HEADER)
+    if sent is None and (call.header("content-type") or "").startswith(FORM_TYPE):
+        sent = call.form().get(CSRF_FIELD)
+    if not sent or not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise PermissionDenied("this form has expired or did not come from the console; reload the page and try "
+                               "again", code="csrf_failed")
 
 
 def _respond(spec: RouteSpec, result: Any) -> Response:

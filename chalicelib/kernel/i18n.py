@@ -52,10 +52,10 @@ def negotiate(*, query: str | None = None, cookie: str | None = None, accept_lan
 @lru_cache(maxsize=1)
 def catalog() -> Mapping[str, Mapping[str, str]]:
     """Every message id with its text per locale, merged from the catalogs in `domain/messages/`."""
-    from chalicelib.kernel.messages import after_sales, checkout, common, lookup, mail, order
+    from chalicelib.kernel.messages import after_sales, checkout, common, console, lookup, mail, order
 
     merged: dict[str, Mapping[str, str]] = {}
-    for module in (common, checkout, order, lookup, after_sales, mail):
+    for module in (common, checkout, order, lookup, after_sales, mail, console):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 from typing import Any
 
 # At DEBUG these log request and response bodies: SES mails holding card keys, KMS plaintexts.
@@ -50,11 +51,26 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+# Password hashes travel in the data store's requests, which its client logs at DEBUG: never in a log line.
+_PASSWORD_HASH = re.compile(r"\$argon2(?:id|i|d)\$[^'\"\s,}]*")
+_DATA_LOGGERS = ("pynamodb", *WIRE_LOGGERS)
+
+
+def redact(record: logging.LogRecord) -> None:
+    """Replaces a password hash in a data-store client's record with a marker (the record keeps its level)."""
+    if not record.name.startswith(_DATA_LOGGERS):
+        return
+    text = record.getMessage()
+    if "$argon2" in text:
+        record.msg, record.args = _PASSWORD_HASH.sub("$argon2<redacted>", text), None
+
+
 def _install_record_factory() -> None:
     base = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
+        redact(record)
         record.request_id = _request_id.get()
         record.tenant_id = _tenant_id.get()
         return record

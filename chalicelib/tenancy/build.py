@@ -1,4 +1,4 @@
-"""Builds tenancy's parts: the tenant and API-key stores, sign-up and authentication, API keys, shop settings."""
+"""Builds tenancy's parts: tenants, API keys, shop settings, and console accounts (sign-in, sessions, resets)."""
 
 from __future__ import annotations
 
@@ -41,3 +41,18 @@ class TenancyParts(Parts):
         from chalicelib.tenancy.service.shop_settings import ShopSettingsService
 
         return ShopSettingsService(tenants=self.tenant_store, allow_http_urls=not self.c.platform.settings.production)
+
+    @cached_property
+    def account_store(self) -> Any:
+        from chalicelib.tenancy.store.accounts import DynamoAccountStore
+
+        return DynamoAccountStore()
+
+    @cached_property
+    def accounts(self) -> Any:
+        from chalicelib.tenancy.service.accounts import AccountService
+
+        p = self.c.platform
+        return AccountService(accounts=self.account_store, tenants=self.tenants, passwords=p.query_passwords,
+                              mailer=p.mailer, clock=p.clock, rate_limits=self.c.api.rate_limits,
+                              public_base_url=p.settings.public_base_url)

@@ -36,12 +36,13 @@ def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
     # Every test buys from 127.0.0.1: lift the per-IP limits (the rate-limit test installs its own), and
     # show stock without the storefront's few-second cache so a test sees what it just changed.
     limits = ",".join(f"{p}=100000/60" for p in ("ip:checkout", "ip:order_lookup", "ip:lookup", "ip:login_link",
-                                                 "email:lookup", "email:login_link", "ip:signup", "ip:public"))
+                                                 "email:lookup", "email:login_link", "ip:signup", "ip:public",
+                                                 "ip:console", "ip:console_auth", "email:console_mail"))
     stack = Stack(api_port=None, mail_dir=mail_dir,
                   extra_env={"KAMIDROP_RATE_LIMITS": limits, "KAMIDROP_STOREFRONT_CACHE_SECONDS": "0"})
     stack.start()  # stops whatever it started if starting fails
     try:
-        demo = seed(stack.api_url)
+        demo = seed(stack.api_url, mail_dir=mail_dir)
         yield stack, demo
     finally:
         stack.stop()

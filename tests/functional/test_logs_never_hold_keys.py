@@ -170,3 +170,47 @@ def test_no_plaintext_key_reaches_logs_or_output_even_at_debug(client, settings,
     assert _leaks(keys, texts) == []
     # and no KMS plaintext (a tenant's branch key decrypts all its card keys) is logged either
     assert [r.name for r in caplog.records if '"Plaintext"' in r.getMessage()] == []
+
+
+def test_no_password_or_console_token_reaches_logs_even_at_debug(client, container, caplog, capfd):
+    """The console's secrets: passwords as typed, the mailed links' tokens, session cookies and CSRF tokens."""
+    import re
+
+    from tests.fakes import FakeMailer
+    from tests.support.console import Browser, csrf_of, link_in
+
+    caplog.set_level(logging.DEBUG)
+    mailer = FakeMailer()
+    container.replace("mailer", mailer)  # the account service is built after this, with the fake
+    container.tenancy.__dict__.pop("accounts", None)
+    slug = f"log-{secrets.token_hex(4)}"
+    email, password, new_password = f"owner@{slug}.example.com", "first secret phrase 1", "second secret phrase 2"
+    secrets_seen: list[str] = [password, new_password]
+    # when an owner signs up, confirms, fails a sign-in, signs in, and resets the password by link
+    b = Browser(client)
+    page = b.get("/console/signup")
+    secrets_seen.append(csrf_of(page))
+    assert b.post("/console/signup", {"name": "Log Shop", "slug": slug, "email": email, "password": password},
+                  csrf=csrf_of(page)).status_code == 200
+    confirm = link_in(mailer.sent[-1], "/console/confirm")
+    secrets_seen.append(confirm.split("token=")[1])
+    assert b.get(confirm).status_code == 303
+    secrets_seen.append(b.cookies["kd_console"])
+    secrets_seen.append(csrf_of(b.get("/console")))
+    other = Browser(client)
+    assert other.form("/console/login", "/console/login", {"email": email, "password": "not it at all"}).status_code == 401
+    assert other.form("/console/login", "/console/login", {"email": email, "password": password}).status_code == 303
+    secrets_seen.append(other.cookies["kd_console"])
+    assert other.form("/console/forgot", "/console/forgot", {"email": email}).status_code == 200
+    reset = link_in(mailer.sent[-1], "/console/reset")
+    token = reset.split("token=")[1]
+    secrets_seen.append(token)
+    form = other.get(reset)
+    assert other.post("/console/reset", {"token": token, "password": new_password},
+                      csrf=csrf_of(form)).status_code == 303
+    # then none of them, in any form, is in a log record or the output
+    out, err = capfd.readouterr()
+    texts = [*_record_texts(caplog.records), caplog.text, out, err]
+    assert len(caplog.records) > 20, "DEBUG logging was not on: the scan would prove nothing"
+    assert _leaks(secrets_seen, texts) == []
+    assert not any(re.search(r"\$argon2id\$", t) for t in texts)  # nor a password hash

@@ -81,6 +81,8 @@ class UserItem(Item):
     password_hash = UnicodeAttribute()
     role = UnicodeAttribute()
     created_at = NumberAttribute()
+    email_confirmed_at = NumberAttribute(null=True)
+    session_generation = NumberAttribute(null=True)  # raised by "sign out everywhere" and password changes
 
 
 class EmailItem(Item):

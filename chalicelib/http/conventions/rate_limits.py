@@ -27,6 +27,11 @@ POLICIES: dict[str, Limit] = {
     "ip:lookup": Limit(10, 60),
     "ip:login_link": Limit(10, 60),
     "email:lookup": Limit(5, 900),
+    # the console: signed-in pages per IP; the sign-in, sign-up and reset forms per IP (the lockout counts
+    # wrong passwords on its own); account e-mails (confirmation, reset) per address
+    "ip:console": Limit(600, 60),
+    "ip:console_auth": Limit(30, 60),
+    "email:console_mail": Limit(3, 900),
     "email:login_link": Limit(3, 900),
 }
 

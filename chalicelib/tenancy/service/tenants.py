@@ -26,8 +26,9 @@ class TenantService:
         self._hasher = hasher
         self._clock = clock
 
-    def sign_up(self, body: Any) -> tuple[Tenant, str]:
-        """Creates tenant, owner, first API key and branch key; returns the key, shown only now."""
+    def sign_up(self, body: Any, *, api_key: bool = True) -> tuple[Tenant, str]:
+        """Creates tenant, owner, first API key (unless `api_key` is False: "") and branch key; returns the
+        key, shown only now."""
         data: Mapping[str, Any] = v.body_object(body)
         v.unknown_fields(data, {"name", "slug", "email", "password"})
         name = v.text(data, "name", max_len=100, single_line=True)
@@ -47,10 +48,13 @@ class TenantService:
                         branch_key_id=branch_key_id, fingerprint_key_ciphertext=fp_secret, created_at=now)
         owner = User(tenant_id=tenant_id, id=new_id("user"), email=email,
                      password_hash=self._hasher.hash(password), role="owner", created_at=now)
+        if not api_key:
+            self._tenants.create(tenant=tenant, owner=owner, api_key=None)
+            return tenant, ""
         plaintext = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        api_key = ApiKey(tenant_id=tenant_id, id=new_id("api_key"), key_hash=token_hash(plaintext),
-                         name="Default key", scopes=ALL_SCOPES, created_at=now, hint=plaintext[-4:])
-        self._tenants.create(tenant=tenant, owner=owner, api_key=api_key)
+        first_key = ApiKey(tenant_id=tenant_id, id=new_id("api_key"), key_hash=token_hash(plaintext),
+                           name="Default key", scopes=ALL_SCOPES, created_at=now, hint=plaintext[-4:])
+        self._tenants.create(tenant=tenant, owner=owner, api_key=first_key)
         return tenant, plaintext
 
     def authenticate(self, authorization: str | None) -> ApiKey:

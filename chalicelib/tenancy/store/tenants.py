@@ -33,8 +33,8 @@ def _tenant(item: TenantItem) -> Tenant:
 
 
 class DynamoTenantStore:
-    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey) -> None:
-        """All or nothing: slug, e-mail, tenant, owner and first key in one transaction."""
+    def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey | None) -> None:
+        """All or nothing: slug, e-mail, tenant, owner and first key (if any) in one transaction."""
         try:
             with TransactWrite(connection=transaction_connection()) as tx:
                 # attribute_not_exists on the lookup items is what makes slug and e-mail unique.
@@ -52,8 +52,9 @@ class DynamoTenantStore:
                     keys.tenant(tenant.id), f"USER#{owner.id}", user_id=owner.id, email=owner.email,
                     password_hash=owner.password_hash, role=owner.role, created_at=owner.created_at,
                 ))
-                tx.save(lookup_item(api_key), condition=ApiKeyItem.pk.does_not_exist())
-                tx.save(record_item(api_key))
+                if api_key is not None:  # a console sign-up makes its API keys later, in the settings
+                    tx.save(lookup_item(api_key), condition=ApiKeyItem.pk.does_not_exist())
+                    tx.save(record_item(api_key))
         except TransactWriteError as exc:
             reasons = [r.code if r else None for r in exc.cancellation_reasons]
             if reasons[:1] == ["ConditionalCheckFailed"]:

@@ -1,0 +1,16 @@
+"""Builds the console's parts: the home page's view of the shop."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.kernel.parts import Parts
+
+
+class ConsoleParts(Parts):
+    @cached_property
+    def home(self) -> Any:
+        from chalicelib.console.service.home import HomeService
+
+        return HomeService(stock=self.c.inventory.keys, orders=self.c.sales.orders)

@@ -1,0 +1,39 @@
+"""The console home: the first-run checklist and the shop's counts, read through each capability's service."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chalicelib.console.domain import ShopGlance, checklist
+from chalicelib.sales.domain.models import OrderStatus
+from chalicelib.sales.domain.orders import OrderQuery
+from chalicelib.tenancy.domain.models import Tenant
+
+PRODUCTS_READ = 100  # the home page reads one page of products with their stock
+
+
+class StockSummaries(Protocol):
+    def stock_summary(self, *, tenant_id: str, limit: int, cursor: str | None) -> Any: ...
+
+
+class OrderSearches(Protocol):
+    def search(self, *, tenant_id: str, query: OrderQuery, limit: int, cursor: str | None) -> Any: ...
+
+
+class HomeService:
+    def __init__(self, *, stock: StockSummaries, orders: OrderSearches) -> None:
+        self._stock = stock
+        self._orders = orders
+
+    def glance(self, tenant: Tenant) -> ShopGlance:
+        """Two reads whatever the shop's size: a page of products with their stock, and one delivered order."""
+        page = self._stock.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
+        levels = [level for _, level in page.items]
+        delivered = self._orders.search(tenant_id=tenant.id, query=OrderQuery(status=OrderStatus.DELIVERED),
+                                        limit=1, cursor=None)
+        in_stock = sum(level.available for level in levels)
+        sold = sum(level.sold for level in levels)
+        steps = checklist(has_product=bool(page.items), has_keys=in_stock + sold > 0,
+                          has_support=bool(tenant.support_contact), has_sale=bool(delivered.items))
+        return ShopGlance(steps=steps, products=len(page.items), in_stock=in_stock, sold=sold,
+                          more_products=page.next_cursor is not None)

@@ -1,0 +1,156 @@
+"""The console's account pages in Chromium, at 1280 px and on a phone, in English and Chinese: sign up and
+confirm by the mailed link, the first-run checklist, sign in with the demo owner, a reset, sign out."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from tests.browser.conftest import PHONE
+from tests.browser.helpers import links_in, mails_to, plain_text, wait_for
+
+DESKTOP = {"width": 1280, "height": 900}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+LANGS = {"en": "en-US", "zh": "zh-CN"}
+
+
+@pytest.fixture()
+def console(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    size, lang = request.param
+    context = browser.new_context(viewport=SIZES[size], locale=LANGS[lang], is_mobile=size == "phone")
+    context.set_default_timeout(15_000)
+    pg = context.new_page()
+    try:
+        yield pg, size, lang
+    finally:
+        context.close()
+
+
+def _shoot(screenshot: Any, pg: Any, step: str) -> None:
+    screenshot(step, pg)
+
+
+def _link(mail_dir: Any, address: str, path: str) -> str:
+    def found() -> str | None:
+        for msg in reversed(mails_to(mail_dir, address)):
+            for link in links_in(plain_text(msg)):
+                if path in link:
+                    return link
+        return None
+
+    return str(wait_for(found, timeout=10, what=f"a mail to {address} with {path}"))
+
+
+def _delivered_orders(api: str, key: str) -> int:
+    r = requests.get(f"{api}/v1/orders", params={"status": "delivered", "limit": 1},
+                     headers={"Authorization": f"Bearer {key}"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return len(r.json()["data"])
+
+
+def _no_horizontal_scroll(pg: Any) -> None:
+    assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("console", [(s, lang) for s in SIZES for lang in LANGS], indirect=True,
+                         ids=[f"{s}-{lang}" for s in SIZES for lang in LANGS])
+def test_sign_up_confirm_and_see_the_checklist(console: Any, demo_stack: Any, screenshot: Any) -> None:
+    pg, _size, lang = console
+    stack, _ = demo_stack
+    slug = f"b-{secrets.token_hex(4)}"
+    address = f"owner@{slug}.example.com"
+    # given the sign-up page in the browser's language
+    pg.goto(f"{stack.api_url}/console/signup")
+    assert pg.locator("h1").inner_text() == ("Open your shop" if lang == "en" else "开通店铺")
+    _no_horizontal_scroll(pg)
+    _shoot(screenshot, pg, "signup")
+    # when the form is filled in and sent
+    pg.locator("#name").fill("Lantern Keys 灯笼卡密")
+    pg.locator("#slug").fill(slug)
+    pg.locator("#email").fill(address)
+    pg.locator("#password").fill("lantern festival keys")
+    pg.locator("form button[type=submit]").click()
+    # then the page says to check the inbox
+    pg.wait_for_url(f"{stack.api_url}/console/signup")
+    assert address in pg.locator("main").inner_text()
+    _shoot(screenshot, pg, "sent")
+    # when the mailed link is opened
+    pg.goto(_link(stack.mail_dir, address, "/console/confirm"))
+    # then the owner is signed in on the home page with the four steps, none done yet
+    pg.wait_for_url(f"{stack.api_url}/console?welcome=1")
+    title = "Welcome, Lantern Keys 灯笼卡密" if lang == "en" else "欢迎，Lantern Keys 灯笼卡密"
+    assert pg.locator("h1").inner_text() == title
+    assert pg.locator(".steps li.todo").count() == 4
+    assert pg.locator("#progress").inner_text() == ("0 of 4 done" if lang == "en" else "已完成 0/4")
+    _no_horizontal_scroll(pg)
+    _shoot(screenshot, pg, "home")
+
+
+@pytest.mark.parametrize("console", [("desktop", "en"), ("phone", "zh")], indirect=True, ids=["desktop-en", "phone-zh"])
+def test_the_demo_owner_signs_in_sees_the_progress_and_signs_out(console: Any, demo_stack: Any,
+                                                                 screenshot: Any) -> None:
+    pg, _size, lang = console
+    stack, demo = demo_stack
+    # given the sign-in page reached from a console page
+    pg.goto(f"{stack.api_url}/console/security")
+    pg.wait_for_url("**/console/login?next=%2Fconsole%2Fsecurity")
+    _shoot(screenshot, pg, "login")
+    # when the demo owner signs in
+    pg.locator("#email").fill(demo["console_email"])
+    pg.locator("#password").fill(demo["console_password"])
+    pg.locator("form button[type=submit]").click()
+    # then the page they asked for opens, and home shows three steps done: products, keys, support contact
+    pg.wait_for_url(f"{stack.api_url}/console/security")
+    _shoot(screenshot, pg, "security")
+    pg.locator("nav.side a[href='/console']").click()
+    pg.wait_for_url(f"{stack.api_url}/console")
+    done = [pg.locator(".steps li.done").nth(i).get_attribute("data-step")
+            for i in range(pg.locator(".steps li.done").count())]
+    sold = _delivered_orders(stack.api_url, demo["api_key"])  # other browser tests may have bought already
+    assert done == ["product", "keys", "support"] + (["purchase"] if sold else [])
+    assert pg.locator("#stat-products").inner_text() == "2"
+    _no_horizontal_scroll(pg)
+    _shoot(screenshot, pg, "home")
+    # when they sign out
+    pg.locator("header form button[type=submit]").click()
+    pg.wait_for_url("**/console/login?out=1")
+    assert pg.locator("[role=status]").inner_text() == ("You are signed out." if lang == "en" else "已退出登录。")
+    # then the console asks them to sign in again
+    pg.goto(f"{stack.api_url}/console")
+    pg.wait_for_url("**/console/login?next=%2Fconsole")
+
+
+@pytest.mark.parametrize("console", [("phone", "en")], indirect=True, ids=["phone-en"])
+def test_a_forgotten_password_is_reset_by_mail(console: Any, demo_stack: Any, screenshot: Any) -> None:
+    pg, _, _ = console
+    stack, _ = demo_stack
+    slug = f"r-{secrets.token_hex(4)}"
+    address = f"owner@{slug}.example.com"
+    # given a confirmed owner (signed up and confirmed in this browser, then signed out)
+    pg.goto(f"{stack.api_url}/console/signup")
+    pg.locator("#name").fill("Reset Shop")
+    pg.locator("#slug").fill(slug)
+    pg.locator("#email").fill(address)
+    pg.locator("#password").fill("first password here")
+    pg.locator("form button[type=submit]").click()
+    pg.goto(_link(stack.mail_dir, address, "/console/confirm"))
+    pg.wait_for_url("**/console?welcome=1")
+    pg.locator("header form button[type=submit]").click()
+    pg.wait_for_url("**/console/login?out=1")
+    # when they ask for a reset link and choose a new password through it
+    pg.locator("a[href='/console/forgot']").click()
+    pg.locator("#email").fill(address)
+    pg.locator("form button[type=submit]").click()
+    assert "a reset link is on its way" in pg.locator("[role=status]").inner_text()
+    _shoot(screenshot, pg, "forgot")
+    pg.goto(_link(stack.mail_dir, address, "/console/reset"))
+    _shoot(screenshot, pg, "reset")
+    pg.locator("#password").fill("second password here")
+    pg.locator("form button[type=submit]").click()
+    # then they are signed in, and the new password is the one that works
+    pg.wait_for_url(f"{stack.api_url}/console")
+    assert pg.locator("h1").inner_text() == "Welcome, Reset Shop"
