@@ -301,6 +301,12 @@ class FakeCipher:
     def decrypt_secret(self, *, tenant: Tenant) -> bytes:
         return self._open(tenant.branch_key_id, f"{tenant.id}|fingerprint_secret", tenant.fingerprint_key_ciphertext)
 
+    def encrypt_account_secret(self, *, tenant: Tenant, user_id: str, secret: bytes) -> bytes:
+        return self._seal(tenant.branch_key_id, f"{tenant.id}|account_secret|{user_id}", secret)
+
+    def decrypt_account_secret(self, *, tenant: Tenant, user_id: str, ciphertext: bytes) -> bytes:
+        return self._open(tenant.branch_key_id, f"{tenant.id}|account_secret|{user_id}", ciphertext)
+
     def encrypt_bundle(self, *, tenant: Tenant, order_id: str, plaintext: bytes) -> bytes:
         return self._seal(tenant.branch_key_id, f"{tenant.id}|order_keys|{order_id}", plaintext)
 

@@ -12,6 +12,7 @@ from chalicelib.tenancy.domain.models import Tenant
 
 PURPOSE_CARD_KEY = "card_key"
 PURPOSE_FINGERPRINT = "fingerprint_secret"
+PURPOSE_ACCOUNT = "account_secret"  # a console account's two-step secret, bound to its user in the context
 PURPOSE_ORDER_KEYS = "order_keys"  # a delivered order's keys in one message, bound to the order id
 # Data-key reuse on encrypt (the SDK's "data key caching" idea): each message still derives its own
 # key from its message id under the committing suite, and reuse is bounded by count and age.
@@ -85,6 +86,15 @@ class EsdkCipher:
 
     def decrypt_secret(self, *, tenant: Tenant) -> bytes:
         return self._decrypt(tenant.fingerprint_key_ciphertext, _context(tenant.id, PURPOSE_FINGERPRINT))
+
+    def encrypt_account_secret(self, *, tenant: Tenant, user_id: str, secret: bytes) -> bytes:
+        try:
+            return self._encrypt(secret, {**_context(tenant.id, PURPOSE_ACCOUNT), "user": user_id})
+        except Exception as exc:
+            raise EncryptionUnavailable("could not protect the two-step secret; retry") from exc
+
+    def decrypt_account_secret(self, *, tenant: Tenant, user_id: str, ciphertext: bytes) -> bytes:
+        return self._decrypt(ciphertext, {**_context(tenant.id, PURPOSE_ACCOUNT), "user": user_id})
 
     def encrypt_bundle(self, *, tenant: Tenant, order_id: str, plaintext: bytes) -> bytes:
         try:

@@ -55,4 +55,11 @@ class TenancyParts(Parts):
         p = self.c.platform
         return AccountService(accounts=self.account_store, tenants=self.tenants, passwords=p.query_passwords,
                               mailer=p.mailer, clock=p.clock, rate_limits=self.c.api.rate_limits,
-                              public_base_url=p.settings.public_base_url)
+                              public_base_url=p.settings.public_base_url, two_step=self.two_step)
+
+    @cached_property
+    def two_step(self) -> Any:
+        from chalicelib.tenancy.service.two_step import TwoStepService
+
+        p = self.c.platform
+        return TwoStepService(accounts=self.account_store, cipher=p.cipher, clock=p.clock)

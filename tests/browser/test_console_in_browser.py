@@ -154,3 +154,51 @@ def test_a_forgotten_password_is_reset_by_mail(console: Any, demo_stack: Any, sc
     # then they are signed in, and the new password is the one that works
     pg.wait_for_url(f"{stack.api_url}/console")
     assert pg.locator("h1").inner_text() == "Welcome, Reset Shop"
+
+
+@pytest.mark.parametrize("console", [("desktop", "zh")], indirect=True, ids=["desktop-zh"])
+def test_two_step_sign_in_is_set_up_from_the_qr_page_and_used(console: Any, demo_stack: Any,
+                                                               screenshot: Any) -> None:
+    import time
+
+    import pyotp
+
+    pg, _, _ = console
+    stack, _ = demo_stack
+    slug = f"t-{secrets.token_hex(4)}"
+    address = f"owner@{slug}.example.com"
+    # given a confirmed owner on the security page
+    pg.goto(f"{stack.api_url}/console/signup")
+    pg.locator("#name").fill("Two Step Shop")
+    pg.locator("#slug").fill(slug)
+    pg.locator("#email").fill(address)
+    pg.locator("#password").fill("two step password")
+    pg.locator("form button[type=submit]").click()
+    pg.goto(_link(stack.mail_dir, address, "/console/confirm"))
+    pg.wait_for_url("**/console?welcome=1")
+    pg.locator("nav.side a[href='/console/security']").click()
+    assert pg.locator("#two-step-state").inner_text() == "未开启"
+    # when they start, scan (the key beside the QR code), and confirm a code
+    pg.locator("#two-step form button[type=submit]").click()
+    assert pg.locator("img.qr").evaluate("img => img.complete && img.naturalWidth > 0")
+    _shoot(screenshot, pg, "qr")
+    key = pg.locator("#two-step-key").inner_text()
+    pg.locator("#code").fill(pyotp.TOTP(key).at(int(time.time())))
+    pg.locator("#two-step form button[type=submit]").click()
+    # then ten recovery codes are shown once, and the state is on
+    codes = pg.locator("#recovery-codes li").all_inner_texts()
+    assert len(codes) == 10
+    assert pg.locator("#two-step-state").inner_text() == "已开启"
+    _shoot(screenshot, pg, "recovery-codes")
+    # when they sign out and in again, the password leads to the code page, where a recovery code works
+    pg.locator("header form button[type=submit]").click()
+    pg.wait_for_url("**/console/login?out=1")
+    pg.locator("#email").fill(address)
+    pg.locator("#password").fill("two step password")
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url("**/console/login/code?next=%2Fconsole")
+    _shoot(screenshot, pg, "code")
+    pg.locator("#code").fill(codes[0])
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url(f"{stack.api_url}/console")
+    assert pg.locator("h1").inner_text() == "欢迎，Two Step Shop"

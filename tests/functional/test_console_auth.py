@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 import secrets
 import time
 from collections.abc import Iterator
@@ -285,3 +286,103 @@ def test_production_cookies_are_secure(settings: Any) -> None:
     call: Any = FakeCall()
     assert session_cookie(call, "tok").endswith("; HttpOnly; SameSite=Lax; Secure")
     assert str(form_token(call)[1]).endswith("; HttpOnly; SameSite=Strict; Secure")
+
+
+def _enrol(b: Browser, env: Env) -> tuple[str, list[str]]:
+    """Turns two-step sign-in on from the security page; returns the key and the recovery codes shown."""
+    import pyotp
+
+    started = b.post("/console/security/two-step/start", {}, csrf=csrf_of(b.get("/console/security")))
+    assert started.status_code == 200
+    text = started.body.decode()
+    assert 'src="data:image/svg+xml' in text
+    key = re.search(r'id="two-step-key">([A-Z2-7]+)<', text)
+    assert key, text[:2000]
+    code = pyotp.TOTP(key.group(1)).at(env.clock.now())
+    done = b.post("/console/security/two-step/confirm", {"code": code}, csrf=csrf_of(started))
+    assert done.status_code == 200, done.body[:500]
+    codes = re.findall(r"<li>([a-z2-9]{5}-[a-z2-9]{5})</li>", done.body.decode())
+    return key.group(1), codes
+
+
+def _password_step(env: Env, web: Any, email: str) -> Browser:
+    b = Browser(web)
+    r = b.form("/console/login", "/console/login", {"email": email, "password": PASSWORD})
+    assert r.status_code == 303 and r.headers["Location"] == "/console/login/code?next=%2Fconsole", r.body[:300]
+    assert "kd_challenge" in b.cookies and "kd_console" not in b.cookies
+    return b
+
+
+def test_two_step_sign_in_with_a_code_each_code_once(web: Any, env: Env) -> None:
+    import pyotp
+
+    # given an owner who turned two-step sign-in on (the confirming code is spent)
+    owner, fields = signed_up(web, env)
+    key, codes = _enrol(owner, env)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert 'id="two-step-state">On<' in owner.get("/console/security").body.decode()
+    # when they sign in again: the right password alone opens no session
+    b = _password_step(env, web, fields["email"])
+    assert b.get("/console").status_code == 303
+    page = b.get("/console/login/code?next=%2Fconsole")
+    assert page.status_code == 200
+    # then the code already used at enrolment is refused in its window (a code works once)
+    same = b.post("/console/login/code", {"code": pyotp.TOTP(key).at(env.clock.now()), "next": "/console"},
+                  csrf=csrf_of(page))
+    assert same.status_code == 401 and "That code does not match" in same.body.decode()
+    # and the next step's code signs in
+    env.clock.advance(30)
+    ok = b.post("/console/login/code", {"code": pyotp.TOTP(key).at(env.clock.now()), "next": "/console"},
+                csrf=csrf_of(page))
+    assert ok.status_code == 303 and ok.headers["Location"] == "/console"
+    assert b.get("/console").status_code == 200
+    assert "kd_challenge" not in b.cookies  # cleared with the sign-in
+
+
+def test_a_recovery_code_signs_in_once(web: Any, env: Env) -> None:
+    owner, fields = signed_up(web, env)
+    _, codes = _enrol(owner, env)
+    b = _password_step(env, web, fields["email"])
+    page = b.get("/console/login/code")
+    # spaces and capitals as people type them from paper
+    typed = codes[3].upper().replace("-", " - ")
+    assert b.post("/console/login/code", {"code": typed}, csrf=csrf_of(page)).status_code == 303
+    assert "9 recovery codes left." in b.get("/console/security").body.decode()
+    again = _password_step(env, web, fields["email"])
+    page = again.get("/console/login/code")
+    assert again.post("/console/login/code", {"code": codes[3]}, csrf=csrf_of(page)).status_code == 401
+
+
+def test_wrong_codes_lock_like_wrong_passwords_and_a_challenge_expires(web: Any, env: Env) -> None:
+    owner, fields = signed_up(web, env)
+    _enrol(owner, env)
+    b = _password_step(env, web, fields["email"])
+    page = b.get("/console/login/code")
+    statuses = [b.post("/console/login/code", {"code": "000000"}, csrf=csrf_of(page)).status_code for _ in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+    # after the lock lifts, a challenge left for more than five minutes asks for the password again
+    env.clock.advance(16 * 60)
+    b = _password_step(env, web, fields["email"])
+    page = b.get("/console/login/code")
+    env.clock.advance(301)
+    late = b.post("/console/login/code", {"code": "123456"}, csrf=csrf_of(page))
+    assert late.status_code == 401 and "This sign-in took too long" in late.body.decode()
+    assert b.get("/console/login/code").status_code == 303  # no open challenge: back to the password
+
+
+def test_turning_two_step_off_needs_a_code(web: Any, env: Env) -> None:
+    import pyotp
+
+    owner, fields = signed_up(web, env)
+    key, _ = _enrol(owner, env)
+    page = owner.get("/console/security")
+    wrong = owner.post("/console/security/two-step/disable", {"code": "999999"}, csrf=csrf_of(page))
+    assert wrong.status_code == 400
+    assert 'id="two-step-state">On<' in owner.get("/console/security").body.decode()
+    env.clock.advance(30)
+    off = owner.post("/console/security/two-step/disable", {"code": pyotp.TOTP(key).at(env.clock.now())},
+                     csrf=csrf_of(page))
+    assert off.status_code == 200 and "Two-step sign-in is off." in off.body.decode()
+    # and the password alone signs in again
+    r = Browser(web).form("/console/login", "/console/login", {"email": fields["email"], "password": PASSWORD})
+    assert r.status_code == 303 and r.headers["Location"] == "/console"

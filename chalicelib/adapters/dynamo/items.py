@@ -10,6 +10,7 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -83,6 +84,10 @@ class UserItem(Item):
     created_at = NumberAttribute()
     email_confirmed_at = NumberAttribute(null=True)
     session_generation = NumberAttribute(null=True)  # raised by "sign out everywhere" and password changes
+    totp_secret = BinaryAttribute(legacy_encoding=False, null=True)  # encrypted under the shop's key
+    totp_pending = BinaryAttribute(legacy_encoding=False, null=True)
+    totp_last_step = NumberAttribute(null=True)
+    recovery_hashes = UnicodeSetAttribute(null=True)
 
 
 class EmailItem(Item):

@@ -12,6 +12,7 @@ from chalicelib.http.routes import CONSOLE_COOKIE, CSRF_FIELD, Call, check_csrf
 from chalicelib.kernel.errors import DomainError, RateLimited
 from chalicelib.tenancy.domain.accounts import SESSION_SECONDS, SignedIn
 
+CHALLENGE_COOKIE = "kd_challenge"  # a right password waiting for its two-step code (five minutes)
 FORM_COOKIE = "kd_form"  # the signed-out forms' CSRF token (double submit: cookie and hidden field must match)
 FORM_COOKIE_SECONDS = 2 * 3600
 NO_STORE = {"Cache-Control": "no-store"}
@@ -26,6 +27,10 @@ def session_cookie(call: Call, token: str, max_age: int = SESSION_SECONDS) -> st
     # HttpOnly: no script reads it. SameSite=Lax: a link from an e-mail arrives signed in, a cross-site form
     # post arrives without it (and the CSRF token stops it anyway). Path=/console: the shops never see it.
     return f"{CONSOLE_COOKIE}={token}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Lax{_secure(call)}"
+
+
+def challenge_cookie(call: Call, token: str, max_age: int = 300) -> str:
+    return f"{CHALLENGE_COOKIE}={token}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Strict{_secure(call)}"
 
 
 def form_token(call: Call) -> tuple[str, str | None]:
@@ -86,7 +91,8 @@ def error_text(call: Call, exc: DomainError) -> str:
             return t("console.login.locked", minutes=max(1, (exc.retry_after + 59) // 60))
         return t("console.too_many", seconds=exc.retry_after)
     known = {"sign_in_failed": "console.login.wrong", "email_unconfirmed": "console.login.unconfirmed",
-             "csrf_failed": "console.form_expired"}
+             "csrf_failed": "console.form_expired", "two_step_code_wrong": "console.two_step.wrong",
+             "sign_in_challenge_expired": "console.two_step.expired"}
     if exc.code in known:
         return t(known[exc.code])
     return exc.message[:1].upper() + exc.message[1:] + "."

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from chalice import Blueprint, Response
 
 from chalicelib.console.routes.render import (
+    CHALLENGE_COOKIE,
     TAG,
+    challenge_cookie,
     check_form,
     error_text,
     public_page,
@@ -22,6 +25,7 @@ from chalicelib.http.parsing import FORM_TYPE
 from chalicelib.http.routes import CONSOLE_COOKIE, Call, QueryParam, endpoint
 from chalicelib.http.schema import string
 from chalicelib.kernel.errors import DomainError
+from chalicelib.tenancy.domain.accounts import ChallengeRequired
 
 console_signin = Blueprint(__name__)
 FORM = (FORM_TYPE,)
@@ -53,7 +57,37 @@ def login(call: Call) -> Response:
     except DomainError as exc:
         return public_page(call, "console/login.html", status=status_for(exc), email=form.get("email", ""),
                            next=target, error=error_text(call, exc), code=exc.code)
+    if isinstance(result, ChallengeRequired):  # two-step sign-in: the code comes next
+        return redirect("/console/login/code?" + urlencode({"next": target}), challenge_cookie(call, result.token))
     return signed_in(call, result, target)
+
+
+@endpoint(console_signin, "GET", "/console/login/code", summary="Two-step sign-in: the code", tag=TAG, auth="none",
+          produces="text/html", in_openapi=False,
+          query=(QueryParam("next", string(max_length=300), "the console page to open after signing in"),))
+def code_page(call: Call) -> Any:
+    if not call.c.tenancy.accounts.challenge_open(call.cookie(CHALLENGE_COOKIE)):
+        return redirect("/console/login?" + urlencode({"next": safe_next(call.query.get("next"))}))
+    return public_page(call, "console/code.html", next=safe_next(call.query.get("next")))
+
+
+@endpoint(console_signin, "POST", "/console/login/code", summary="Two-step sign-in: check the code (form)", tag=TAG,
+          auth="none", content_types=FORM, produces="text/html", rate=None, idempotent=False, in_openapi=False)
+def code(call: Call) -> Response:
+    form = call.form()
+    target = safe_next(form.get("next"))
+    try:
+        check_form(call)
+        _limit(call)
+        result = call.c.tenancy.accounts.complete_sign_in(token=call.cookie(CHALLENGE_COOKIE), code=form.get("code"),
+                                                          ip=call.source_ip)
+    except DomainError as exc:
+        if exc.code == "sign_in_challenge_expired":
+            return public_page(call, "console/login.html", status=401, email="", next=target,
+                               error=error_text(call, exc))
+        return public_page(call, "console/code.html", status=status_for(exc), next=target,
+                           error=error_text(call, exc))
+    return redirect(target, session_cookie(call, result.token), challenge_cookie(call, "", max_age=0))
 
 
 @endpoint(console_signin, "POST", "/console/logout", summary="Sign out this browser", tag=TAG, auth="console",

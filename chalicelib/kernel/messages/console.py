@@ -137,4 +137,41 @@ MESSAGES: dict[str, dict[str, str]] = {
                                   "zh-CN": "如果不是您本人操作，请忽略此邮件，密码不会改变。"},
     "console.mail.valid_for": {"en": "The link works once, for {hours} hour(s).",
                                "zh-CN": "链接仅可使用一次，{hours} 小时内有效。"},
+    # two-step sign-in
+    "console.two_step.title": {"en": "Two-step sign-in", "zh-CN": "两步验证"},
+    "console.two_step.intro": {"en": "After your password, a 6-digit code from an authenticator app on your phone "
+                                     "(Google Authenticator, Microsoft Authenticator, 1Password...). A stolen "
+                                     "password alone no longer opens your shop.",
+                               "zh-CN": "输入密码后，还需输入手机验证器应用（Google Authenticator、Microsoft "
+                                        "Authenticator、1Password 等）中的 6 位动态码。即使密码泄露，他人也无法登录您的店铺。"},
+    "console.two_step.on": {"en": "On", "zh-CN": "已开启"},
+    "console.two_step.off": {"en": "Off", "zh-CN": "未开启"},
+    "console.two_step.turn_on": {"en": "Set up two-step sign-in", "zh-CN": "开启两步验证"},
+    "console.two_step.scan": {"en": "1. Scan this code with your authenticator app, or type the key below into it.",
+                              "zh-CN": "1. 用验证器应用扫描二维码，或手动输入下方密钥。"},
+    "console.two_step.qr_alt": {"en": "QR code for your authenticator app", "zh-CN": "验证器应用二维码"},
+    "console.two_step.key": {"en": "Key", "zh-CN": "密钥"},
+    "console.two_step.enter": {"en": "2. Enter the 6-digit code the app shows.", "zh-CN": "2. 输入应用显示的 6 位动态码。"},
+    "console.two_step.code": {"en": "Code", "zh-CN": "动态码"},
+    "console.two_step.confirm": {"en": "Turn on", "zh-CN": "确认开启"},
+    "console.two_step.codes_title": {"en": "Two-step sign-in is on. Save your recovery codes",
+                                     "zh-CN": "两步验证已开启，请保存恢复码"},
+    "console.two_step.codes_intro": {"en": "If you lose your phone, each of these codes signs you in once. They are "
+                                           "shown only now: print them or keep them in your password manager.",
+                                     "zh-CN": "手机丢失时，每个恢复码可代替动态码登录一次。恢复码只显示这一次，请打印或保存在密码管理器中。"},
+    "console.two_step.codes_left": {"en": "{count} recovery codes left.", "zh-CN": "剩余 {count} 个恢复码。"},
+    "console.two_step.turn_off": {"en": "Turn off two-step sign-in", "zh-CN": "关闭两步验证"},
+    "console.two_step.turn_off_hint": {"en": "Enter a current code or a recovery code to turn it off.",
+                                       "zh-CN": "输入当前动态码或恢复码以关闭。"},
+    "console.two_step.turned_off": {"en": "Two-step sign-in is off.", "zh-CN": "两步验证已关闭。"},
+    "console.two_step.prompt_title": {"en": "Enter your code", "zh-CN": "输入动态码"},
+    "console.two_step.prompt": {"en": "Open your authenticator app and enter the 6-digit code for kamidrop. Lost "
+                                      "your phone? Enter one of your recovery codes instead.",
+                                "zh-CN": "打开验证器应用，输入 kamidrop 的 6 位动态码。手机丢失？可改为输入一个恢复码。"},
+    "console.two_step.verify": {"en": "Verify and sign in", "zh-CN": "验证并登录"},
+    "console.two_step.wrong": {"en": "That code does not match. Check the time on your phone and enter the current "
+                                     "code, or a recovery code.",
+                               "zh-CN": "动态码不正确。请确认手机时间准确后输入当前动态码，或输入恢复码。"},
+    "console.two_step.expired": {"en": "This sign-in took too long. Enter your e-mail and password again.",
+                                 "zh-CN": "登录超时，请重新输入邮箱和密码。"},
 }

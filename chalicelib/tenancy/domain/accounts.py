@@ -17,10 +17,12 @@ class LinkPurpose(StrEnum):
 
     CONFIRM_EMAIL = "confirm"
     RESET_PASSWORD = "reset"
+    SIGN_IN_CHALLENGE = "challenge"  # the password was right; the two-step code is still to come (a cookie)
 
     @property
     def seconds(self) -> int:
-        return {LinkPurpose.CONFIRM_EMAIL: 24 * 3600, LinkPurpose.RESET_PASSWORD: 3600}[self]
+        return {LinkPurpose.CONFIRM_EMAIL: 24 * 3600, LinkPurpose.RESET_PASSWORD: 3600,
+                LinkPurpose.SIGN_IN_CHALLENGE: 300}[self]
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,18 @@ class Account:
     created_at: int
     email_confirmed_at: int | None = None
     session_generation: int = 0  # raised by "sign out everywhere" and by a password change
+    totp_secret: bytes | None = None  # the two-step (TOTP) secret, encrypted under the shop's key
+    totp_pending: bytes | None = None  # a secret being enrolled, until its first code is confirmed
+    totp_last_step: int = 0  # the last 30-second step a code was accepted for: a code works once
+    recovery_codes_left: int = 0
 
     @property
     def confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def two_step(self) -> bool:
+        return self.totp_secret is not None
 
 
 def csrf_token(session_token: str) -> str:
@@ -103,6 +113,34 @@ class FailureRecord:
         if len(recent) >= rule.failures:
             return FailureRecord(attempts=(), locked_until=now + rule.lock)
         return FailureRecord(attempts=recent[-rule.failures:], locked_until=self.locked_until)
+
+
+RECOVERY_CODES = 10
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed from paper
+
+
+def new_recovery_codes(count: int = RECOVERY_CODES) -> list[str]:
+    """One-time codes for when the phone is gone: `xxxxx-xxxxx`, ~50 bits each."""
+    import secrets
+
+    def part() -> str:
+        return "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(5))
+
+    return [f"{part()}-{part()}" for _ in range(count)]
+
+
+def recovery_hash(code: str) -> str:
+    """What is stored of a recovery code: its SHA-256, after the spaces, dashes and case people add."""
+    normal = "".join(c for c in code.lower() if c.isalnum())
+    return hashlib.sha256(b"kamidrop-recovery\0" + normal.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ChallengeRequired:
+    """The password was right and the account has two-step sign-in: the code comes next, with this token."""
+
+    token: str
+    account: Account
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from chalicelib.tenancy.domain.accounts import (
     SESSION_RENEW_AFTER,
     SESSION_SECONDS,
     Account,
+    ChallengeRequired,
     ConsoleSession,
     LinkPurpose,
     LockoutRule,
@@ -30,6 +31,7 @@ from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import AccountStore
 from chalicelib.tenancy.service import account_mail
 from chalicelib.tenancy.service.tenants import TenantService
+from chalicelib.tenancy.service.two_step import TwoStepService
 
 WRONG = "the e-mail address or the password is wrong"
 
@@ -53,7 +55,7 @@ def ip_subject(ip: str) -> str:
 
 class AccountService:
     def __init__(self, *, accounts: AccountStore, tenants: TenantService, passwords: Passwords, mailer: Mailer,
-                 clock: Clock, rate_limits: RateLimiter, public_base_url: str,
+                 clock: Clock, rate_limits: RateLimiter, public_base_url: str, two_step: TwoStepService,
                  lockout: LockoutRule | None = None) -> None:
         self._accounts = accounts
         self._tenants = tenants
@@ -62,6 +64,7 @@ class AccountService:
         self._clock = clock
         self._rate_limits = rate_limits
         self._base = public_base_url.rstrip("/")
+        self.two_step = two_step
         self.lockout = lockout or LockoutRule()
 
     # -- sign-up and confirmation --------------------------------------------------------------------------
@@ -96,19 +99,17 @@ class AccountService:
 
     # -- sign-in ---------------------------------------------------------------------------------------------
 
-    def sign_in(self, body: Mapping[str, Any], *, ip: str, locale: str) -> SignedIn:
+    def sign_in(self, body: Mapping[str, Any], *, ip: str, locale: str) -> SignedIn | ChallengeRequired:
         """E-mail and password. Five wrong attempts in five minutes lock the address, and separately the client
-        IP, for fifteen minutes; a locked sign-in is refused before the password is even checked."""
+        IP, for fifteen minutes; a locked sign-in is refused before the password is even checked. With two-step
+        sign-in on, the right password opens a five-minute challenge for the code instead of a session."""
         email = v.email(body.get("email"))
         password = body.get("password")
         if not isinstance(password, str) or not password or len(password) > PASSWORD_MAX:
             raise InvalidRequest("enter your password", param="password")
         now = self._clock.now()
         subjects = (account_subject(email), ip_subject(ip))
-        for subject in subjects:
-            record = self._accounts.failures(subject)
-            if record.locked(now):
-                raise _locked(record.locked_until - now)
+        self._refuse_if_locked(subjects, now)
         account = self._accounts.by_email(email)
         if account is None:
             self._passwords.burn(password)  # as slow as a wrong password: timing tells nothing
@@ -116,17 +117,64 @@ class AccountService:
         else:
             ok = self._passwords.verify(account.password_hash, password)
         if not ok or account is None:
-            locks = [self._accounts.record_failure(s, now=now, rule=self.lockout) for s in subjects]
-            longest = max(r.locked_until for r in locks)
-            if longest > now:
-                raise _locked(longest - now)
+            self._fail(subjects, now)
             raise AuthenticationFailed(WRONG, code="sign_in_failed")
-        self._accounts.clear_failures(subjects[0])
         if not account.confirmed:
+            self._accounts.clear_failures(subjects[0])
             self._send_link(account, LinkPurpose.CONFIRM_EMAIL, locale)
             raise PermissionDenied("confirm your e-mail address first: we have just sent you a new link",
                                    code="email_unconfirmed")
+        if account.two_step:
+            token = secrets.token_urlsafe(32)
+            self._accounts.put_link(OneTimeLink(token_hash(token), LinkPurpose.SIGN_IN_CHALLENGE, account.tenant_id,
+                                                account.user_id, now + LinkPurpose.SIGN_IN_CHALLENGE.seconds))
+            return ChallengeRequired(token=token, account=account)
+        self._accounts.clear_failures(subjects[0])
         return self._open(account)
+
+    def challenge_open(self, token: str | None) -> bool:
+        """Whether a sign-in challenge (the cookie after a right password) is still waiting for its code."""
+        if not token or len(token) > 200:
+            return False
+        return self._accounts.peek_link(token_hash(token), LinkPurpose.SIGN_IN_CHALLENGE,
+                                        now=self._clock.now()) is not None
+
+    def complete_sign_in(self, *, token: str | None, code: object, ip: str) -> SignedIn:
+        """The second step: a current code or a recovery code. Wrong codes count towards the same lockout as
+        wrong passwords; an expired challenge means signing in again."""
+        now = self._clock.now()
+        link = None
+        if token and len(token) <= 200:
+            link = self._accounts.peek_link(token_hash(token), LinkPurpose.SIGN_IN_CHALLENGE, now=now)
+        account = None if link is None else self._accounts.get(tenant_id=link.tenant_id, user_id=link.user_id)
+        if link is None or account is None or token is None:
+            raise AuthenticationFailed("this sign-in took too long; enter your e-mail and password again",
+                                       code="sign_in_challenge_expired")
+        subjects = (account_subject(account.email), ip_subject(ip))
+        self._refuse_if_locked(subjects, now)
+        tenant = self._tenants.get(tenant_id=account.tenant_id)
+        if not self.two_step.check(tenant=tenant, account=account, code=code):
+            self._fail(subjects, now)
+            raise AuthenticationFailed("that code does not match; enter the current code from your app or a "
+                                       "recovery code", code="two_step_code_wrong", param="code")
+        if self._accounts.use_link(token_hash(token), LinkPurpose.SIGN_IN_CHALLENGE, now=now) is None:
+            raise AuthenticationFailed("this sign-in took too long; enter your e-mail and password again",
+                                       code="sign_in_challenge_expired")
+        self._accounts.clear_failures(subjects[0])
+        return self._open(account)
+
+    def _refuse_if_locked(self, subjects: tuple[str, ...], now: int) -> None:
+        for subject in subjects:
+            record = self._accounts.failures(subject)
+            if record.locked(now):
+                raise _locked(record.locked_until - now)
+
+    def _fail(self, subjects: tuple[str, ...], now: int) -> None:
+        """Counts a wrong attempt against each subject; the attempt that locks one answers with the lock."""
+        locks = [self._accounts.record_failure(s, now=now, rule=self.lockout) for s in subjects]
+        longest = max(r.locked_until for r in locks)
+        if longest > now:
+            raise _locked(longest - now)
 
     # -- sessions --------------------------------------------------------------------------------------------
 

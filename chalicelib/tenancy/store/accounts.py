@@ -64,7 +64,11 @@ def _account(tenant_id: str, item: UserItem) -> Account:
     return Account(tenant_id=tenant_id, user_id=item.user_id, email=item.email, password_hash=item.password_hash,
                    role=item.role, created_at=int(item.created_at),
                    email_confirmed_at=None if item.email_confirmed_at is None else int(item.email_confirmed_at),
-                   session_generation=int(item.session_generation or 0))
+                   session_generation=int(item.session_generation or 0),
+                   totp_secret=None if item.totp_secret is None else bytes(item.totp_secret),
+                   totp_pending=None if item.totp_pending is None else bytes(item.totp_pending),
+                   totp_last_step=int(item.totp_last_step or 0),
+                   recovery_codes_left=len(item.recovery_hashes or ()))
 
 
 class DynamoAccountStore:
@@ -110,6 +114,62 @@ class DynamoAccountStore:
         item = self._update_user(account, [UserItem.session_generation.set((UserItem.session_generation | 0) + 1)],
                                  "signing out everywhere")
         return int(item.session_generation or 0)
+
+    def begin_two_step(self, account: Account, *, pending: bytes) -> None:
+        self._update_user(account, [UserItem.totp_pending.set(pending)], "starting two-step sign-in")
+
+    def enable_two_step(self, account: Account, *, pending: bytes, recovery_hashes: list[str]) -> bool:
+        """Makes the pending secret the account's; False when another enrolment replaced it meanwhile."""
+        item = UserItem(keys.tenant(account.tenant_id), f"USER#{account.user_id}")
+        try:
+            # the secret whose code was checked must still be the pending one (two tabs enrolling at once)
+            item.update(actions=[UserItem.totp_secret.set(pending), UserItem.totp_pending.remove(),
+                                 UserItem.recovery_hashes.set(set(recovery_hashes)),
+                                 UserItem.totp_last_step.remove()],
+                        condition=UserItem.pk.exists() & (UserItem.totp_pending == pending))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "turning on two-step sign-in") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "turning on two-step sign-in") from exc
+        return True
+
+    def disable_two_step(self, account: Account) -> None:
+        self._update_user(account, [UserItem.totp_secret.remove(), UserItem.totp_pending.remove(),
+                                    UserItem.recovery_hashes.remove(), UserItem.totp_last_step.remove()],
+                          "turning off two-step sign-in")
+
+    def use_totp_step(self, account: Account, step: int) -> bool:
+        """Records that a code of this 30-second step was used; False if it (or a later one) already was."""
+        item = UserItem(keys.tenant(account.tenant_id), f"USER#{account.user_id}")
+        try:
+            # a code is good once: an eavesdropped or shoulder-surfed code cannot be replayed in its window
+            item.update(actions=[UserItem.totp_last_step.set(step)],
+                        condition=UserItem.pk.exists() & (UserItem.totp_last_step.does_not_exist()
+                                                          | (UserItem.totp_last_step < step)))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "checking the code") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "checking the code") from exc
+        return True
+
+    def use_recovery_code(self, account: Account, code_hash: str) -> bool:
+        """Spends one recovery code; False if it is not (or no longer) one of the account's."""
+        item = UserItem(keys.tenant(account.tenant_id), f"USER#{account.user_id}")
+        try:
+            # contains() then DELETE in one conditional write: of two uses of a code exactly one succeeds
+            item.update(actions=[UserItem.recovery_hashes.delete({code_hash})],
+                        condition=UserItem.recovery_hashes.contains(code_hash))
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "checking the recovery code") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "checking the recovery code") from exc
+        return True
 
     def put_session(self, session: ConsoleSession) -> None:
         item = ConsoleSessionItem(session_pk(session.token_hash), "SESSION", tenant_id=session.tenant_id,
