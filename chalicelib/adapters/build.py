@@ -83,6 +83,12 @@ class PlatformParts(Parts):
         return DynamoOutbox()
 
     @cached_property
+    def activity(self) -> Any:
+        from chalicelib.adapters.dynamo.activity import DynamoActivityLog
+
+        return DynamoActivityLog()
+
+    @cached_property
     def local_card(self) -> Any:
         from chalicelib.adapters.local_card import LocalCardConfirmer
 

@@ -1,4 +1,4 @@
-"""Builds the console's parts: the home page's view of the shop."""
+"""Builds the console's parts: the home page's view of the shop and the activity page."""
 
 from __future__ import annotations
 
@@ -14,3 +14,9 @@ class ConsoleParts(Parts):
         from chalicelib.console.service.home import HomeService
 
         return HomeService(stock=self.c.inventory.keys, orders=self.c.sales.orders)
+
+    @cached_property
+    def activity(self) -> Any:
+        from chalicelib.console.service.activity import ActivityService
+
+        return ActivityService(log=self.c.platform.activity)

@@ -20,6 +20,7 @@ from chalicelib.http.parsing import FORM_TYPE, MAX_JSON_BYTES, form_body, header
 from chalicelib.kernel.errors import AuthenticationFailed, DomainError, InvalidRequest, PermissionDenied
 from chalicelib.tenancy.domain.accounts import Account, ConsoleSession
 from chalicelib.tenancy.domain.models import ApiKey, Tenant
+from chalicelib.tenancy.domain.roles import Actor
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,15 @@ class Call:
     @property
     def c(self) -> Any:
         return _containers()
+
+    @property
+    def actor(self) -> Actor:
+        """Who acts: the signed-in staff member (with their role) or the API key (within its scopes)."""
+        if self.account is not None:
+            return Actor.staff(self.account.user_id, self.account.email, self.account.role, self.request_id)
+        if self.api_key is not None:
+            return Actor.api_key(self.api_key.id, self.api_key.name, self.request_id)
+        raise RuntimeError(f"route {self.spec.name} has no caller to act as")  # a wiring bug
 
     def json(self, *, limit: int = MAX_JSON_BYTES) -> Any:
         return json_body(self.request, limit=limit)

@@ -26,6 +26,7 @@ PREFIXES = {
     "customer": "cus",
     "report": "rpt",
     "key_access": "kac",
+    "activity": "acv",
 }
 
 

@@ -63,3 +63,17 @@ class TenancyParts(Parts):
 
         p = self.c.platform
         return TwoStepService(accounts=self.account_store, cipher=p.cipher, clock=p.clock)
+
+    @cached_property
+    def staff_store(self) -> Any:
+        from chalicelib.tenancy.store.staff import DynamoStaffStore
+
+        return DynamoStaffStore()
+
+    @cached_property
+    def staff(self) -> Any:
+        from chalicelib.tenancy.service.staff import StaffService
+
+        p = self.c.platform
+        return StaffService(staff=self.staff_store, accounts=self.account_store, account_service=self.accounts,
+                            activity=p.activity, passwords=p.query_passwords, clock=p.clock)

@@ -88,6 +88,8 @@ class UserItem(Item):
     totp_pending = BinaryAttribute(legacy_encoding=False, null=True)
     totp_last_step = NumberAttribute(null=True)
     recovery_hashes = UnicodeSetAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # "invited" until the invitation is accepted; absent: active
+    invited_by = UnicodeAttribute(null=True)
 
 
 class EmailItem(Item):

@@ -59,7 +59,12 @@ def console_page(call: Call, template: str, *, status: int = 200, **context: Any
     """A signed-in page: the shell with the account, the shop and the session's CSRF token."""
     assert call.session is not None and call.account is not None
     return page(call, template, status=status, private=True, csrf=call.session.csrf, csrf_field=CSRF_FIELD,
-                account=call.account, path=call.spec.path, **context)
+                account=call.account, actor=call.actor, path=call.spec.path, **context)
+
+
+def forbidden_page(call: Call, exc: DomainError) -> Response:
+    """A page the signed-in role may not open: 403, with the reason, inside the console's shell."""
+    return console_page(call, "console/forbidden.html", status=403, reason=exc.message)
 
 
 def redirect(location: str, *cookies: str) -> Response:
@@ -92,7 +97,8 @@ def error_text(call: Call, exc: DomainError) -> str:
         return t("console.too_many", seconds=exc.retry_after)
     known = {"sign_in_failed": "console.login.wrong", "email_unconfirmed": "console.login.unconfirmed",
              "csrf_failed": "console.form_expired", "two_step_code_wrong": "console.two_step.wrong",
-             "sign_in_challenge_expired": "console.two_step.expired"}
+             "sign_in_challenge_expired": "console.two_step.expired", "last_owner": "console.staff.last_owner",
+             "email_taken": "console.staff.email_taken"}
     if exc.code in known:
         return t(known[exc.code])
     return exc.message[:1].upper() + exc.message[1:] + "."

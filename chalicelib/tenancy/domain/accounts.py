@@ -18,11 +18,12 @@ class LinkPurpose(StrEnum):
     CONFIRM_EMAIL = "confirm"
     RESET_PASSWORD = "reset"
     SIGN_IN_CHALLENGE = "challenge"  # the password was right; the two-step code is still to come (a cookie)
+    INVITE = "invite"  # a staff invitation: choosing a password through it activates the account
 
     @property
     def seconds(self) -> int:
         return {LinkPurpose.CONFIRM_EMAIL: 24 * 3600, LinkPurpose.RESET_PASSWORD: 3600,
-                LinkPurpose.SIGN_IN_CHALLENGE: 300}[self]
+                LinkPurpose.SIGN_IN_CHALLENGE: 300, LinkPurpose.INVITE: 7 * 24 * 3600}[self]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,11 @@ class Account:
     totp_pending: bytes | None = None  # a secret being enrolled, until its first code is confirmed
     totp_last_step: int = 0  # the last 30-second step a code was accepted for: a code works once
     recovery_codes_left: int = 0
+    status: str = "active"  # "invited" until the invitee chooses a password through the mailed link
+
+    @property
+    def invited(self) -> bool:
+        return self.status == "invited"
 
     @property
     def confirmed(self) -> bool:

@@ -75,7 +75,7 @@ class AccountService:
         tenant, _ = self._tenants.sign_up(body, api_key=False)
         account = self._accounts.by_email(tenant.email)
         if account is not None:
-            self._send_link(account, LinkPurpose.CONFIRM_EMAIL, locale, tenant=tenant)
+            self.send_link(account, LinkPurpose.CONFIRM_EMAIL, locale, tenant=tenant)
         return tenant
 
     def resend_confirmation(self, *, email: Any, locale: str) -> None:
@@ -84,7 +84,7 @@ class AccountService:
         self._rate_limits.hit(policy="email:console_mail", subject=account_subject(address), tenant_id=None)
         account = self._accounts.by_email(address)
         if account is not None and not account.confirmed:
-            self._send_link(account, LinkPurpose.CONFIRM_EMAIL, locale)
+            self.send_link(account, LinkPurpose.CONFIRM_EMAIL, locale)
 
     def confirm(self, token: str | None) -> SignedIn | None:
         """Opens the link once: the address is confirmed and a session starts. None: unknown, used or expired."""
@@ -95,7 +95,7 @@ class AccountService:
         if account is None:
             return None
         self._accounts.confirm_email(account, now=self._clock.now())
-        return self._open(account)
+        return self.open_session(account)
 
     # -- sign-in ---------------------------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ class AccountService:
             raise AuthenticationFailed(WRONG, code="sign_in_failed")
         if not account.confirmed:
             self._accounts.clear_failures(subjects[0])
-            self._send_link(account, LinkPurpose.CONFIRM_EMAIL, locale)
+            self.send_link(account, LinkPurpose.CONFIRM_EMAIL, locale)
             raise PermissionDenied("confirm your e-mail address first: we have just sent you a new link",
                                    code="email_unconfirmed")
         if account.two_step:
@@ -130,7 +130,7 @@ class AccountService:
                                                 account.user_id, now + LinkPurpose.SIGN_IN_CHALLENGE.seconds))
             return ChallengeRequired(token=token, account=account)
         self._accounts.clear_failures(subjects[0])
-        return self._open(account)
+        return self.open_session(account)
 
     def challenge_open(self, token: str | None) -> bool:
         """Whether a sign-in challenge (the cookie after a right password) is still waiting for its code."""
@@ -161,7 +161,7 @@ class AccountService:
             raise AuthenticationFailed("this sign-in took too long; enter your e-mail and password again",
                                        code="sign_in_challenge_expired")
         self._accounts.clear_failures(subjects[0])
-        return self._open(account)
+        return self.open_session(account)
 
     def _refuse_if_locked(self, subjects: tuple[str, ...], now: int) -> None:
         for subject in subjects:
@@ -208,8 +208,8 @@ class AccountService:
         address = v.email(email)
         self._rate_limits.hit(policy="email:console_mail", subject=account_subject(address), tenant_id=None)
         account = self._accounts.by_email(address)
-        if account is not None:
-            self._send_link(account, LinkPurpose.RESET_PASSWORD, locale)
+        if account is not None and not account.invited:  # an invitee sets a password through the invitation
+            self.send_link(account, LinkPurpose.RESET_PASSWORD, locale)
 
     def reset_link_valid(self, token: str | None) -> bool:
         if not token or len(token) > 200:
@@ -234,11 +234,12 @@ class AccountService:
         self._accounts.clear_failures(account_subject(account.email))
         refreshed = dataclasses.replace(account, session_generation=generation,
                                         email_confirmed_at=account.email_confirmed_at or now)
-        return self._open(refreshed)
+        return self.open_session(refreshed)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
-    def _open(self, account: Account) -> SignedIn:
+    def open_session(self, account: Account) -> SignedIn:
+        """A new session for an account that just proved who it is (a link, a password, a code)."""
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
         session = ConsoleSession(token_hash=token_hash(token), tenant_id=account.tenant_id, user_id=account.user_id,
@@ -252,17 +253,21 @@ class AccountService:
             return None
         return self._accounts.use_link(token_hash(token), purpose, now=self._clock.now())
 
-    def _send_link(self, account: Account, purpose: LinkPurpose, locale: str, *, tenant: Tenant | None = None) -> None:
+    def send_link(self, account: Account, purpose: LinkPurpose, locale: str, *, tenant: Tenant | None = None,
+                  extra: Mapping[str, str] | None = None) -> str:
+        """Mails a one-time link of `purpose` to the account; returns its URL (for the activity log, never logged)."""
         token = secrets.token_urlsafe(32)
         now = self._clock.now()
         self._accounts.put_link(OneTimeLink(token_hash(token), purpose, account.tenant_id, account.user_id,
                                             now + purpose.seconds))
         shop = tenant or self._tenants.get(tenant_id=account.tenant_id)
-        path = "/console/confirm" if purpose is LinkPurpose.CONFIRM_EMAIL else "/console/reset"
+        path = {LinkPurpose.CONFIRM_EMAIL: "/console/confirm", LinkPurpose.RESET_PASSWORD: "/console/reset",
+                LinkPurpose.INVITE: "/console/invite"}[purpose]
         url = f"{self._base}{path}?token={token}"
         mail = account_mail.link(Translator(locale), purpose=purpose, shop=shop, url=url,
-                                 hours=purpose.seconds // 3600)
+                                 hours=purpose.seconds // 3600, extra=extra)
         self._mailer.send(to=account.email, subject=mail.subject, text=mail.text, html=mail.html)
+        return url
 
 
 def check_password(value: Any) -> str:

@@ -60,7 +60,7 @@ def failure_pk(subject: str) -> str:
     return f"SIGNIN#{subject}"
 
 
-def _account(tenant_id: str, item: UserItem) -> Account:
+def to_account(tenant_id: str, item: UserItem) -> Account:
     return Account(tenant_id=tenant_id, user_id=item.user_id, email=item.email, password_hash=item.password_hash,
                    role=item.role, created_at=int(item.created_at),
                    email_confirmed_at=None if item.email_confirmed_at is None else int(item.email_confirmed_at),
@@ -68,7 +68,7 @@ def _account(tenant_id: str, item: UserItem) -> Account:
                    totp_secret=None if item.totp_secret is None else bytes(item.totp_secret),
                    totp_pending=None if item.totp_pending is None else bytes(item.totp_pending),
                    totp_last_step=int(item.totp_last_step or 0),
-                   recovery_codes_left=len(item.recovery_hashes or ()))
+                   recovery_codes_left=len(item.recovery_hashes or ()), status=item.status or "active")
 
 
 class DynamoAccountStore:
@@ -83,7 +83,7 @@ class DynamoAccountStore:
 
     def get(self, *, tenant_id: str, user_id: str) -> Account | None:
         try:
-            return _account(tenant_id, UserItem.get(keys.tenant(tenant_id), f"USER#{user_id}"))
+            return to_account(tenant_id, UserItem.get(keys.tenant(tenant_id), f"USER#{user_id}"))
         except DoesNotExist:
             return None
         except PynamoDBException as exc:
