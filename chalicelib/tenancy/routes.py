@@ -23,13 +23,16 @@ TENANT = obj({"id": id_of("ten"), "object": string(enum=("tenant",)), "slug": st
               "announcement": string("a notice at the top of every storefront page (plain text)"),
               "support_contact": string("an e-mail address or https URL shown to buyers", nullable=True),
               "show_stock_counts": boolean("exact counts on the storefront; otherwise in stock / low / sold out"),
-              "payment_methods": array(string(enum=PAYMENT_METHODS)), "locale": string(enum=LOCALES)},
+              "payment_methods": array(string(enum=PAYMENT_METHODS)), "locale": string(enum=LOCALES),
+              "timezone": string("the IANA zone the shop's days and hours are counted in (reports, dashboard)")},
              title="Tenant")
 SHOP_UPDATE = obj({"name": string(max_length=100), "logo_url": string(max_length=2048, nullable=True),
                    "announcement": string(max_length=500, nullable=True),
                    "support_contact": string(max_length=2048, nullable=True), "show_stock_counts": boolean(),
                    "payment_methods": array(string(enum=PAYMENT_METHODS), min_items=1),
-                   "locale": string(enum=LOCALES)}, closed=True, required=())
+                   "locale": string(enum=LOCALES),
+                   "timezone": string("an IANA zone name; empty: Asia/Shanghai for zh-CN shops, else UTC",
+                                      max_length=64, nullable=True)}, closed=True, required=())
 SIGN_UP = obj({"name": string(max_length=100), "slug": string(pattern="^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$"),
                "email": string(max_length=254, fmt="email"), "password": string(min_length=10, max_length=256)},
               closed=True)
@@ -54,7 +57,8 @@ def get_tenant(call: Call) -> Any:
           scope="catalog_write", body=SHOP_UPDATE, response=TENANT,
           description="Name, logo, announcement, support contact, stock display, payment methods (card always; "
                       "`alipay` and `wechat_pay` when your Stripe account has them) and the shop's default "
-                      "language. Buyers see the change within seconds.")
+                      "language, and the time zone the dashboard and reports count days in. Buyers see the "
+                      "change within seconds.")
 def update_tenant(call: Call) -> Any:
     return tenant_json(call.c.tenancy.shop_settings.update(tenant_id=call.tenant_id, body=call.json()))
 

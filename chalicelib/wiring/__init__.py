@@ -14,6 +14,7 @@ from chalicelib.aftersales.build import AfterSalesParts
 from chalicelib.catalog.build import CatalogParts
 from chalicelib.console.build import ConsoleParts
 from chalicelib.http.conventions.build import ConventionParts
+from chalicelib.insights.build import InsightsParts
 from chalicelib.integrations.build import IntegrationParts
 from chalicelib.inventory.build import InventoryParts
 from chalicelib.kernel.parts import Parts
@@ -48,13 +49,15 @@ class Container:
         self.aftersales = AfterSalesParts(self)
         self.integrations = IntegrationParts(self)
         self.redemption = RedemptionParts(self)
+        self.insights = InsightsParts(self)
         self.console = ConsoleParts(self)
         for name, value in overrides.items():
             self._owner(name).provide(name, value)  # tests inject fakes and fault-injecting proxies here
 
     def builders(self) -> list[Parts]:
         return [self.platform, self.api, self.tenancy, self.catalog, self.inventory, self.sales, self.storefront,
-                self.aftersales, self.integrations, self.redemption, self.console]
+                self.aftersales, self.integrations, self.redemption, self.insights,
+                self.console]
 
     def _owner(self, name: str) -> Parts:
         owners = [b for b in self.builders() if name in b.names()]

@@ -70,6 +70,7 @@ class TenantItem(Item):
     show_stock_counts = BooleanAttribute(default=False)
     payment_methods = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]
     locale = UnicodeAttribute(default="en")
+    timezone = UnicodeAttribute(null=True)
 
 
 class SlugItem(Item):

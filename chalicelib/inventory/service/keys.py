@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from chalicelib.catalog.domain import Product, ProductDirectory
@@ -21,13 +22,14 @@ from chalicelib.inventory.domain.keys import (
     mask,
     parse_key_id,
 )
-from chalicelib.inventory.domain.models import StockLevel
+from chalicelib.inventory.domain.models import KeyRef, StockLevel
 from chalicelib.kernel.errors import Conflict, InvalidRequest, NotFound
 from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.ports import Cipher, Clock, Page
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
+BATCH_MEMO = 5_000  # batches remembered per container for costing sales
 MAX_EXPORT = 10_000  # keys per export request: ~1 ms of decryption each keeps a request well under 30 s
 
 
@@ -63,6 +65,7 @@ class InventoryService:
         self._access = access_log
         self._cipher = cipher
         self._clock = clock
+        self._batch_memo: dict[tuple[str, str], Batch] = {}
 
     # ---- keys -----------------------------------------------------------------------------------------
     def list_keys(self, *, tenant_id: str, product_id: str, status: str | None, batch_id: str | None,
@@ -154,6 +157,21 @@ class InventoryService:
         counts = self._pool.batch_counts(tenant_id=tenant_id, product_id=product.id, shards=product.shards,
                                          batch_id=batch.id)
         return BatchDetail(batch=batch, counts=counts)
+
+    def cost_of(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> int | None:
+        """What these keys cost the shop (their batches' cost per key), or None when a batch has no cost. Batches
+        never change, so each is read once per container."""
+        total = 0
+        for key in self._pool.get_keys(tenant_id=tenant_id, product_id=product_id, refs=refs):
+            batch = self._batch_memo.get((tenant_id, key.batch_id))
+            if batch is None:
+                batch = self._batches.get(tenant_id=tenant_id, batch_id=key.batch_id)
+                if len(self._batch_memo) < BATCH_MEMO:
+                    self._batch_memo[(tenant_id, key.batch_id)] = batch
+            if batch.cost_per_key is None:
+                return None
+            total += batch.cost_per_key
+        return total
 
     # ---- stock ----------------------------------------------------------------------------------------
     def stock_summary(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,

@@ -23,6 +23,12 @@ class Tenant:
     show_stock_counts: bool = False  # exact counts on the storefront; otherwise in stock / low / sold out
     payment_methods: tuple[str, ...] = ("card",)  # card always; alipay and wechat_pay when enabled
     locale: str = "en"  # the shop's language when the buyer's Accept-Language names neither en nor zh-CN
+    timezone: str = ""  # IANA zone the shop's days and hours are counted in; "" = the locale's default
+
+    @property
+    def zone(self) -> str:
+        """The zone reports use: the one set, else Asia/Shanghai for a Chinese shop and UTC otherwise."""
+        return self.timezone or ("Asia/Shanghai" if self.locale == "zh-CN" else "UTC")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from .models import Tenant
 
 PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 SHOP_FIELDS = {"name", "logo_url", "announcement", "support_contact", "show_stock_counts", "payment_methods",
-               "locale"}
+               "locale", "timezone"}
 MAX_ANNOUNCEMENT = 500
 
 
@@ -45,7 +45,25 @@ def shop_changes(data: Mapping[str, Any], *, allow_http: bool) -> dict[str, Any]
         if value not in LOCALES:
             raise InvalidRequest(f"locale must be one of {', '.join(LOCALES)}", param="locale")
         changes["locale"] = value
+    if "timezone" in data:
+        changes["timezone"] = timezone(data.get("timezone"))
     return changes
+
+
+def timezone(value: Any) -> str:
+    """An IANA zone name (`Asia/Shanghai`, `Europe/Berlin`); empty goes back to the language's default."""
+    if value is None or value == "":
+        return ""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(value, str) or len(value) > 64 or ".." in value or value.startswith("/"):
+        raise InvalidRequest("timezone must be an IANA zone name such as Asia/Shanghai", param="timezone")
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidRequest(f"unknown timezone {value!r}: use an IANA zone name such as Asia/Shanghai",
+                             param="timezone") from exc
+    return value
 
 
 def support_contact(data: Mapping[str, Any], *, allow_http: bool) -> str:

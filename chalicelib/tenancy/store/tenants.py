@@ -28,7 +28,7 @@ def _tenant(item: TenantItem) -> Tenant:
         logo_url=item.logo_url or "", announcement=item.announcement or "", support_contact=item.support_contact or "",
         show_stock_counts=bool(item.show_stock_counts),
         payment_methods=tuple(str(m) for m in (item.payment_methods or ())) or ("card",),
-        locale=item.locale or "en",
+        locale=item.locale or "en", timezone=item.timezone or "",
     )
 
 
@@ -85,7 +85,7 @@ class DynamoTenantStore:
                          TenantItem.support_contact.set(tenant.support_contact),
                          TenantItem.show_stock_counts.set(tenant.show_stock_counts),
                          TenantItem.payment_methods.set(list(tenant.payment_methods)),  # type: ignore[arg-type]
-                         TenantItem.locale.set(tenant.locale)],
+                         TenantItem.locale.set(tenant.locale), TenantItem.timezone.set(tenant.timezone)],
                 # never create a half tenant out of an update
                 condition=TenantItem.pk.exists(),
             )

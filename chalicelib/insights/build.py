@@ -1,0 +1,24 @@
+"""Builds insights' parts: the rollup store and the service that counts into it and reads the dashboard."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from chalicelib.kernel.parts import Parts
+
+
+class InsightsParts(Parts):
+    @cached_property
+    def rollup_store(self) -> Any:
+        from chalicelib.insights.store.rollups import DynamoRollupStore
+
+        return DynamoRollupStore()
+
+    @cached_property
+    def rollups(self) -> Any:
+        from chalicelib.insights.service.rollups import RollupService
+
+        c = self.c
+        return RollupService(store=self.rollup_store, tenants=c.tenancy.tenants, customers=c.sales.customers,
+                             inventory=c.inventory.keys, clock=c.platform.clock)

@@ -1,0 +1,159 @@
+"""The dashboard's numbers, computed from day rollups only: today against yesterday and the same weekday last week,
+30 days of revenue, top products, stock below its safety line, new and returning buyers, the weekday × hour map."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from chalicelib.insights.domain.rollups import DayTotals
+
+SERIES_DAYS = 30
+HEATMAP_WEEKS = 4
+SAFETY_WINDOW_DAYS = 14  # average daily units over this many days ...
+COVER_DAYS = 7  # ... times this many days of cover is the safety line
+TOP = 10
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A figure today with the same figure yesterday and on the same weekday last week."""
+
+    today: int
+    yesterday: int
+    last_week: int
+
+    @staticmethod
+    def change(now: int, before: int) -> float | None:
+        """The change in percent, None when there is nothing to compare with."""
+        return None if before == 0 else round((now - before) * 100 / before, 1)
+
+    @property
+    def vs_yesterday(self) -> float | None:
+        return self.change(self.today, self.yesterday)
+
+    @property
+    def vs_last_week(self) -> float | None:
+        return self.change(self.today, self.last_week)
+
+
+@dataclass(frozen=True)
+class ProductLine:
+    product_id: str
+    orders: int
+    units: int
+    revenue: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StockWarning:
+    product_id: str
+    available: int
+    safety_line: int
+    daily_units: float  # average over the window
+
+    @property
+    def days_left(self) -> float | None:
+        return None if self.daily_units <= 0 else round(self.available / self.daily_units, 1)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    currencies: tuple[str, ...]  # the ones seen in the last 30 days, most revenue first
+    revenue: dict[str, Compared]
+    orders: Compared
+    units: Compared
+    refunds: Compared
+    series: list[tuple[date, dict[str, int], int]]  # day, revenue per currency, orders; oldest first
+    top_products: list[ProductLine]
+    stock_warnings: list[StockWarning]
+    new_buyers: int  # over the 30 days: buyers whose first paid order it was
+    returning_orders: int  # orders from buyers who had paid before
+    heatmap: list[list[int]] = field(default_factory=list)  # [weekday 0=Mon][hour] orders over 4 weeks
+
+
+def build(*, today: date, days: Sequence[DayTotals], product_days: Sequence[DayTotals],
+          stock: Mapping[str, int]) -> Dashboard:
+    """`days`: the shop's day rows, `product_days`: per product; `stock`: available keys per product id."""
+    by_day = {d.day: d for d in days}
+    empty = DayTotals(day=today)
+
+    def on(day: date) -> DayTotals:
+        return by_day.get(day, empty)
+
+    now, yesterday, last_week = on(today), on(today - timedelta(days=1)), on(today - timedelta(days=7))
+    window = [today - timedelta(days=n) for n in range(SERIES_DAYS - 1, -1, -1)]
+    totals: dict[str, int] = defaultdict(int)
+    for day in window:
+        for cur, amount in on(day).revenue.items():
+            totals[cur] += amount
+    currencies = tuple(sorted(totals, key=lambda c: (-totals[c], c)))
+    revenue = {cur: Compared(now.revenue.get(cur, 0), yesterday.revenue.get(cur, 0), last_week.revenue.get(cur, 0))
+               for cur in currencies}
+    series = [(day, dict(on(day).revenue), on(day).orders) for day in window]
+    in_window = [on(day) for day in window]
+    return Dashboard(
+        today=today, currencies=currencies, revenue=revenue,
+        orders=Compared(now.orders, yesterday.orders, last_week.orders),
+        units=Compared(now.units, yesterday.units, last_week.units),
+        refunds=Compared(now.refunds, yesterday.refunds, last_week.refunds),
+        series=series, top_products=_top(product_days, window[0], today, currencies),
+        stock_warnings=_warnings(product_days, today, stock),
+        new_buyers=sum(d.new_buyers for d in in_window),
+        returning_orders=sum(d.orders - d.new_buyers for d in in_window),
+        heatmap=_heatmap(by_day, today))
+
+
+def _top(product_days: Sequence[DayTotals], first: date, last: date, currencies: tuple[str, ...]) -> list[ProductLine]:
+    orders: dict[str, int] = defaultdict(int)
+    units: dict[str, int] = defaultdict(int)
+    revenue: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in product_days:
+        if row.product_id is None or not first <= row.day <= last:
+            continue
+        orders[row.product_id] += row.orders
+        units[row.product_id] += row.units
+        for cur, amount in row.revenue.items():
+            revenue[row.product_id][cur] += amount
+    main = currencies[0] if currencies else ""
+
+    def rank(pid: str) -> tuple[int, int, str]:
+        return (-revenue[pid].get(main, 0), -units[pid], pid)
+
+    return [ProductLine(pid, orders[pid], units[pid], dict(revenue[pid])) for pid in sorted(orders, key=rank)[:TOP]
+            if units[pid] > 0]
+
+
+def safety_line(daily_units: float) -> int:
+    """Average daily units × days of cover, rounded up: below it the product runs out within the cover."""
+    line = daily_units * COVER_DAYS
+    return int(line) + (0 if line == int(line) else 1)
+
+
+def _warnings(product_days: Sequence[DayTotals], today: date, stock: Mapping[str, int]) -> list[StockWarning]:
+    first = today - timedelta(days=SAFETY_WINDOW_DAYS - 1)
+    sold: dict[str, int] = defaultdict(int)
+    for row in product_days:
+        if row.product_id is not None and first <= row.day <= today:
+            sold[row.product_id] += row.units
+    warnings = []
+    for pid, units in sold.items():
+        daily = units / SAFETY_WINDOW_DAYS
+        line = safety_line(daily)
+        available = stock.get(pid, 0)
+        if units > 0 and available < line:
+            warnings.append(StockWarning(pid, available, line, round(daily, 2)))
+    return sorted(warnings, key=lambda w: (w.available / w.daily_units if w.daily_units else 0, w.product_id))
+
+
+def _heatmap(by_day: Mapping[date, DayTotals], today: date) -> list[list[int]]:
+    grid = [[0] * 24 for _ in range(7)]
+    for n in range(HEATMAP_WEEKS * 7):
+        row = by_day.get(today - timedelta(days=n))
+        if row is not None:
+            for hour, count in enumerate(row.hours):
+                grid[row.day.weekday()][hour] += count
+    return grid

@@ -1,0 +1,107 @@
+"""Sales rollups: counters per shop and per product, per day and hour of the shop's own time zone, each currency
+apart. A delivery adds a sale, a refund adds a refund; each order counts once per kind (the store sees to it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SALE, REFUND = "sale", "refund"
+_CURRENCY = re.compile(r"^[a-z]{3}$")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Where a moment falls in the shop's zone: the month partition, the day, the hour."""
+
+    day: date
+    hour: int
+
+    @property
+    def month(self) -> str:
+        return f"{self.day.year:04d}-{self.day.month:02d}"
+
+
+def bucket(at: int, zone: str) -> Bucket:
+    local = datetime.fromtimestamp(at, tz=UTC).astimezone(ZoneInfo(zone))
+    return Bucket(day=local.date(), hour=local.hour)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One thing to count: an order delivered (a sale) or refunded, with what it was worth."""
+
+    kind: str  # SALE or REFUND
+    order_id: str
+    product_id: str
+    at: int
+    quantity: int
+    amount: int
+    currency: str
+    cost: int | None = None  # what its keys cost (batch cost per key), None when unknown
+    buyer: str = ""  # the buyer's customer id (distinct buyers per day)
+    new_buyer: bool = False  # this order is the buyer's first paid order in the shop
+
+    def __post_init__(self) -> None:
+        if self.kind not in (SALE, REFUND) or not _CURRENCY.fullmatch(self.currency):
+            raise ValueError(f"not a countable fact: {self.kind} in {self.currency!r}")
+
+
+def counters(fact: Fact, hour: int) -> tuple[dict[str, int], dict[str, int]]:
+    """The shop-day and the product-day increments of one fact (attribute name → amount to add)."""
+    cur = fact.currency
+    if fact.kind == REFUND:
+        both = {"refunds": 1, f"refunded_{cur}": fact.amount}
+        return dict(both), dict(both)
+    both = {"orders": 1, "units": fact.quantity, f"revenue_{cur}": fact.amount}
+    if fact.cost is not None:
+        # margin is only honest over sales whose cost is known: count those apart
+        both.update({f"cost_{cur}": fact.cost, f"costed_revenue_{cur}": fact.amount})
+    shop = {**both, f"orders_h{hour:02d}": 1, f"units_h{hour:02d}": fact.quantity}
+    return shop, dict(both)
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """One day of a shop (or of one product: `product_id` set), as counted."""
+
+    day: date
+    product_id: str | None = None
+    orders: int = 0
+    units: int = 0
+    refunds: int = 0
+    buyers: int = 0
+    new_buyers: int = 0
+    revenue: dict[str, int] = field(default_factory=dict)
+    refunded: dict[str, int] = field(default_factory=dict)
+    cost: dict[str, int] = field(default_factory=dict)
+    costed_revenue: dict[str, int] = field(default_factory=dict)
+    hours: tuple[int, ...] = (0,) * 24  # orders per hour of the day (shop rows only)
+
+
+def from_counters(day: date, product_id: str | None, values: dict[str, int]) -> DayTotals:
+    """A stored counter item back into a DayTotals (unknown attributes ignored)."""
+    money: dict[str, dict[str, int]] = {"revenue": {}, "refunded": {}, "cost": {}, "costed_revenue": {}}
+    hours = [0] * 24
+    for name, value in values.items():
+        prefix, _, cur = name.rpartition("_")
+        if prefix in money and _CURRENCY.fullmatch(cur):
+            money[prefix][cur] = value
+        elif name.startswith("orders_h") and name[8:].isdigit() and int(name[8:]) < 24:
+            hours[int(name[8:])] = value
+    return DayTotals(day=day, product_id=product_id, orders=values.get("orders", 0), units=values.get("units", 0),
+                     refunds=values.get("refunds", 0), buyers=values.get("buyers", 0),
+                     new_buyers=values.get("new_buyers", 0), revenue=money["revenue"], refunded=money["refunded"],
+                     cost=money["cost"], costed_revenue=money["costed_revenue"], hours=tuple(hours))
+
+
+def months_covering(first: date, last: date) -> list[str]:
+    """The month partitions a day range reads, oldest first."""
+    months: list[str] = []
+    day = first.replace(day=1)
+    while day <= last:
+        months.append(f"{day.year:04d}-{day.month:02d}")
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months

@@ -1,0 +1,1 @@
+"""Insights' use cases: counting from the outbox, the dashboard."""

@@ -1,0 +1,88 @@
+"""Counting deliveries and refunds into the rollups (from the outbox, exactly once), and the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, build
+from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
+from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.ports import Clock, OutboxMessage
+from chalicelib.sales.domain.models import Order
+from chalicelib.sales.domain.orders import customer_id
+from chalicelib.tenancy.domain.models import Tenant
+from chalicelib.tenancy.domain.ports import TenantDirectory
+from chalicelib.tenancy.domain.roles import Actor, Permission
+
+PRODUCTS_READ = 100
+
+
+class RollupStore(Protocol):
+    def record(self, tenant_id: str, fact: Fact, at: Bucket) -> bool: ...
+    def months(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
+
+
+class Customers(Protocol):
+    def get(self, *, tenant_id: str, ref: str) -> Any: ...
+
+
+class Inventory(Protocol):
+    def cost_of(self, *, tenant_id: str, product_id: str, refs: Any) -> int | None: ...
+    def stock_summary(self, *, tenant_id: str, limit: int, cursor: str | None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    dashboard: Dashboard
+    names: dict[str, str]  # product id → name, for the products the dashboard mentions
+    zone: str
+
+
+class RollupService:
+    def __init__(self, *, store: RollupStore, tenants: TenantDirectory, customers: Customers, inventory: Inventory,
+                 clock: Clock) -> None:
+        self._store = store
+        self._tenants = tenants
+        self._customers = customers
+        self._inventory = inventory
+        self._clock = clock
+
+    def on_outbox(self, message: OutboxMessage, order: Order | None) -> None:
+        """The outbox consumer's hook: a delivery counts as a sale, a refund as a refund, each once."""
+        if order is None or message.kind not in ("order_delivered", "order_refunded"):
+            return
+        tenant = self._tenants.get(tenant_id=order.tenant_id)
+        if message.kind == "order_delivered":
+            at = order.delivered_at or message.created_at
+            fact = Fact(SALE, order.id, order.product_id, at, order.quantity, order.amount, order.currency,
+                        cost=self._inventory.cost_of(tenant_id=tenant.id, product_id=order.product_id,
+                                                     refs=order.keys),
+                        buyer=customer_id(tenant.id, order.email), new_buyer=self._first_order(order))
+        else:
+            at = order.refunded_at or message.created_at
+            fact = Fact(REFUND, order.id, order.product_id, at, order.quantity, order.amount, order.currency)
+        self._store.record(tenant.id, fact, bucket(at, tenant.zone))
+
+    def _first_order(self, order: Order) -> bool:
+        """Whether this is the buyer's first paid order here (the customer totals are counted before us)."""
+        try:
+            customer = self._customers.get(tenant_id=order.tenant_id, ref=order.email)
+        except NotFound:
+            return True
+        first = getattr(customer, "first_order_at", None)
+        return first is None or first >= order.created_at
+
+    def dashboard(self, *, actor: Actor, tenant: Tenant) -> DashboardView:
+        """Two rollup Queries (this month and the last), one page of products and their stock: a bounded number
+        of requests whatever the number of orders."""
+        actor.require(Permission.VIEW)
+        today = bucket(self._clock.now(), tenant.zone).day
+        first = today - timedelta(days=SERIES_DAYS - 1)
+        days, product_days = self._store.months(tenant.id, months_covering(first, today))
+        page = self._inventory.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
+        stock = {product.id: level.available for product, level in page.items}
+        names = {product.id: product.name for product, _ in page.items}
+        view = build(today=today, days=days, product_days=product_days, stock=stock)
+        return DashboardView(dashboard=view, names=names, zone=tenant.zone)

@@ -1,0 +1,1 @@
+"""Insights' storage: rollup counters and their exactly-once markers."""

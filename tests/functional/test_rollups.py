@@ -1,0 +1,116 @@
+"""Sales rollups: exact counts after deliveries, refunds, replayed messages and concurrent handling; the day and hour
+are the shop's own; each currency apart; the dashboard reads them in a bounded number of requests."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from chalicelib.insights.domain.rollups import bucket
+from chalicelib.kernel.ports import OutboxMessage
+from chalicelib.tenancy.domain.roles import Actor
+from chalicelib.wiring.jobs import handle_outbox_batch
+from tests.support import shop
+
+
+def _pending(container: Any, order_ids: set[str]) -> list[OutboxMessage]:
+    now = container.platform.clock.now()
+    return [m for m in container.platform.outbox.pending(older_than=now + 60, limit=1000) if m.order_id in order_ids]
+
+
+def _shop(client: Any, zone: str = "Asia/Shanghai") -> tuple[dict[str, Any], dict[str, Any]]:
+    merchant = shop.sign_up(client)
+    r = shop.call(client, "PATCH", "/v1/tenant", {"timezone": zone}, key=merchant["key"])
+    assert r.status_code == 200 and json.loads(r.body)["timezone"] == zone
+    product = shop.product(client, merchant["key"], price=700)
+    keys = shop.new_keys(12, prefix="RU")
+    r = shop.call(client, "POST", f"/v1/products/{product['id']}/keys",
+                  {"keys": keys, "supplier": "Acme", "cost_per_key": 450}, key=merchant["key"])
+    assert r.status_code == 200, r.body
+    return merchant, product
+
+
+def _rows(container: Any, tenant_id: str, at: int, zone: str) -> tuple[Any, Any]:
+    b = bucket(at, zone)
+    days, products = container.insights.rollup_store.months(tenant_id, [b.month])
+    day = next(d for d in days if d.day == b.day)
+    product_day = [p for p in products if p.day == b.day]
+    return day, product_day
+
+
+def test_deliveries_refunds_and_replays_count_exactly_once(client: Any, settings: Any, container: Any) -> None:
+    # given a shop counting in Shanghai time, with keys that cost 4.50 each
+    merchant, product = _shop(client)
+    tenant_id = merchant["tenant"]["id"]
+    # when three orders are delivered (two by one buyer) and their outbox messages handled
+    orders = [shop.delivered_order(client, settings, merchant["slug"], product["id"], email=email)
+              for email in ("ann@example.com", "ann@example.com", "bob@example.com")]
+    ids = {o["order_id"] for o in orders}
+    messages = _pending(container, ids)
+    assert handle_outbox_batch(messages) == {}
+    # then the shop's day and the product's day hold exactly them, in the shop's zone and hour
+    placed = container.sales.orders.get(tenant_id=tenant_id, order_id=orders[0]["order_id"])
+    day, product_days = _rows(container, tenant_id, placed.delivered_at, "Asia/Shanghai")
+    hour = bucket(placed.delivered_at, "Asia/Shanghai").hour
+    assert (day.orders, day.units, day.revenue, day.cost, day.costed_revenue) == (
+        3, 3, {"usd": 2100}, {"usd": 1350}, {"usd": 2100})
+    assert (day.buyers, day.new_buyers, day.refunds) == (2, 2, 0)
+    assert sum(day.hours) == 3 and day.hours[hour] >= 1
+    assert [(p.product_id, p.orders, p.units, p.revenue, p.buyers) for p in product_days] == [
+        (product["id"], 3, 3, {"usd": 2100}, 2)]
+    # when the same messages come again (a queue redelivery, the sweeper), nothing moves
+    assert handle_outbox_batch(messages) == {}
+    again, _ = _rows(container, tenant_id, placed.delivered_at, "Asia/Shanghai")
+    assert again == day
+    # when one order is refunded
+    r = shop.call(client, "POST", f"/v1/orders/{orders[2]['order_id']}/refund", {}, key=merchant["key"])
+    assert r.status_code == 200, r.body
+    refunds = _pending(container, {orders[2]["order_id"]})
+    assert [m.kind for m in refunds] == ["order_refunded"]
+    assert handle_outbox_batch(refunds) == {}
+    assert handle_outbox_batch(refunds) == {}
+    refunded = container.sales.orders.get(tenant_id=tenant_id, order_id=orders[2]["order_id"])
+    day_of_refund, _ = _rows(container, tenant_id, refunded.refunded_at, "Asia/Shanghai")
+    # then the refund is counted once, on the day it happened; the sales stay as sold
+    assert (day_of_refund.refunds, day_of_refund.refunded) == (1, {"usd": 700})
+    assert day_of_refund.orders == (3 if day_of_refund.day == day.day else 0)
+
+
+def test_concurrent_handling_of_the_same_messages_counts_each_once(client: Any, settings: Any,
+                                                                    container: Any) -> None:
+    merchant, product = _shop(client, zone="UTC")
+    tenant_id = merchant["tenant"]["id"]
+    orders = [shop.delivered_order(client, settings, merchant["slug"], product["id"], email=f"c{n}@example.com")
+              for n in range(4)]
+    messages = _pending(container, {o["order_id"] for o in orders})
+    errors: list[dict[str, Exception]] = []
+    threads = [threading.Thread(target=lambda: errors.append(handle_outbox_batch(messages))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    placed = container.sales.orders.get(tenant_id=tenant_id, order_id=orders[0]["order_id"])
+    day, product_days = _rows(container, tenant_id, placed.delivered_at, "UTC")
+    assert (day.orders, day.units, day.revenue, day.buyers, day.new_buyers) == (4, 4, {"usd": 2800}, 4, 4)
+    assert [(p.orders, p.buyers) for p in product_days] == [(4, 4)]
+
+
+def test_the_dashboard_reads_the_rollups_in_a_bounded_number_of_requests(client: Any, settings: Any,
+                                                                           container: Any) -> None:
+    merchant, product = _shop(client, zone="UTC")
+    tenant_id = merchant["tenant"]["id"]
+    orders = [shop.delivered_order(client, settings, merchant["slug"], product["id"], email=f"d{n}@example.com")
+              for n in range(3)]
+    assert handle_outbox_batch(_pending(container, {o["order_id"] for o in orders})) == {}
+    tenant = container.tenancy.tenants.get(tenant_id=tenant_id)
+    view = container.insights.rollups.dashboard(actor=Actor.staff("usr_x", "v@example.com", "viewer"), tenant=tenant)
+    d = view.dashboard
+    assert (d.orders.today, d.units.today, d.revenue["usd"].today) == (3, 3, 2100)
+    assert d.currencies == ("usd",)
+    assert [(p.product_id, p.units, p.revenue) for p in d.top_products] == [(product["id"], 3, {"usd": 2100})]
+    # 3 keys sold today over a 14-day window is 0.21 a day: a safety line of 2 against 9 in stock
+    assert d.stock_warnings == []
+    assert (d.new_buyers, d.returning_orders) == (3, 0)
+    assert sum(map(sum, d.heatmap)) == 3
+    assert view.names[product["id"]] == "Game card"

@@ -1,0 +1,65 @@
+"""The dashboard from day rollups: comparisons, the 30-day series, top products, safety lines, the heatmap."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from chalicelib.insights.domain.dashboard import Compared, build, safety_line
+from chalicelib.insights.domain.rollups import REFUND, SALE, Fact, bucket, counters, from_counters, months_covering
+
+TODAY = date(2026, 12, 4)  # a Friday
+
+
+def day(n: int, **values: int) -> object:
+    return from_counters(TODAY - timedelta(days=n), None, values)
+
+
+def product_day(n: int, pid: str, **values: int) -> object:
+    return from_counters(TODAY - timedelta(days=n), pid, values)
+
+
+def test_a_sale_adds_money_per_currency_and_its_hour_and_a_refund_only_refunds() -> None:
+    sale = Fact(SALE, "ord_1", "prd_1", 0, 2, 1400, "cny", cost=900)
+    shop, product = counters(sale, 21)
+    assert shop == {"orders": 1, "units": 2, "revenue_cny": 1400, "cost_cny": 900, "costed_revenue_cny": 1400,
+                    "orders_h21": 1, "units_h21": 2}
+    assert product == {"orders": 1, "units": 2, "revenue_cny": 1400, "cost_cny": 900, "costed_revenue_cny": 1400}
+    refund = Fact(REFUND, "ord_1", "prd_1", 0, 2, 1400, "cny")
+    assert counters(refund, 3) == ({"refunds": 1, "refunded_cny": 1400}, {"refunds": 1, "refunded_cny": 1400})
+
+
+def test_the_day_and_hour_are_the_shops_own() -> None:
+    at = 1_764_864_000  # 2025-12-04 16:00 UTC
+    assert (bucket(at, "UTC").day, bucket(at, "UTC").hour) == (date(2025, 12, 4), 16)
+    assert (bucket(at, "Asia/Shanghai").day, bucket(at, "Asia/Shanghai").hour) == (date(2025, 12, 5), 0)
+    assert bucket(at, "Asia/Shanghai").month == "2025-12"
+    assert months_covering(date(2026, 11, 5), TODAY) == ["2026-11", "2026-12"]
+
+
+def test_today_is_compared_with_yesterday_and_the_same_weekday_last_week() -> None:
+    d = build(today=TODAY, days=[day(0, orders=6, revenue_usd=600, orders_h20=6), day(1, orders=4, revenue_usd=400),
+                                 day(7, orders=3, revenue_usd=200, revenue_eur=900)],
+              product_days=[], stock={})
+    assert d.orders == Compared(6, 4, 3)
+    assert (d.orders.vs_yesterday, d.orders.vs_last_week) == (50.0, 100.0)
+    assert d.currencies == ("usd", "eur")  # most revenue first; currencies never added together
+    assert d.revenue["eur"] == Compared(0, 0, 900) and d.revenue["eur"].vs_yesterday is None
+    assert len(d.series) == 30 and d.series[-1] == (TODAY, {"usd": 600}, 6)
+    assert d.heatmap[TODAY.weekday()][20] == 6 and sum(map(sum, d.heatmap)) == 6
+
+
+def test_top_products_and_stock_below_its_safety_line() -> None:
+    rows = [product_day(n, "prd_a", units=3, orders=3, revenue_usd=300) for n in range(14)]
+    rows += [product_day(2, "prd_b", units=1, orders=1, revenue_usd=900), product_day(40, "prd_c", units=50)]
+    d = build(today=TODAY, days=[], product_days=rows, stock={"prd_a": 20, "prd_b": 5})
+    assert [(p.product_id, p.units) for p in d.top_products] == [("prd_a", 42), ("prd_b", 1)]
+    # prd_a sells 3 a day: its line is 21, and 20 left is about 6.7 days; prd_b sells 1/14 a day: line 1
+    assert [(w.product_id, w.available, w.safety_line, w.days_left) for w in d.stock_warnings] == [
+        ("prd_a", 20, 21, 6.7)]
+    assert safety_line(3.0) == 21 and safety_line(0.5) == 4 and safety_line(0.0) == 0
+
+
+def test_new_buyers_and_orders_from_returning_ones() -> None:
+    d = build(today=TODAY, days=[day(0, orders=5, new_buyers=2), day(3, orders=2, new_buyers=2)], product_days=[],
+              stock={})
+    assert (d.new_buyers, d.returning_orders) == (4, 3)
