@@ -202,3 +202,60 @@ def test_two_step_sign_in_is_set_up_from_the_qr_page_and_used(console: Any, demo
     pg.locator("form button[type=submit]").click()
     pg.wait_for_url(f"{stack.api_url}/console")
     assert pg.locator("h1").inner_text() == "欢迎，Two Step Shop"
+
+
+@pytest.mark.parametrize("console", [("desktop", "en"), ("phone", "zh")], indirect=True, ids=["desktop-en", "phone-zh"])
+def test_a_sale_shows_on_the_dashboard(console: Any, demo_stack: Any, screenshot: Any) -> None:
+    from tests.browser.helpers import buy
+
+    pg, _, _ = console
+    stack, demo = demo_stack
+    product_id = demo["products"][0]
+    # given a purchase in the demo shop (in another tab), counted by the worker from the outbox
+    shopper = pg.context.new_page()
+    buy(shopper, stack.api_url, demo["slug"], product_id, f"dash-{secrets.token_hex(3)}@example.com")
+    shopper.close()
+    # when the owner opens the console home
+    pg.goto(f"{stack.api_url}/console/login")
+    pg.locator("#email").fill(demo["console_email"])
+    pg.locator("#password").fill(demo["console_password"])
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url(f"{stack.api_url}/console")
+    expected = _delivered_today(stack.api_url, demo["api_key"])
+
+    def counted() -> bool:
+        pg.reload()
+        return int(pg.locator("#kpi-orders .n").inner_text()) == expected
+
+    wait_for(counted, timeout=15, what=f"{expected} orders on the dashboard")
+    # then today's orders, the product among the top products, and the heatmap count them
+    name = "Steam Wallet 50 USD"
+    assert pg.locator(f"#top-products tr[data-product='{product_id}'] td").first.inner_text() == name
+    cells = pg.locator("#heatmap td").all_inner_texts()
+    assert sum(int(c) for c in cells if c.strip()) >= expected
+    _no_horizontal_scroll(pg)
+    _shoot(screenshot, pg, "dashboard")
+
+
+def _delivered_today(api: str, key: str) -> int:
+    """Orders paid since midnight UTC (the demo shop counts in UTC): delivered ones and those refunded since,
+    paging through the API."""
+    import time as _time
+
+    midnight = int(_time.time()) // 86400 * 86400
+    count = 0
+    for status in ("delivered", "refunded"):
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"status": status, "limit": 100, "created_gte": midnight}
+            if cursor:
+                params["cursor"] = cursor
+            r = requests.get(f"{api}/v1/orders", params=params, headers={"Authorization": f"Bearer {key}"},
+                             timeout=10)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            count += sum(1 for o in body["data"] if o.get("delivered_at"))
+            cursor = body.get("next_cursor")
+            if not cursor:
+                break
+    return count
