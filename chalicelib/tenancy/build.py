@@ -40,7 +40,9 @@ class TenancyParts(Parts):
     def shop_settings(self) -> Any:
         from chalicelib.tenancy.service.shop_settings import ShopSettingsService
 
-        return ShopSettingsService(tenants=self.tenant_store, allow_http_urls=not self.c.platform.settings.production)
+        p = self.c.platform
+        return ShopSettingsService(tenants=self.tenant_store, allow_http_urls=not p.settings.production,
+                                   activity=p.activity, clock=p.clock)
 
     @cached_property
     def account_store(self) -> Any:

@@ -60,7 +60,8 @@ def get_tenant(call: Call) -> Any:
                       "language, and the time zone the dashboard and reports count days in. Buyers see the "
                       "change within seconds.")
 def update_tenant(call: Call) -> Any:
-    return tenant_json(call.c.tenancy.shop_settings.update(tenant_id=call.tenant_id, body=call.json()))
+    return tenant_json(call.c.tenancy.shop_settings.update(actor=call.actor, tenant_id=call.tenant_id,
+                                                           body=call.json()))
 
 
 API_KEY = obj({

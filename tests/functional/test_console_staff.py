@@ -3,105 +3,42 @@ enforced in the services (a forbidden action answers 403 and changes nothing), t
 
 from __future__ import annotations
 
-import secrets
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
-from chalicelib import wiring
-from chalicelib.http.conventions.rate_limits import POLICIES, RateLimitService
-from chalicelib.http.conventions.store import DynamoRateCounter
 from chalicelib.kernel.conventions import Limit
 from chalicelib.kernel.errors import DomainError
 from chalicelib.tenancy.domain.roles import MATRIX, Actor, Permission, Role
-from tests.fakes import FakeMailer, FixedClock
-from tests.support.console import Browser, csrf_of, link_in
+from tests.support.console import (
+    Browser,
+    ConsoleEnv,
+    csrf_of,
+    invite,
+    joined,
+    link_in,
+    owner_of_new_shop,
+    serve,
+    user_id,
+)
 
 ROOMY = {"ip:console": Limit(10_000, 60), "ip:console_auth": Limit(10_000, 60),
          "email:console_mail": Limit(10_000, 900), "ip:signup": Limit(10_000, 3600), "ip:public": Limit(10_000, 60)}
 PASSWORD = "correct horse battery"
 
 
-class Env:
-    def __init__(self, settings: Any) -> None:
-        self.settings = settings
-        self.clock = FixedClock(int(time.time()))
-        self.mailer = FakeMailer()
-        self.c = wiring.Container(settings, clock=self.clock, mailer=self.mailer, rate_limits=RateLimitService(
-            counter=DynamoRateCounter(), clock=self.clock, policies={**POLICIES, **ROOMY}))
-
-    def snapshot(self, tenant_id: str) -> list[dict[str, Any]]:
-        """The shop's items (users, links, activity), plus every e-mail lookup of it."""
-        ddb = boto3.client("dynamodb", endpoint_url=self.settings.aws_endpoint_url, region_name="us-east-1")
-        found = []
-        for page in ddb.get_paginator("scan").paginate(TableName=self.settings.table_name):
-            for item in page["Items"]:
-                pk = item["pk"]["S"]
-                mine = pk.startswith(f"T#{tenant_id}") or item.get("tenant_id", {}).get("S") == tenant_id
-                if mine and "#RL#" not in pk:
-                    found.append(item)
-        return sorted(found, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
-
-
 @pytest.fixture(scope="module")
-def env(settings: Any) -> Env:
-    return Env(settings)
+def env(settings: Any) -> ConsoleEnv:
+    return ConsoleEnv(settings)
 
 
 @pytest.fixture()
-def web(env: Env) -> Iterator[Any]:
-    from chalice.test import Client
-
-    from app import app
-
-    previous = wiring._container
-    wiring.use(env.c)
-    env.clock.advance(3600)
-    with Client(app) as test_client:
-        yield test_client
-    wiring.use(previous)
+def web(env: ConsoleEnv) -> Iterator[Any]:
+    yield from serve(env)
 
 
-def owner_of_new_shop(web: Any, env: Env) -> tuple[Browser, str, str]:
-    """A signed-in owner's browser, the shop's tenant id and the owner's e-mail."""
-    slug = f"stf-{secrets.token_hex(4)}"
-    email = f"owner@{slug}.example.com"
-    b = Browser(web)
-    assert b.form("/console/signup", "/console/signup", {"name": f"Shop {slug}", "slug": slug, "email": email,
-                                                         "password": PASSWORD}).status_code == 200
-    assert b.get(link_in(env.mailer.sent[-1], "/console/confirm")).status_code == 303
-    tenant = env.c.tenancy.tenants.by_slug(slug)
-    return b, tenant.id, email
-
-
-def invite(b: Browser, email: str, role: str) -> Any:
-    return b.post("/console/staff/invite", {"email": email, "role": role}, csrf=csrf_of(b.get("/console")))
-
-
-def joined(web: Any, env: Env, owner: Browser, role: str) -> tuple[Browser, str]:
-    """Invites someone with `role` and accepts in a fresh browser; returns it and the new member's e-mail."""
-    email = f"{role}-{secrets.token_hex(3)}@staff.example.com"
-    assert invite(owner, email, role).status_code == 303
-    link = link_in(env.mailer.sent[-1], "/console/invite")
-    b = Browser(web)
-    page = b.get(link)
-    assert page.status_code == 200
-    r = b.post("/console/invite", {"token": link.split("token=")[1], "password": "staff pass phrase"},
-               csrf=csrf_of(page))
-    assert r.status_code == 303 and r.headers["Location"] == "/console?joined=1"
-    return b, email
-
-
-def user_id(env: Env, tenant_id: str, email: str) -> str:
-    owner = next(a for a in env.c.tenancy.staff_store.list(tenant_id) if a.role == "owner")
-    actor = Actor.staff(owner.user_id, owner.email, "owner")
-    return next(a.user_id for a in env.c.tenancy.staff.list(actor=actor, tenant_id=tenant_id) if a.email == email)
-
-
-def test_an_invitation_by_mail_joins_with_its_role_and_is_in_the_activity_log(web: Any, env: Env) -> None:
+def test_an_invitation_by_mail_joins_with_its_role_and_is_in_the_activity_log(web: Any, env: ConsoleEnv) -> None:
     # given an owner
     owner, tenant_id, owner_email = owner_of_new_shop(web, env)
     # when they invite an operator
@@ -138,7 +75,7 @@ def test_an_invitation_by_mail_joins_with_its_role_and_is_in_the_activity_log(we
     assert "ops@staff.example.com</strong> joined as Operator" in log
 
 
-def test_roles_without_staff_rights_get_403_and_change_nothing(web: Any, env: Env) -> None:
+def test_roles_without_staff_rights_get_403_and_change_nothing(web: Any, env: ConsoleEnv) -> None:
     owner, tenant_id, _ = owner_of_new_shop(web, env)
     for role in ("operator", "finance", "viewer"):
         b, _ = joined(web, env, owner, role)
@@ -153,7 +90,7 @@ def test_roles_without_staff_rights_get_403_and_change_nothing(web: Any, env: En
         assert b.get("/console/activity").status_code == (200 if role == "finance" else 403)
 
 
-def test_an_admin_manages_staff_but_not_owners_or_admins(web: Any, env: Env) -> None:
+def test_an_admin_manages_staff_but_not_owners_or_admins(web: Any, env: ConsoleEnv) -> None:
     owner, tenant_id, owner_email = owner_of_new_shop(web, env)
     admin, _ = joined(web, env, owner, "admin")
     before = env.snapshot(tenant_id)
@@ -168,7 +105,7 @@ def test_an_admin_manages_staff_but_not_owners_or_admins(web: Any, env: Env) -> 
     assert invite(admin, "op-by-admin@staff.example.com", "operator").status_code == 303
 
 
-def test_a_role_change_applies_at_the_next_request_and_the_last_owner_stays(web: Any, env: Env) -> None:
+def test_a_role_change_applies_at_the_next_request_and_the_last_owner_stays(web: Any, env: ConsoleEnv) -> None:
     owner, tenant_id, owner_email = owner_of_new_shop(web, env)
     member, email = joined(web, env, owner, "viewer")
     assert member.get("/console/staff").status_code == 403
@@ -184,7 +121,7 @@ def test_a_role_change_applies_at_the_next_request_and_the_last_owner_stays(web:
     assert env.snapshot(tenant_id) == before
 
 
-def test_removing_someone_ends_their_sessions_and_frees_the_address(web: Any, env: Env) -> None:
+def test_removing_someone_ends_their_sessions_and_frees_the_address(web: Any, env: ConsoleEnv) -> None:
     owner, tenant_id, _ = owner_of_new_shop(web, env)
     member, email = joined(web, env, owner, "operator")
     assert member.get("/console").status_code == 200
@@ -195,7 +132,7 @@ def test_removing_someone_ends_their_sessions_and_frees_the_address(web: Any, en
     assert invite(owner, email, "viewer").status_code == 303  # the address can be invited again
 
 
-def test_an_address_with_an_account_cannot_be_invited(web: Any, env: Env) -> None:
+def test_an_address_with_an_account_cannot_be_invited(web: Any, env: ConsoleEnv) -> None:
     owner, tenant_id, _ = owner_of_new_shop(web, env)
     _, _, other_owner = owner_of_new_shop(web, env)
     before = env.snapshot(tenant_id)
@@ -204,7 +141,7 @@ def test_an_address_with_an_account_cannot_be_invited(web: Any, env: Env) -> Non
     assert env.snapshot(tenant_id) == before
 
 
-def test_another_shops_staff_ids_are_not_found_here(web: Any, env: Env) -> None:
+def test_another_shops_staff_ids_are_not_found_here(web: Any, env: ConsoleEnv) -> None:
     owner_a, tenant_a, _ = owner_of_new_shop(web, env)
     _, email = joined(web, env, owner_a, "viewer")
     victim = user_id(env, tenant_a, email)
@@ -228,7 +165,7 @@ ACTIONS = {
 
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("permission", list(ACTIONS))
-def test_the_role_matrix_is_enforced_in_the_services(web: Any, env: Env, role: Role, permission: Permission) -> None:
+def test_the_role_matrix_is_enforced_in_the_services(web: Any, env: ConsoleEnv, role: Role, permission: Permission) -> None:
     owner, tenant_id, _ = owner_of_new_shop(web, env)
     _, email = joined(web, env, owner, "viewer")
     target = user_id(env, tenant_id, email)
