@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from bench.harness import ErrorLog, Progress, RequestCounter, Timed, TimeTotals, main, per, percentile, say, stack
+from chalicelib.tenancy.domain.roles import SYSTEM
 from tests.support import shop
 
 SETUP_THREADS = 8
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
     slug = f"latency-{secrets.token_hex(4)}"
     tenant, _ = c.tenancy.tenants.sign_up({"name": "Latency shop", "slug": slug, "email": f"owner@{slug}.example.com",
                                            "password": "correct horse battery"})
-    product = c.catalog.products.create(tenant_id=tenant.id,
+    product = c.catalog.products.create(actor=SYSTEM, tenant_id=tenant.id,
                                         body={"name": "Game card", "price": 500, "currency": "usd"})
     result = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
                                                 body={"keys": shop.new_keys(args.keys, "LAT")},

@@ -40,6 +40,7 @@ from bench.harness import (
 from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.kernel.errors import OutOfStock
 from chalicelib.sales.domain.models import OrderStatus
+from chalicelib.tenancy.domain.roles import SYSTEM
 from tests.support import shop
 
 STRIPE_RETRIES = 3
@@ -65,8 +66,8 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
     tenant, _api_key = c.tenancy.tenants.sign_up({"name": "Flash shop", "slug": slug,
                                                   "email": f"owner@{slug}.example.com",
                                           "password": "correct horse battery"})
-    product = c.catalog.products.create(tenant_id=tenant.id, body={"name": "Game card", "price": 500, "currency": "usd",
-                                                          "max_per_order": 1})
+    product = c.catalog.products.create(actor=SYSTEM, tenant_id=tenant.id,
+                                        body={"name": "Game card", "price": 500, "currency": "usd", "max_per_order": 1})
     imported = c.inventory.key_import.import_keys(tenant_id=tenant.id, product_id=product.id,
                                         body={"keys": shop.new_keys(args.keys, "FLASH")},
                                         content_type="application/json")

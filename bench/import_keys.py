@@ -20,6 +20,7 @@ import boto3
 from bench.harness import DynamoFailureTap, RequestCounter, Timed, TimeTotals, main, per, say, stack
 from chalicelib.adapters.dynamo.tables import ensure_main_table
 from chalicelib.inventory.domain.models import KeyRef
+from chalicelib.tenancy.domain.roles import SYSTEM
 
 WRITE_OPS = ("BatchWriteItem", "PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap) -> dict[str, A
     slug = f"import-{secrets.token_hex(4)}"
     tenant, _ = c.tenancy.tenants.sign_up({"name": "Import shop", "slug": slug, "email": f"owner@{slug}.example.com",
                                    "password": "correct horse battery"})
-    product = c.catalog.products.create(tenant_id=tenant.id,
+    product = c.catalog.products.create(actor=SYSTEM, tenant_id=tenant.id,
                                         body={"name": "Gift code", "price": 1000, "currency": "usd"})
     table = st.settings.table_name
     items_before = st.item_count(table)

@@ -79,7 +79,7 @@ def archived_filter(call: Call) -> bool | None:
 @endpoint(catalog, "POST", "/v1/products", summary="Create a product", tag="Products", scope="catalog_write",
           status=201, body=PRODUCT_CREATE, response=PRODUCT)
 def create_product(call: Call) -> Any:
-    return product_json(call.c.catalog.products.create(tenant_id=call.tenant_id, body=call.json()))
+    return product_json(call.c.catalog.products.create(actor=call.actor, tenant_id=call.tenant_id, body=call.json()))
 
 
 @endpoint(catalog, "GET", "/v1/products", summary="List products, newest first", tag="Products", scope="read",
@@ -107,8 +107,8 @@ _IF_MATCH = ("Send `If-Match: <version>` (the product's `version`, bare or quote
           description="Changes only the fields sent; a concurrent change of other fields is kept, and the version "
                       "moves by one. " + _IF_MATCH)
 def patch_product(call: Call, product_id: str) -> Any:
-    patched = call.c.catalog.products.patch(tenant_id=call.tenant_id, product_id=product_id, body=call.json(),
-                                            if_match=if_match_version(call.header("if-match")))
+    patched = call.c.catalog.products.patch(actor=call.actor, tenant_id=call.tenant_id, product_id=product_id,
+                                            body=call.json(), if_match=if_match_version(call.header("if-match")))
     return product_json(patched)
 
 
@@ -155,7 +155,8 @@ def product_stock(call: Call, product_id: str) -> Any:
           scope="catalog_write", response=PRODUCT, extra_statuses=(409,),
           description="Takes the product off sale and out of the storefront; its orders keep working. " + _IF_MATCH)
 def archive_product(call: Call, product_id: str) -> Any:
-    return product_json(call.c.catalog.products.archive(tenant_id=call.tenant_id, product_id=product_id, archived=True,
+    return product_json(call.c.catalog.products.archive(actor=call.actor, tenant_id=call.tenant_id,
+                                                        product_id=product_id, archived=True,
                                                         if_match=if_match_version(call.header("if-match"))))
 
 
@@ -163,6 +164,6 @@ def archive_product(call: Call, product_id: str) -> Any:
           scope="catalog_write", response=PRODUCT, extra_statuses=(409,),
           description="Brings the product back, inactive: set active to true to sell it again. " + _IF_MATCH)
 def unarchive_product(call: Call, product_id: str) -> Any:
-    return product_json(call.c.catalog.products.archive(tenant_id=call.tenant_id, product_id=product_id,
-                                                        archived=False,
+    return product_json(call.c.catalog.products.archive(actor=call.actor, tenant_id=call.tenant_id,
+                                                        product_id=product_id, archived=False,
                                                         if_match=if_match_version(call.header("if-match"))))

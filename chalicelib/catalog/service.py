@@ -18,6 +18,7 @@ from chalicelib.kernel.errors import Conflict, InvalidRequest, VersionConflict
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.money import parse_amount, parse_currency
 from chalicelib.kernel.ports import Clock, Page
+from chalicelib.tenancy.domain.roles import Actor, Permission
 
 MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps at 100 items
 FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
@@ -64,7 +65,8 @@ class CatalogService:
         self._allow_http = allow_http_urls  # local stacks only; production links are https
         self._recent = RecentProducts()
 
-    def create(self, *, tenant_id: str, body: Any) -> Product:
+    def create(self, *, actor: Actor, tenant_id: str, body: Any) -> Product:
+        actor.require(Permission.CATALOG)
         data = v.body_object(body)
         v.unknown_fields(data, FIELDS)
         now = self._clock.now()
@@ -156,9 +158,11 @@ class CatalogService:
         page = self._products.list(tenant_id=tenant_id, limit=100, cursor=None)
         return [p for p in page.items if p.active and not p.archived]
 
-    def patch(self, *, tenant_id: str, product_id: str, body: Any, if_match: int | None = None) -> Product:
+    def patch(self, *, actor: Actor, tenant_id: str, product_id: str, body: Any,
+              if_match: int | None = None) -> Product:
         """Changes only the fields sent, on the product as stored: a concurrent change of other fields is kept.
         With `if_match` the change applies only to that version (409 version_conflict otherwise)."""
+        actor.require(Permission.CATALOG)
         data = v.body_object(body)
         v.unknown_fields(data, FIELDS)
         if not data:
@@ -166,9 +170,11 @@ class CatalogService:
         return self._save(tenant_id=tenant_id, product_id=product_id, if_match=if_match,
                           change=lambda current: self._changes(data, current))
 
-    def archive(self, *, tenant_id: str, product_id: str, archived: bool, if_match: int | None = None) -> Product:
+    def archive(self, *, actor: Actor, tenant_id: str, product_id: str, archived: bool,
+                if_match: int | None = None) -> Product:
         """Archiving takes a product off sale and out of the storefront; existing orders are untouched.
         Unarchiving brings it back inactive: the merchant decides when it sells again."""
+        actor.require(Permission.CATALOG)
         return self._save(tenant_id=tenant_id, product_id=product_id, if_match=if_match,
                           change=lambda current: {} if current.archived == archived else  # a repeat changes nothing
                           {"archived": archived, "active": False})

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from chalicelib import wiring
+from chalicelib.tenancy.domain.roles import SYSTEM
 from tests.support.shop import call, checkout, import_keys, new_keys, product, sign_up, stock
 
 
@@ -21,7 +22,7 @@ def test_a_price_changed_in_another_container_is_the_price_charged(client: Any, 
     import_keys(client, m["key"], p["id"], new_keys(3))
     assert checkout(client, m["slug"], p["id"]).status_code == 201
     # when another container raises the price, and a buyer checks out here within the copy's lifetime
-    _other_container(container).catalog.products.patch(tenant_id=m["tenant"]["id"], product_id=p["id"],
+    _other_container(container).catalog.products.patch(actor=SYSTEM, tenant_id=m["tenant"]["id"], product_id=p["id"],
                                                        body={"price": 700})
     r = checkout(client, m["slug"], p["id"], email="second@example.com")
     # then the order is priced at 700, and the keys the stale attempt held went back to the pool
@@ -39,7 +40,7 @@ def test_a_product_put_on_sale_in_another_container_sells_here_at_once(client: A
     refused = checkout(client, m["slug"], p["id"])
     assert refused.status_code == 400 and json.loads(refused.body)["error"]["code"] == "product_inactive"
     # when another container puts it on sale
-    _other_container(container).catalog.products.patch(tenant_id=m["tenant"]["id"], product_id=p["id"],
+    _other_container(container).catalog.products.patch(actor=SYSTEM, tenant_id=m["tenant"]["id"], product_id=p["id"],
                                                        body={"active": True})
     # then a checkout here sells it without waiting for the copy to age
     r = checkout(client, m["slug"], p["id"])
@@ -54,7 +55,7 @@ def test_a_product_taken_off_sale_elsewhere_is_refused_and_holds_no_key(client: 
     import_keys(client, m["key"], p["id"], new_keys(2))
     assert checkout(client, m["slug"], p["id"]).status_code == 201
     # when another container takes it off sale and a buyer checks out here
-    _other_container(container).catalog.products.patch(tenant_id=m["tenant"]["id"], product_id=p["id"],
+    _other_container(container).catalog.products.patch(actor=SYSTEM, tenant_id=m["tenant"]["id"], product_id=p["id"],
                                                        body={"active": False})
     r = checkout(client, m["slug"], p["id"], email="late@example.com")
     # then it is refused as off sale, and only the first order's key is held

@@ -32,6 +32,7 @@ from chalicelib.sales.service.fulfilment import FulfilmentService, Outcome
 from chalicelib.sales.service.notifications import NotificationService
 from chalicelib.sales.service.orders import OrderService
 from chalicelib.sales.service.reservations import ExpiryReport, ReservationService
+from chalicelib.tenancy.domain.roles import SYSTEM
 from chalicelib.tenancy.service.tenants import ALL_SCOPES, TenantService
 from tests.fakes import (
     FakeCipher,
@@ -80,7 +81,7 @@ class World:
                                             "password": PASSWORD})
 
     def product(self, tenant: Any, *, price: int = 500, name: str = "Steam 100") -> Any:
-        return self.catalog.create(tenant_id=tenant.id, body={"name": name, "price": price, "currency": "usd"})
+        return self.catalog.create(actor=SYSTEM, tenant_id=tenant.id, body={"name": name, "price": price, "currency": "usd"})
 
     def load(self, tenant: Any, product: Any, values: list[Any]) -> ImportResult:
         return self.importer.import_keys(tenant_id=tenant.id, product_id=product.id, body={"keys": values},

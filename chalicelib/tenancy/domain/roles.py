@@ -86,3 +86,7 @@ class Actor:
 
     def may_grant(self, role: Role) -> bool:
         return self.role is None or role in GRANTS.get(self.role, frozenset())
+
+
+# The platform itself (jobs, benchmarks, seeding scripts run by the operator): acts within no role.
+SYSTEM = Actor("system", "system", "kamidrop")
