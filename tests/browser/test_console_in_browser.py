@@ -259,3 +259,41 @@ def _delivered_today(api: str, key: str) -> int:
             if not cursor:
                 break
     return count
+
+
+@pytest.mark.parametrize("console", [("desktop", "zh"), ("phone", "en")], indirect=True, ids=["desktop-zh", "phone-en"])
+def test_a_product_made_in_the_console_is_in_the_shop(console: Any, demo_stack: Any, screenshot: Any) -> None:
+    pg, _, _ = console
+    stack, demo = demo_stack
+    name = f"Console card {secrets.token_hex(3)}"
+    # given the demo owner on the new-product page
+    pg.goto(f"{stack.api_url}/console/login?next=%2Fconsole%2Fproducts%2Fnew")
+    pg.locator("#email").fill(demo["console_email"])
+    pg.locator("#password").fill(demo["console_password"])
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url(f"{stack.api_url}/console/products/new")
+    _no_horizontal_scroll(pg)
+    _shoot(screenshot, pg, "new")
+    # when they fill it in and create it
+    pg.locator("#name").fill(name)
+    pg.locator("#category").fill("Console")
+    pg.locator("#price").fill("8.80")
+    pg.locator("#usage_guide").fill("Redeem it in the app.")
+    pg.locator("form.card button[type=submit]").first.click()
+    pg.wait_for_url("**/console/products/prd_*?saved=created")
+    _shoot(screenshot, pg, "created")
+    # then it is listed in the console and sold in the shop at that price
+    pg.locator("nav.side a[href='/console/products']").click()
+    assert pg.locator("#products", has_text=name).count() == 1
+    _shoot(screenshot, pg, "list")
+    pg.goto(f"{stack.api_url}/s/{demo['slug']}?lang=en")
+    card = pg.locator("main", has_text=name)
+    assert card.count() == 1 and "$8.80" in pg.locator("main").inner_text()
+    # and the demo shop is left as the other tests expect it: archived (through the API)
+    found = requests.get(f"{stack.api_url}/v1/products", params={"limit": 100}, timeout=10,
+                         headers={"Authorization": f"Bearer {demo['api_key']}"}).json()["data"]
+    made = [p["id"] for p in found if p["name"] == name]
+    assert len(made) == 1
+    r = requests.post(f"{stack.api_url}/v1/products/{made[0]}/archive", timeout=10,
+                      headers={"Authorization": f"Bearer {demo['api_key']}"})
+    assert r.status_code == 200, r.text
