@@ -20,3 +20,11 @@ class ConsoleParts(Parts):
         from chalicelib.console.service.activity import ActivityService
 
         return ActivityService(log=self.c.platform.activity)
+
+    @cached_property
+    def orders(self) -> Any:
+        from chalicelib.console.service.orders import OrderDesk
+
+        c = self.c
+        return OrderDesk(orders=c.sales.orders, keys=c.inventory.keys, reports=c.aftersales.reports,
+                         events=c.integrations.webhooks, activity=c.platform.activity)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,3 +25,4 @@ class ActivityEntry:
 class ActivityLog(Protocol):
     def record(self, entry: ActivityEntry) -> None: ...
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...
+    def for_target(self, *, tenant_id: str, target: str, limit: int = 100) -> builtins.list[ActivityEntry]: ...

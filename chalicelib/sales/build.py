@@ -99,4 +99,5 @@ class SalesParts(Parts):
         c, p = self.c, self.c.platform
         # keys: the pool's void()
         return RefundService(tenants=c.tenancy.tenants, orders=self.order_store, payments=p.payments,
-                             keys=c.inventory.pool, ledger=self.refund_ledger, queue=p.queue, clock=p.clock)
+                             keys=c.inventory.pool, ledger=self.refund_ledger, queue=p.queue, clock=p.clock,
+                             activity=p.activity)

@@ -3,12 +3,14 @@ first by its time-ordered key; kept a year (TTL)."""
 
 from __future__ import annotations
 
+import builtins
+
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo.failures import unavailable
-from chalicelib.adapters.dynamo.items import Item
+from chalicelib.adapters.dynamo.items import Gsi2, Item
 from chalicelib.kernel.activity import ActivityEntry
 from chalicelib.kernel.ports import Page
 
@@ -25,10 +27,24 @@ class ActivityItem(Item):
     target = UnicodeAttribute()
     detail = MapAttribute(default=dict)  # type: ignore[var-annotated]
     ttl = NumberAttribute(null=True)
+    # every entry is also listed under what it acted on: an order's page shows the staff actions on it
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_target = Gsi2()
 
 
 def partition(tenant_id: str) -> str:
     return f"T#{tenant_id}#ACTIVITY"
+
+
+def target_index(tenant_id: str, target: str) -> str:
+    return f"T#{tenant_id}#ACTIVITY#ON#{target}"
+
+
+def _entry(tenant_id: str, i: ActivityItem) -> ActivityEntry:
+    return ActivityEntry(tenant_id=tenant_id, id=i.entry_id, at=int(i.at), actor_kind=i.actor_kind,
+                         actor_id=i.actor_id, actor_name=i.actor_name, action=i.action, target=i.target,
+                         detail={str(k): str(v) for k, v in (i.detail.as_dict() if i.detail else {}).items()})
 
 
 class DynamoActivityLog:
@@ -36,7 +52,8 @@ class DynamoActivityLog:
         item = ActivityItem(partition(entry.tenant_id), f"{entry.at:012d}#{entry.id}", entry_id=entry.id, at=entry.at,
                             actor_kind=entry.actor_kind, actor_id=entry.actor_id, actor_name=entry.actor_name,
                             action=entry.action, target=entry.target, detail=dict(entry.detail),
-                            ttl=entry.at + RETENTION_SECONDS)
+                            ttl=entry.at + RETENTION_SECONDS, gsi2pk=target_index(entry.tenant_id, entry.target),
+                            gsi2sk=f"{entry.at:012d}#{entry.id}")
         try:
             item.save()
         except PynamoDBException as exc:
@@ -52,8 +69,13 @@ class DynamoActivityLog:
         except PynamoDBException as exc:
             raise unavailable(exc, "reading the activity") from exc
         more = len(found) > limit
-        items = [ActivityEntry(tenant_id=tenant_id, id=i.entry_id, at=int(i.at), actor_kind=i.actor_kind,
-                               actor_id=i.actor_id, actor_name=i.actor_name, action=i.action, target=i.target,
-                               detail={str(k): str(v) for k, v in (i.detail.as_dict() if i.detail else {}).items()})
-                 for i in found[:limit]]
+        items = [_entry(tenant_id, i) for i in found[:limit]]
         return Page(items, cursors.encode({"sk": found[limit - 1].sk}) if more else None)
+
+    def for_target(self, *, tenant_id: str, target: str, limit: int = 100) -> builtins.list[ActivityEntry]:
+        """What was done to one object (an order, a product), oldest first."""
+        try:
+            found = ActivityItem.by_target.query(target_index(tenant_id, target), limit=limit)
+            return [_entry(tenant_id, i) for i in found]
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the activity") from exc

@@ -38,6 +38,9 @@ class Replayed:
     requeued: int
 
 
+ORDER_EVENT_TYPES = ("order.created", "order.paid", "order.delivered", "order.refunded", "order.failed")
+
+
 class WebhookService:
     def __init__(self, *, store: WebhookStore, secrets: SecretBox, events: EventService,
                  deliverer: WebhookDeliverer, clock: Clock, production: bool) -> None:
@@ -150,6 +153,14 @@ class WebhookService:
         _check_id(event_id, "event", "event_id")
         event, pairs = self._store.get_event(tenant_id=tenant_id, event_id=event_id)
         return event, self._store.get_deliveries(tenant_id=tenant_id, keys=pairs)
+
+    def for_order(self, *, tenant_id: str, order_id: str) -> builtins.list[tuple[Event, builtins.list[Delivery]]]:
+        """The order's platform events (created, paid, delivered, refunded, failed) with every delivery and
+        its attempts, oldest first: found by their dedupe keys, so no event list is scanned."""
+        keys = [f"{t}:{order_id}" for t in ORDER_EVENT_TYPES]
+        ids = self._store.event_ids(tenant_id=tenant_id, dedupe_keys=keys)
+        found = [self.event(tenant_id=tenant_id, event_id=ids[k]) for k in keys if k in ids]
+        return sorted(found, key=lambda pair: (pair[0].created_at, pair[0].id))
 
     def replay_event(self, *, tenant_id: str, event_id: str) -> Replayed:
         _, deliveries = self.event(tenant_id=tenant_id, event_id=event_id)

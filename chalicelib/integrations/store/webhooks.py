@@ -176,6 +176,15 @@ class DynamoWebhookStore(DynamoDeliveries):
         for d in deliveries:
             tx.save(delivery_item(d))
 
+    def event_ids(self, *, tenant_id: str, dedupe_keys: Sequence[str]) -> dict[str, str]:
+        """The event published under each of these dedupe keys, where one was (one BatchGetItem)."""
+        wanted = {dedupe_pk(tenant_id, k): k for k in dedupe_keys}
+        try:
+            found = list(DedupeItem.batch_get([(pk, "DEDUPE") for pk in wanted]))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the events") from exc
+        return {wanted[i.pk]: str(i.event_id) for i in found}
+
     def _deduped(self, tenant_id: str, dedupe_key: str, cause: Exception) -> str:
         try:
             return str(DedupeItem.get(dedupe_pk(tenant_id, dedupe_key), "DEDUPE", consistent_read=True).event_id)

@@ -93,6 +93,8 @@ class KeyAccess:
 
 
 class InventoryPool(KeyPool, Protocol):
+    def by_fingerprint(self, *, tenant_id: str, fingerprint: str) -> builtins.list[tuple[str, KeyRef]]: ...
+
     def void(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef], reason: str) -> int:
         """Voids keys; "merchant" voids available keys only, "refund" also sold ones. Returns how many
         this call voided (a key already void, reserved or gone is skipped)."""

@@ -158,6 +158,20 @@ class InventoryService:
                                          batch_id=batch.id)
         return BatchDetail(batch=batch, counts=counts)
 
+    def find_by_value(self, *, tenant_id: str, value: str) -> list[PoolKey]:
+        """The keys with exactly this value in the shop's pools (by its fingerprint: nothing is decrypted)."""
+        from chalicelib.inventory.domain.cardkeys import fingerprint
+
+        text = value.strip()
+        if not 1 <= len(text) <= 500:
+            return []
+        tenant = self._tenants.get(tenant_id=tenant_id)
+        fp = fingerprint(self._cipher.decrypt_secret(tenant=tenant), text)
+        found: list[PoolKey] = []
+        for product_id, ref in self._pool.by_fingerprint(tenant_id=tenant_id, fingerprint=fp):
+            found += self._pool.get_keys(tenant_id=tenant_id, product_id=product_id, refs=[ref])
+        return found
+
     def cost_of(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> int | None:
         """What these keys cost the shop (their batches' cost per key), or None when a batch has no cost. Batches
         never change, so each is read once per container."""

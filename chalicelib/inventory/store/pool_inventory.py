@@ -16,7 +16,14 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo import layout as keys
 from chalicelib.adapters.dynamo.failures import is_condition_failure, unavailable
-from chalicelib.adapters.dynamo.items import CounterItem, Item, KeyItem, StatItem, transaction_connection
+from chalicelib.adapters.dynamo.items import (
+    CounterItem,
+    FingerprintItem,
+    Item,
+    KeyItem,
+    StatItem,
+    transaction_connection,
+)
 from chalicelib.inventory.domain.keys import AVAILABLE, KEY_STATUSES, RESERVED, SOLD, VOID, VOID_REFUND, PoolKey
 from chalicelib.inventory.domain.models import KeyRef, StockLevel
 from chalicelib.inventory.domain.ports import ShardState
@@ -127,6 +134,14 @@ class PoolInventoryMixin:
         return True
 
     # ---- reading ------------------------------------------------------------------------------------
+    def by_fingerprint(self, *, tenant_id: str, fingerprint: str) -> builtins.list[tuple[str, KeyRef]]:
+        """Where a key with this fingerprint sits, per product (one Query of its fingerprint partition)."""
+        try:
+            found = list(FingerprintItem.query(keys.fingerprint(tenant_id, fingerprint)))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "finding the key") from exc
+        return [(str(i.sk)[2:], KeyRef(int(i.shard), int(i.seq))) for i in found if str(i.sk).startswith("P#")]
+
     def get_keys(self, *, tenant_id: str, product_id: str, refs: Sequence[KeyRef]) -> builtins.list[PoolKey]:
         wanted = {(keys.shard(tenant_id, product_id, r.shard), keys.key_sk(r.seq)): r for r in refs}
         try:

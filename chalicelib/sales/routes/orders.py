@@ -79,7 +79,7 @@ def get_order(call: Call, order_id: str) -> Any:
                       "refunding an order that is already refunded answers the refunded order, and a retry after "
                       "a failure finishes the job without refunding twice.")
 def refund_order(call: Call, order_id: str) -> Any:
-    return order_json(call.c.sales.refunds.refund(tenant_id=call.tenant_id, order_id=order_id))
+    return order_json(call.c.sales.refunds.refund(tenant_id=call.tenant_id, order_id=order_id, actor=call.actor))
 
 
 @endpoint(sales, "GET", "/v1/customers", summary="List customers, newest first", tag="Customers", scope="read",

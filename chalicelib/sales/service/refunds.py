@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 
 from chalicelib.inventory.domain.keys import VOID_REFUND
+from chalicelib.kernel.activity import ActivityEntry, ActivityLog
 from chalicelib.kernel.errors import Conflict, NotFound
 from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.outbox_nudge import nudge
@@ -24,6 +25,7 @@ from chalicelib.sales.domain.orders import REFUNDABLE_STATUSES, KeyVoider, Refun
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.tenancy.domain.ports import TenantDirectory
+from chalicelib.tenancy.domain.roles import SYSTEM, Actor, Permission
 
 log = logging.getLogger(__name__)
 NOT_FOUND = "no such order"
@@ -32,7 +34,7 @@ REASON = "merchant_refund"
 
 class RefundService:
     def __init__(self, *, tenants: TenantDirectory, orders: OrderStore, payments: PaymentGateway, keys: KeyVoider,
-                 ledger: RefundLedger, queue: MessageQueue, clock: Clock) -> None:
+                 ledger: RefundLedger, queue: MessageQueue, clock: Clock, activity: ActivityLog | None = None) -> None:
         self._tenants = tenants
         self._orders = orders
         self._payments = payments
@@ -40,8 +42,12 @@ class RefundService:
         self._ledger = ledger
         self._queue = queue
         self._clock = clock
+        self._activity = activity
 
-    def refund(self, *, tenant_id: str, order_id: str) -> Order:
+    def refund(self, *, tenant_id: str, order_id: str, actor: Actor = SYSTEM) -> Order:
+        """`actor` is who asks (staff: their role must allow refunds); the platform's own after-sales
+        resolution refunds as SYSTEM after checking its caller itself."""
+        actor.require(Permission.REFUND)
         if not has_prefix(order_id, "order"):
             raise NotFound(NOT_FOUND)
         order = self._orders.get(tenant_id=tenant_id, order_id=order_id)
@@ -58,6 +64,11 @@ class RefundService:
         message = OutboxMessage(tenant_id, new_id("outbox"), "order_refunded", order.id, now)
         if self._ledger.mark_refunded(order=order, now=now, reason=REASON, outbox=message):
             self._announce(message)
+            if self._activity is not None and actor.kind != "system":
+                self._activity.record(ActivityEntry(
+                    tenant_id=tenant_id, id=new_id("activity"), at=now, actor_kind=actor.kind, actor_id=actor.id,
+                    actor_name=actor.name, action="order.refunded", target=order.id,
+                    detail={"amount": str(order.amount), "currency": order.currency}))
         final = self._orders.get(tenant_id=tenant_id, order_id=order_id)
         if final.status != OrderStatus.REFUNDED:  # moved elsewhere meanwhile; nothing of ours was half-done
             raise Conflict(f"the order changed to {final.status.value} while it was being refunded",
