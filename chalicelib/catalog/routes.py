@@ -130,7 +130,7 @@ def import_keys(call: Call, product_id: str) -> Any:
     result = call.c.inventory.key_import.import_keys(tenant_id=call.tenant_id, product_id=product_id, body=body,
                                            content_type=content_type, query=call.query,
                                            created_by=api_key.id if api_key else "",
-                                           created_by_name=api_key.name if api_key else "")
+                                           created_by_name=api_key.name if api_key else "", actor=call.actor)
     summary: dict[str, Any] = {
         "batch_id": result.batch_id, "imported": result.imported, "duplicates": result.duplicates,
         "rejected": [{"line": r.line, "reason": r.reason} for r in result.rejected],

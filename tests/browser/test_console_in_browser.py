@@ -297,3 +297,53 @@ def test_a_product_made_in_the_console_is_in_the_shop(console: Any, demo_stack: 
     r = requests.post(f"{stack.api_url}/v1/products/{made[0]}/archive", timeout=10,
                       headers={"Authorization": f"Bearer {demo['api_key']}"})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("console", [("desktop", "en")], indirect=True, ids=["desktop-en"])
+def test_importing_20000_keys_from_a_file_shows_progress_and_an_exact_report(console: Any, demo_stack: Any,
+                                                                            screenshot: Any, tmp_path: Any) -> None:
+    import csv as csv_module
+    import io
+
+    pg, _, _ = console
+    stack, demo = demo_stack
+    product_id = demo["products"][1]
+    # given a file of 20,000 lines: 19,990 new keys, 5 repeats of earlier lines, 4 blank lines, 1 too long
+    keys = [f"IMP-{secrets.token_hex(8).upper()}" for _ in range(19_990)]
+    lines = list(keys)
+    for n in range(5):
+        lines.insert(1000 * (n + 1), keys[n])  # a key seen before in the same file
+    for n in range(4):
+        lines.insert(3000 * (n + 1), "")
+    lines.append("X" * 1025)
+    assert len(lines) == 20_000
+    path = tmp_path / "keys.txt"
+    path.write_text("\n".join(lines) + "\n")
+    before = requests.get(f"{stack.api_url}/v1/products/{product_id}/stock", timeout=10,
+                          headers={"Authorization": f"Bearer {demo['api_key']}"}).json()["available"]
+    # when the owner uploads it on the product's keys page
+    pg.goto(f"{stack.api_url}/console/login?next=%2Fconsole%2Fproducts%2F{product_id}%2Fkeys")
+    pg.locator("#email").fill(demo["console_email"])
+    pg.locator("#password").fill(demo["console_password"])
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url(f"{stack.api_url}/console/products/{product_id}/keys")
+    pg.locator("#key-file").set_input_files(str(path))
+    pg.locator("#supplier").fill("Bulk supplier")
+    pg.locator("#import-start").click()
+    # then the bar reaches 100 % and the summary counts every line
+    pg.locator("#import-report").wait_for(state="visible", timeout=180_000)
+    assert pg.locator("#import-bar").get_attribute("value") == "100"
+    assert pg.locator("#import-status").inner_text() == "Import finished."
+    assert pg.locator("#import-summary").inner_text() == "19990 imported, 5 duplicates skipped, 1 rejected."
+    _shoot(screenshot, pg, "imported")
+    # and the downloadable report names each line's result
+    with pg.expect_download() as download:
+        pg.locator("#import-report").click()
+    rows = list(csv_module.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["line", "result", "reason"] and len(rows) == 1 + 19_996
+    results = [r[1] for r in rows[1:]]
+    assert (results.count("imported"), results.count("duplicate"), results.count("rejected")) == (19_990, 5, 1)
+    assert rows[-1] == ["20000", "rejected", "longer than 1024 characters"]
+    after = requests.get(f"{stack.api_url}/v1/products/{product_id}/stock", timeout=10,
+                         headers={"Authorization": f"Bearer {demo['api_key']}"}).json()["available"]
+    assert after - before == 19_990

@@ -86,10 +86,12 @@ class KeyAccess:
     product_id: str
     key_id: str | None
     count: int
-    api_key_id: str
-    api_key_name: str
+    api_key_id: str  # who: the API key's id, or the staff member's user id (see actor_kind)
+    api_key_name: str  # the key's name or the staff member's e-mail, as it was then
     request_id: str
     created_at: int
+    reason: str = ""  # why (a staff reveal must say)
+    actor_kind: str = "api_key"  # "api_key" or "staff"
 
 
 class InventoryPool(KeyPool, Protocol):

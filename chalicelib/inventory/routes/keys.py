@@ -14,7 +14,7 @@ from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import integer, page_of, string
 from chalicelib.inventory.domain.keys import KEY_STATUSES
 from chalicelib.inventory.routes import shapes
-from chalicelib.inventory.service.keys import MAX_EXPORT, Actor
+from chalicelib.inventory.service.keys import MAX_EXPORT
 from chalicelib.kernel.errors import InvalidRequest
 
 inventory = Blueprint(__name__)
@@ -24,11 +24,6 @@ KEY_QUERY = (QueryParam("status", string(enum=KEY_STATUSES), "only keys in this 
 EXPORT_QUERY = (QueryParam("limit", integer(minimum=1, maximum=MAX_EXPORT), "keys per file, default 1000"),
                 QueryParam("cursor", string(max_length=500), "from the X-Next-Cursor header of the last file"),
                 QueryParam("batch_id", string(max_length=64), "only keys of this import batch"))
-
-
-def _actor(call: Call) -> Actor:
-    key = call.api_key
-    return Actor(api_key_id=key.id if key else "", api_key_name=key.name if key else "", request_id=call.request_id)
 
 
 @endpoint(inventory, "GET", "/v1/products/{product_id}/keys", summary="List a product's keys, masked", tag="Keys",
@@ -46,7 +41,7 @@ def list_keys(call: Call, product_id: str) -> Any:
           scope="catalog_write", response=shapes.KEY, extra_statuses=(409,),
           description="A void key is never sold. Reserved or sold keys answer 409 key_not_available.")
 def void_key(call: Call, key_id: str) -> Any:
-    return shapes.key(call.c.inventory.keys.void_key(tenant_id=call.tenant_id, key_id=key_id))
+    return shapes.key(call.c.inventory.keys.void_key(tenant_id=call.tenant_id, key_id=key_id, actor=call.actor))
 
 
 @endpoint(inventory, "POST", "/v1/keys/{key_id}/reveal", summary="Reveal one key in plain text", tag="Keys",
@@ -54,7 +49,7 @@ def void_key(call: Call, key_id: str) -> Any:
           description="Recorded in the key-access log. A replay with the same Idempotency-Key answers 409 "
                       "`idempotent_secret_withheld`: plaintext keys are never kept for replays.")
 def reveal_key(call: Call, key_id: str) -> Any:
-    shown, value = call.c.inventory.keys.reveal_key(tenant_id=call.tenant_id, key_id=key_id, actor=_actor(call))
+    shown, value = call.c.inventory.keys.reveal_key(tenant_id=call.tenant_id, key_id=key_id, actor=call.actor)
     return {"key": shapes.key(shown), "value": value}
 
 
@@ -71,7 +66,7 @@ def export_keys(call: Call, product_id: str) -> Any:
         raise InvalidRequest("cursor is not one this API returned", param="cursor")
     rows, next_cursor = call.c.inventory.keys.export(tenant_id=call.tenant_id, product_id=product_id,
                                                 batch_id=call.query.get("batch_id"), limit=int(raw_limit),
-                                                cursor=cursor, actor=_actor(call))
+                                                cursor=cursor, actor=call.actor)
     out = io.StringIO()
     # Values are written exactly as stored (quoted): they are secrets to load elsewhere, not formulas.
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
@@ -90,7 +85,7 @@ def export_keys(call: Call, product_id: str) -> Any:
           description="Who (API key), what (key or product), when and how many; newest first.")
 def key_access_log(call: Call) -> Any:
     limit, cursor = call.list_params()
-    page = call.c.inventory.keys.access_log(tenant_id=call.tenant_id, limit=limit, cursor=cursor)
+    page = call.c.inventory.keys.access_log(tenant_id=call.tenant_id, limit=limit, cursor=cursor, actor=call.actor)
     return serialize.page([shapes.key_access(a) for a in page.items], page.next_cursor)
 
 

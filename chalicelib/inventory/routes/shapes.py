@@ -32,7 +32,10 @@ BATCH_DETAIL = obj({**BATCH["properties"], "counts": COUNTS}, title="KeyBatchDet
 KEY_ACCESS = obj({
     "id": id_of("evt"), "object": string(enum=("key_access",)), "action": string(enum=("reveal", "export")),
     "product_id": id_of("prd"), "key_id": string(nullable=True), "count": integer(minimum=0),
-    "api_key_id": string(), "api_key_name": string(), "request_id": string(), "created_at": timestamp(),
+    "api_key_id": string("the API key, or the staff member's user id"),
+    "api_key_name": string("the API key's name, or the staff member's e-mail"), "request_id": string(),
+    "created_at": timestamp(), "reason": string("why, as given (staff reveals must give one)"),
+    "actor_kind": string(enum=("api_key", "staff")),
 }, title="KeyAccess")
 STOCK_ROW = obj({
     "product_id": id_of("prd"), "name": string(), "available": integer(minimum=0), "reserved": integer(minimum=0),
@@ -63,7 +66,7 @@ def batch_detail(d: BatchDetail) -> dict[str, Any]:
 def key_access(a: KeyAccess) -> dict[str, Any]:
     return {"id": a.id, "object": "key_access", "action": a.action, "product_id": a.product_id,
             "key_id": a.key_id, "count": a.count, "api_key_id": a.api_key_id, "api_key_name": a.api_key_name,
-            "request_id": a.request_id, "created_at": a.created_at}
+            "request_id": a.request_id, "created_at": a.created_at, "reason": a.reason, "actor_kind": a.actor_kind}
 
 
 def stock_row(p: Product, s: StockLevel) -> dict[str, Any]:

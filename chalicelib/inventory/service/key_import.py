@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,12 +14,13 @@ from chalicelib.inventory.domain.keys import Batch, BatchStore
 from chalicelib.inventory.domain.models import NewKey
 from chalicelib.inventory.domain.ports import KeyPool, ShardState
 from chalicelib.kernel import validation as v
-from chalicelib.kernel.errors import DomainError, InvalidRequest
+from chalicelib.kernel.errors import DomainError, InvalidRequest, NotFound
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.money import MAX_AMOUNT
 from chalicelib.kernel.ports import Cipher, Clock
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
+from chalicelib.tenancy.domain.roles import SYSTEM, Actor, Permission
 
 CHUNK = 1000  # keys committed per step: a failure loses at most this much work, never keys
 LEASE_SECONDS = 300
@@ -31,6 +33,7 @@ class ImportResult:
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     failed_lines: list[int] = field(default_factory=list)
+    duplicate_lines: list[int] = field(default_factory=list)  # lines whose key was in the pool or this request
     failure: DomainError | None = None
     settled: set[int] = field(default_factory=set)  # lines stored or found to be duplicates
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -68,8 +71,18 @@ class KeyImportService:
 
     def import_keys(self, *, tenant_id: str, product_id: str, body: Any, content_type: str,
                     query: Mapping[str, str] | None = None, created_by: str = "",
-                    created_by_name: str = "") -> ImportResult:
+                    created_by_name: str = "", actor: Actor = SYSTEM,
+                    continue_batch: str | None = None) -> ImportResult:
+        """One request's keys. `continue_batch` adds them to a batch an earlier request of the same upload made
+        (the console sends a large file in parts, for its progress bar): one file, one batch."""
+        actor.require(Permission.KEYS_IMPORT)
+        created_by, created_by_name = created_by or actor.id, created_by_name or actor.name
         product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        earlier = None
+        if continue_batch is not None and self._batches is not None:
+            earlier = self._batches.get(tenant_id=tenant_id, batch_id=continue_batch)
+            if earlier.product_id != product.id:
+                raise NotFound("no such batch for this product", param="batch_id")
         if content_type.startswith("text/plain"):
             v.unknown_fields(query or {}, {"supplier", "cost_per_key"})
             info = batch_info(query or {})
@@ -82,12 +95,13 @@ class KeyImportService:
             accepted, rejected = parse_list(keys)
         tenant = self._tenants.get(tenant_id=tenant_id)
         secret = self._cipher.decrypt_secret(tenant=tenant)
-        result = ImportResult(batch_id=new_id("batch"), rejected=list(rejected))
+        result = ImportResult(batch_id=earlier.id if earlier else new_id("batch"), rejected=list(rejected))
         unique: dict[str, ParsedLine] = {}
         for line in accepted:
             fp = fingerprint(secret, line.value)
             if fp in unique:
                 result.duplicates += 1  # same key twice in this request
+                result.duplicate_lines.append(line.line)
             else:
                 unique[fp] = line
         owner = result.batch_id
@@ -103,6 +117,10 @@ class KeyImportService:
                           created_by=created_by, created_by_name=created_by_name, supplier=info.supplier,
                           cost_per_key=info.cost_per_key,
                           currency=product.currency if info.cost_per_key is not None else None)
+            if earlier is not None:  # the batch keeps its first part's who, when, supplier and cost
+                batch = dataclasses.replace(earlier, imported=earlier.imported + result.imported,
+                                            duplicates=earlier.duplicates + result.duplicates,
+                                            rejected=earlier.rejected + len(result.rejected))
             try:
                 self._batches.put(batch)
             except DomainError as exc:
@@ -154,6 +172,7 @@ class KeyImportService:
         with result.lock:
             result.duplicates += len(chunk) - len(fresh)
             result.settled.update(line.line for fp, line in chunk if fp in known)
+            result.duplicate_lines.extend(line.line for fp, line in chunk if fp in known)
         if not fresh:
             return []
         ciphertexts = self._cipher.encrypt_keys(tenant=tenant, product_id=product_id,

@@ -28,18 +28,10 @@ from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.ports import Cipher, Clock, Page
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
+from chalicelib.tenancy.domain.roles import Actor, Permission
 
 BATCH_MEMO = 5_000  # batches remembered per container for costing sales
 MAX_EXPORT = 10_000  # keys per export request: ~1 ms of decryption each keeps a request well under 30 s
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asked: the API key (its id and name) and the request, for the access record."""
-
-    api_key_id: str
-    api_key_name: str
-    request_id: str
 
 
 @dataclass(frozen=True)
@@ -98,8 +90,9 @@ class InventoryService:
             raise NotFound(KEY_NOT_FOUND, param="key_id")
         return product, found[0]
 
-    def void_key(self, *, tenant_id: str, key_id: str) -> ShownKey:
+    def void_key(self, *, tenant_id: str, key_id: str, actor: Actor) -> ShownKey:
         """Only an available key can be voided; voiding a void key again answers with it unchanged."""
+        actor.require(Permission.KEYS_VOID)
         product, key = self._locate(tenant_id, key_id)
         if key.status != VOID:
             self._pool.void(tenant_id=tenant_id, product_id=product.id, refs=[key.ref], reason=VOID_MERCHANT)
@@ -109,10 +102,16 @@ class InventoryService:
                                code="key_not_available", param="key_id", extra={"status": key.status})
         return self._shown(self._tenants.get(tenant_id=tenant_id), key)
 
-    def reveal_key(self, *, tenant_id: str, key_id: str, actor: Actor) -> tuple[ShownKey, str]:
-        """The plaintext of one key; recorded before it is decrypted, so no reveal goes unrecorded."""
+    def reveal_key(self, *, tenant_id: str, key_id: str, actor: Actor, reason: str = "") -> tuple[ShownKey, str]:
+        """The plaintext of one key; recorded (who, why) before it is decrypted, so no reveal goes unrecorded.
+        A staff member must say why (the owner reads it in the key access log)."""
+        actor.require(Permission.KEYS_REVEAL)
+        why = " ".join(reason.split())[:200]
+        if actor.kind == "staff" and len(why) < 3:
+            raise InvalidRequest("say why you reveal this key (for example the order or the buyer's question)",
+                                 code="reveal_reason_required", param="reason")
         product, key = self._locate(tenant_id, key_id)
-        self._record(tenant_id, "reveal", product.id, key_id, 1, actor)
+        self._record(tenant_id, "reveal", product.id, key_id, 1, actor, why)
         tenant = self._tenants.get(tenant_id=tenant_id)
         value = self._cipher.decrypt_key(tenant=tenant, product_id=product.id, ciphertext=key.ciphertext)
         return ShownKey(key=key, id=key_id, masked=mask(value)), value
@@ -120,6 +119,7 @@ class InventoryService:
     def export(self, *, tenant_id: str, product_id: str, batch_id: str | None, limit: int, cursor: str | None,
                actor: Actor) -> tuple[list[tuple[str, PoolKey, str]], str | None]:
         """Available (unsold) keys in plaintext, in pool order, at most `limit`; recorded before decryption."""
+        actor.require(Permission.KEYS_EXPORT)
         if not 1 <= limit <= MAX_EXPORT:
             raise InvalidRequest(f"limit must be from 1 to {MAX_EXPORT}", param="limit")
         if batch_id is not None and not has_prefix(batch_id, "batch"):
@@ -135,13 +135,14 @@ class InventoryService:
         return rows, page.next_cursor
 
     def _record(self, tenant_id: str, action: str, product_id: str, key: str | None, count: int,
-                actor: Actor) -> None:
+                actor: Actor, reason: str = "") -> None:
         self._access.record(KeyAccess(
             tenant_id=tenant_id, id=new_id("key_access"), action=action, product_id=product_id, key_id=key,
-            count=count, api_key_id=actor.api_key_id, api_key_name=actor.api_key_name,
-            request_id=actor.request_id, created_at=self._clock.now()))
+            count=count, api_key_id=actor.id, api_key_name=actor.name, request_id=actor.request_id,
+            created_at=self._clock.now(), reason=reason, actor_kind=actor.kind))
 
-    def access_log(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
+    def access_log(self, *, tenant_id: str, limit: int, cursor: str | None, actor: Actor) -> Page:
+        actor.require(Permission.AUDIT)
         return self._access.list(tenant_id=tenant_id, limit=limit, cursor=cursor)
 
     # ---- batches --------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ class KeyAccessItem(Item):
     api_key_id = UnicodeAttribute()
     api_key_name = UnicodeAttribute(default="")
     request_id = UnicodeAttribute(default="")
+    reason = UnicodeAttribute(null=True)
+    actor_kind = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
 
 
@@ -34,7 +36,8 @@ class DynamoKeyAccessLog:
             # Ids are fresh ULIDs (sortable by time): the log only ever grows, nothing is overwritten.
             KeyAccessItem(_pk(e.tenant_id), e.id, action=e.action, product_id=e.product_id, key_id=e.key_id,
                           key_count=e.count, api_key_id=e.api_key_id, api_key_name=e.api_key_name,
-                          request_id=e.request_id, created_at=e.created_at).save(
+                          request_id=e.request_id, created_at=e.created_at, reason=e.reason or None,
+                          actor_kind=e.actor_kind).save(
                 condition=KeyAccessItem.sk.does_not_exist())
         except PynamoDBException as exc:
             raise unavailable(exc, "recording the key access") from exc
@@ -50,6 +53,7 @@ class DynamoKeyAccessLog:
         more = len(found) > limit
         items = [KeyAccess(tenant_id=tenant_id, id=i.sk, action=i.action, product_id=i.product_id,
                            key_id=i.key_id, count=int(i.key_count), api_key_id=i.api_key_id,
-                           api_key_name=i.api_key_name or "", request_id=i.request_id or "",
+                           api_key_name=i.api_key_name or "", request_id=i.request_id or "", reason=i.reason or "",
+                           actor_kind=i.actor_kind or "api_key",
                            created_at=int(i.created_at)) for i in found[:limit]]
         return Page(items, cursors.encode({"sk": found[limit - 1].sk}) if more else None)
