@@ -83,7 +83,7 @@ def get_report(call: Call, report_id: str) -> Any:
           description=RESOLVE_DOC)
 def resolve_report(call: Call, report_id: str) -> Any:
     return shapes.report(call.c.aftersales.reports.resolve(tenant_id=call.tenant_id, report_id=report_id,
-                                                    body=call.json()))
+                                                           body=call.json(), actor=call.actor))
 
 
 @endpoint(after_sales, "GET", "/v1/report_stats", summary="After-sales resolution times", tag=TAG, scope="read",

@@ -21,6 +21,7 @@ from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.ports import OrderDirectory
 from chalicelib.sales.service.orders import BuyerOrder, OrderService
 from chalicelib.tenancy.domain.models import Tenant
+from chalicelib.tenancy.domain.roles import SYSTEM, Actor, Permission
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 4  # concurrent reports on one order: each retry reads the order again and decides anew
@@ -30,7 +31,7 @@ RESOLVE_FIELDS = {"action", "message"}
 
 
 class Refunder(Protocol):
-    def refund(self, *, tenant_id: str, order_id: str) -> Order: ...
+    def refund(self, *, tenant_id: str, order_id: str, actor: Actor = SYSTEM) -> Order: ...
 
 
 class AfterSalesService:
@@ -155,7 +156,10 @@ class AfterSalesService:
         return a.stats_of(self._store.since(tenant_id=tenant_id, since=since),
                           open_count=self._store.open_count(tenant_id=tenant_id))
 
-    def resolve(self, *, tenant_id: str, report_id: str, body: Any) -> a.Report:
+    def resolve(self, *, tenant_id: str, report_id: str, body: Any, actor: Actor = SYSTEM) -> a.Report:
+        """Replace, refund or reject. A staff member's role must allow resolving reports, and a refund must
+        also be theirs to give (an operator resolves but does not refund)."""
+        actor.require(Permission.AFTER_SALES)
         # The report first: another shop's id answers 404 whatever the body says.
         report = self._store.get(tenant_id=tenant_id, report_id=report_id)
         data = v.body_object(body)
@@ -168,8 +172,9 @@ class AfterSalesService:
         if action == "replace":
             return self._replace(report, message_text)
         if action == "refund":
+            actor.require(Permission.REFUND)
             # Money back and keys voided first (idempotent, safe to retry); the report closes after.
-            self._refunds.refund(tenant_id=tenant_id, order_id=report.order_id)
+            self._refunds.refund(tenant_id=tenant_id, order_id=report.order_id, actor=actor)
             return self._close(report, status=a.RESOLVED, resolution=a.REFUNDED, message=message_text)
         return self._close(report, status=a.REJECTED, resolution=a.REJECTED, message=message_text)
 
