@@ -103,3 +103,17 @@ def test_another_shops_order_is_not_found_and_not_refunded(web: Any, env: Consol
     r = owner_b.post(f"/console/orders/{order_id}/refund", {"confirm": "yes"}, csrf=csrf_of(owner_b.get("/console")))
     assert r.status_code == 404
     assert env.c.sales.orders.get(tenant_id=tenant_a, order_id=order_id).status.value == "delivered"
+
+
+def test_customers_list_and_one_customers_orders(web: Any, env: ConsoleEnv) -> None:
+    owner, tenant_id, _ = owner_of_new_shop(web, env)
+    order_id, _ = _sold(web, env, tenant_id, email="loyal@example.com")
+    listed = owner.get("/console/customers").body.decode()
+    found = re.search(r'data-customer="(cus_[^"]+)"><td><a href="/console/customers/\1">loyal@example.com</a></td>'
+                      r'<td class="num">1</td>\s*<td class="num">\$8.00 </td>', listed)
+    assert found, listed[-3000:]
+    page = owner.get(f"/console/customers/{found.group(1)}")
+    assert page.status_code == 200 and f'data-order="{order_id}"' in page.body.decode()
+    owner_b, _, _ = owner_of_new_shop(web, env)
+    assert owner_b.get(f"/console/customers/{found.group(1)}").status_code == 404
+    assert "loyal@example.com" not in owner_b.get("/console/customers").body.decode()

@@ -513,4 +513,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.reportstatus.replaced": {"en": "Replaced at once", "zh-CN": "已自动补发"},
     "console.reportstatus.resolved": {"en": "Resolved", "zh-CN": "已处理"},
     "console.reportstatus.rejected": {"en": "Rejected", "zh-CN": "已驳回"},
+    # customers
+    "console.nav.customers": {"en": "Customers", "zh-CN": "客户"},
+    "console.customers.orders": {"en": "Orders", "zh-CN": "订单数"},
+    "console.customers.spent": {"en": "Spent (net of refunds)", "zh-CN": "消费金额（扣除退款）"},
+    "console.customers.refunds": {"en": "Refunds", "zh-CN": "退款次数"},
+    "console.customers.first": {"en": "First order", "zh-CN": "首次下单"},
+    "console.customers.last": {"en": "Last order", "zh-CN": "最近下单"},
+    "console.customers.more": {"en": "More customers", "zh-CN": "更多客户"},
+    "console.customers.none": {"en": "No paying customers yet.", "zh-CN": "还没有付费客户。"},
 }
