@@ -13,6 +13,7 @@ from chalicelib.catalog.routes import catalog
 from chalicelib.console.routes.aftersales import console_aftersales
 from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.home import console_home
+from chalicelib.console.routes.integrations import console_integrations
 from chalicelib.console.routes.keys import console_keys
 from chalicelib.console.routes.orders import console_orders
 from chalicelib.console.routes.products import console_products
@@ -40,7 +41,8 @@ http_routes.serve_with(wiring.container)  # views find the container here; the H
 for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, health_routes,
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products,
-                  console_orders, console_keys, console_aftersales, console_customers):
+                  console_orders, console_keys, console_aftersales, console_customers,
+                  console_integrations):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -34,7 +34,7 @@ class TenancyParts(Parts):
     def api_keys(self) -> Any:
         from chalicelib.tenancy.service.api_keys import ApiKeyService
 
-        return ApiKeyService(store=self.api_key_store, clock=self.c.platform.clock)
+        return ApiKeyService(store=self.api_key_store, clock=self.c.platform.clock, activity=self.c.platform.activity)
 
     @cached_property
     def shop_settings(self) -> Any:

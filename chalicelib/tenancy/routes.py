@@ -91,7 +91,8 @@ def api_key(k: ApiKey) -> dict[str, Any]:
                       + SCOPES_DOC)
 def create_api_key(call: Call) -> Any:
     assert call.api_key is not None
-    key, secret = call.c.tenancy.api_keys.create(tenant_id=call.tenant_id, caller=call.api_key, body=call.json())
+    key, secret = call.c.tenancy.api_keys.create(tenant_id=call.tenant_id, caller=call.api_key, body=call.json(),
+                                                 actor=call.actor)
     return {**api_key(key), "secret": secret}
 
 
@@ -131,4 +132,4 @@ def rotate_api_key(call: Call, api_key_id: str) -> Any:
 @endpoint(merchant, "POST", "/v1/api_keys/{api_key_id}/revoke", summary="Revoke an API key", tag="API keys",
           scope="api_keys", response=API_KEY, description="At once, for its current and any previous secret.")
 def revoke_api_key(call: Call, api_key_id: str) -> Any:
-    return api_key(call.c.tenancy.api_keys.revoke(tenant_id=call.tenant_id, key_id=api_key_id))
+    return api_key(call.c.tenancy.api_keys.revoke(tenant_id=call.tenant_id, key_id=api_key_id, actor=call.actor))

@@ -33,7 +33,7 @@ CATALOGUE = (
           description="The signing `secret` (whsec_...) is shown only in this answer. In production the URL must "
                       "be https on a public address. " + CATALOGUE)
 def create_endpoint(call: Call) -> Any:
-    created, secret = call.c.integrations.webhooks.create(tenant_id=call.tenant_id, body=call.json())
+    created, secret = call.c.integrations.webhooks.create(tenant_id=call.tenant_id, actor=call.actor, body=call.json())
     return {**shapes.endpoint(created), "secret": secret}
 
 
@@ -55,14 +55,15 @@ def get_endpoint(call: Call, endpoint_id: str) -> Any:
           scope="webhooks", body=shapes.ENDPOINT_PATCH, response=shapes.ENDPOINT,
           description="`enabled: true` re-enables a disabled endpoint; replay what it missed afterwards.")
 def patch_endpoint(call: Call, endpoint_id: str) -> Any:
-    return shapes.endpoint(call.c.integrations.webhooks.patch(tenant_id=call.tenant_id, endpoint_id=endpoint_id,
+    return shapes.endpoint(call.c.integrations.webhooks.patch(tenant_id=call.tenant_id, actor=call.actor,
+                                                              endpoint_id=endpoint_id,
                                                  body=call.json()))
 
 
 @endpoint(webhooks, "DELETE", "/v1/webhook_endpoints/{endpoint_id}", summary="Delete a webhook endpoint", tag=TAG,
           scope="webhooks", response=shapes.DELETED)
 def delete_endpoint(call: Call, endpoint_id: str) -> Any:
-    call.c.integrations.webhooks.delete(tenant_id=call.tenant_id, endpoint_id=endpoint_id)
+    call.c.integrations.webhooks.delete(tenant_id=call.tenant_id, actor=call.actor, endpoint_id=endpoint_id)
     return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
 
 
@@ -73,7 +74,8 @@ def delete_endpoint(call: Call, endpoint_id: str) -> Any:
                       "(default 86400, at most 7 days, 0 ends it at once).")
 def rotate_secret(call: Call, endpoint_id: str) -> Any:
     body = call.json() if call.raw() else {}
-    rotated, secret = call.c.integrations.webhooks.rotate_secret(tenant_id=call.tenant_id, endpoint_id=endpoint_id,
+    rotated, secret = call.c.integrations.webhooks.rotate_secret(tenant_id=call.tenant_id, actor=call.actor,
+                                                                 endpoint_id=endpoint_id,
                                                                  body=body)
     return {**shapes.endpoint(rotated), "secret": secret}
 
@@ -83,7 +85,8 @@ def rotate_secret(call: Call, endpoint_id: str) -> Any:
           description="Sends a `webhook.test` event to this endpoint only, at once, and answers with the delivery "
                       "and its first attempt (failed ones are retried on the usual schedule).")
 def test_endpoint(call: Call, endpoint_id: str) -> Any:
-    return shapes.delivery(call.c.integrations.webhooks.send_test(tenant_id=call.tenant_id, endpoint_id=endpoint_id))
+    return shapes.delivery(call.c.integrations.webhooks.send_test(tenant_id=call.tenant_id, actor=call.actor,
+                                                                  endpoint_id=endpoint_id))
 
 
 @endpoint(webhooks, "POST", "/v1/webhook_endpoints/{endpoint_id}/replay", summary="Re-send undelivered messages",
@@ -91,7 +94,8 @@ def test_endpoint(call: Call, endpoint_id: str) -> Any:
           description="Every message to this endpoint created at or after `since` and not delivered is sent again "
                       "with a fresh retry schedule (at most 1,000 per call; call again for more).")
 def replay_endpoint(call: Call, endpoint_id: str) -> Any:
-    done = call.c.integrations.webhooks.replay_endpoint(tenant_id=call.tenant_id, endpoint_id=endpoint_id,
+    done = call.c.integrations.webhooks.replay_endpoint(tenant_id=call.tenant_id, actor=call.actor,
+                                                        endpoint_id=endpoint_id,
                                                         body=call.json())
     return {"object": "replay", "requeued": done.requeued}
 
@@ -124,5 +128,5 @@ def get_event(call: Call, event_id: str) -> Any:
 @endpoint(webhooks, "POST", "/v1/events/{event_id}/replay", summary="Re-send one event", tag=TAG, scope="webhooks",
           response=shapes.REPLAYED, description="Every delivery of the event is sent again, delivered ones too.")
 def replay_event(call: Call, event_id: str) -> Any:
-    done = call.c.integrations.webhooks.replay_event(tenant_id=call.tenant_id, event_id=event_id)
+    done = call.c.integrations.webhooks.replay_event(tenant_id=call.tenant_id, actor=call.actor, event_id=event_id)
     return {"object": "replay", "requeued": done.requeued}

@@ -29,6 +29,7 @@ from chalicelib.kernel import validation as v
 from chalicelib.kernel.errors import Conflict, NotFound
 from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.ports import Clock, Page
+from chalicelib.tenancy.domain.roles import SYSTEM, Actor, Permission
 
 NUDGE_LIMIT = 100  # replays nudge the queue for this many events; the schedule takes the rest within a minute
 
@@ -52,7 +53,8 @@ class WebhookService:
         self._production = production
 
     # ---- endpoints ----------------------------------------------------------------------------------
-    def create(self, *, tenant_id: str, body: Any) -> tuple[WebhookEndpoint, str]:
+    def create(self, *, tenant_id: str, body: Any, actor: Actor = SYSTEM) -> tuple[WebhookEndpoint, str]:
+        actor.require(Permission.INTEGRATIONS)
         data = v.body_object(body)
         v.unknown_fields(data, {"url", "events", "description"})
         url = endpoint_url(data.get("url"), production=self._production)
@@ -78,7 +80,8 @@ class WebhookService:
         _check_id(endpoint_id, "webhook_endpoint", "endpoint_id")
         return self._store.get_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
 
-    def patch(self, *, tenant_id: str, endpoint_id: str, body: Any) -> WebhookEndpoint:
+    def patch(self, *, tenant_id: str, endpoint_id: str, body: Any, actor: Actor = SYSTEM) -> WebhookEndpoint:
+        actor.require(Permission.INTEGRATIONS)
         data = v.body_object(body)
         v.unknown_fields(data, {"url", "events", "description", "enabled"})
         endpoint = self.get(tenant_id=tenant_id, endpoint_id=endpoint_id)
@@ -100,11 +103,14 @@ class WebhookService:
         self._store.save_endpoint(updated)
         return updated
 
-    def delete(self, *, tenant_id: str, endpoint_id: str) -> None:
+    def delete(self, *, tenant_id: str, endpoint_id: str, actor: Actor = SYSTEM) -> None:
+        actor.require(Permission.INTEGRATIONS)
         _check_id(endpoint_id, "webhook_endpoint", "endpoint_id")
         self._store.delete_endpoint(tenant_id=tenant_id, endpoint_id=endpoint_id)
 
-    def rotate_secret(self, *, tenant_id: str, endpoint_id: str, body: Any) -> tuple[WebhookEndpoint, str]:
+    def rotate_secret(self, *, tenant_id: str, endpoint_id: str, body: Any,
+                      actor: Actor = SYSTEM) -> tuple[WebhookEndpoint, str]:
+        actor.require(Permission.INTEGRATIONS)
         data = v.body_object(body if body is not None else {})
         v.unknown_fields(data, {"overlap_seconds"})
         overlap = v.integer(data, "overlap_seconds", low=0, high=MAX_OVERLAP_SECONDS, default=DEFAULT_OVERLAP_SECONDS)
@@ -120,7 +126,8 @@ class WebhookService:
         return updated, secret
 
     # ---- test, deliveries, replay -------------------------------------------------------------------
-    def send_test(self, *, tenant_id: str, endpoint_id: str) -> Delivery:
+    def send_test(self, *, tenant_id: str, endpoint_id: str, actor: Actor = SYSTEM) -> Delivery:
+        actor.require(Permission.INTEGRATIONS)
         endpoint = self.get(tenant_id=tenant_id, endpoint_id=endpoint_id)
         if not endpoint.enabled:
             raise Conflict("this endpoint is disabled; enable it (PATCH enabled=true) before testing it",
@@ -137,7 +144,8 @@ class WebhookService:
         return self._store.list_deliveries(tenant_id=tenant_id, endpoint_id=endpoint_id,  # type: ignore[no-any-return]
                                            limit=limit, cursor=cursor)
 
-    def replay_endpoint(self, *, tenant_id: str, endpoint_id: str, body: Any) -> Replayed:
+    def replay_endpoint(self, *, tenant_id: str, endpoint_id: str, body: Any, actor: Actor = SYSTEM) -> Replayed:
+        actor.require(Permission.INTEGRATIONS)
         data = v.body_object(body)
         v.unknown_fields(data, {"since"})
         now = self._clock.now()
@@ -162,7 +170,8 @@ class WebhookService:
         found = [self.event(tenant_id=tenant_id, event_id=ids[k]) for k in keys if k in ids]
         return sorted(found, key=lambda pair: (pair[0].created_at, pair[0].id))
 
-    def replay_event(self, *, tenant_id: str, event_id: str) -> Replayed:
+    def replay_event(self, *, tenant_id: str, event_id: str, actor: Actor = SYSTEM) -> Replayed:
+        actor.require(Permission.INTEGRATIONS)
         _, deliveries = self.event(tenant_id=tenant_id, event_id=event_id)
         return self._requeue(tenant_id, deliveries, self._clock.now())
 

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.kernel import validation as v
+from chalicelib.kernel.activity import ActivityEntry, ActivityLog
 from chalicelib.kernel.errors import Conflict, InvalidRequest, PermissionDenied
 from chalicelib.kernel.ids import new_id, token_hash
 from chalicelib.kernel.ports import Clock, Page
@@ -18,6 +19,7 @@ from chalicelib.tenancy.domain.api_keys import (
     ApiKeyStore,
 )
 from chalicelib.tenancy.domain.models import ApiKey
+from chalicelib.tenancy.domain.roles import SYSTEM, Actor, Permission
 
 
 def new_secret() -> tuple[str, str, str]:
@@ -26,14 +28,16 @@ def new_secret() -> tuple[str, str, str]:
     return plaintext, token_hash(plaintext), plaintext[-4:]
 
 
-def scopes_of(data: Mapping[str, Any], caller: ApiKey) -> tuple[str, ...]:
+def scopes_of(data: Mapping[str, Any], caller: ApiKey | None) -> tuple[str, ...]:
+    """The scopes asked for; an API key creating a key hands out only what it holds (staff whose role manages
+    integrations, `caller` None, may grant any)."""
     raw = data.get("scopes")
     if not isinstance(raw, list) or not raw or not all(isinstance(s, str) for s in raw):
         raise InvalidRequest(f"scopes must be a non-empty list drawn from: {', '.join(ALL_SCOPES)}", param="scopes")
     unknown = sorted(set(raw) - set(ALL_SCOPES))
     if unknown:
         raise InvalidRequest(f"unknown scopes {', '.join(unknown)}; use: {', '.join(ALL_SCOPES)}", param="scopes")
-    beyond = sorted(set(raw) - set(caller.scopes))
+    beyond = [] if caller is None else sorted(set(raw) - set(caller.scopes))
     if beyond:
         # A key can hand out only what it holds itself: no escalation through key creation.
         raise PermissionDenied(f"this API key cannot grant scopes it lacks: {', '.join(beyond)}",
@@ -42,11 +46,20 @@ def scopes_of(data: Mapping[str, Any], caller: ApiKey) -> tuple[str, ...]:
 
 
 class ApiKeyService:
-    def __init__(self, *, store: ApiKeyStore, clock: Clock) -> None:
+    def __init__(self, *, store: ApiKeyStore, clock: Clock, activity: ActivityLog | None = None) -> None:
         self._store = store
         self._clock = clock
+        self._activity = activity
 
-    def create(self, *, tenant_id: str, caller: ApiKey, body: Any) -> tuple[ApiKey, str]:
+    def _record(self, actor: Actor, tenant_id: str, action: str, key: ApiKey) -> None:
+        if self._activity is not None:
+            self._activity.record(ActivityEntry(
+                tenant_id=tenant_id, id=new_id("activity"), at=self._clock.now(), actor_kind=actor.kind,
+                actor_id=actor.id, actor_name=actor.name, action=action, target=key.id,
+                detail={"name": key.name, "scopes": " ".join(key.scopes)}))
+
+    def create(self, *, tenant_id: str, caller: ApiKey | None, body: Any, actor: Actor = SYSTEM) -> tuple[ApiKey, str]:
+        actor.require(Permission.INTEGRATIONS)
         data = v.body_object(body)
         v.unknown_fields(data, {"name", "scopes"})
         name = v.text(data, "name", max_len=100, single_line=True)
@@ -59,6 +72,7 @@ class ApiKeyService:
         key = ApiKey(tenant_id=tenant_id, id=new_id("api_key"), key_hash=key_hash, name=name, scopes=scopes,
                      created_at=now, hint=hint)
         self._store.add(key)
+        self._record(actor, tenant_id, "api_key.created", key)
         return key, plaintext
 
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page:
@@ -88,5 +102,8 @@ class ApiKeyService:
                                  old_expires_at=old_expires_at)
         return key, plaintext, old_expires_at
 
-    def revoke(self, *, tenant_id: str, key_id: str) -> ApiKey:
-        return self._store.revoke(tenant_id=tenant_id, key_id=key_id)
+    def revoke(self, *, tenant_id: str, key_id: str, actor: Actor = SYSTEM) -> ApiKey:
+        actor.require(Permission.INTEGRATIONS)
+        key = self._store.revoke(tenant_id=tenant_id, key_id=key_id)
+        self._record(actor, tenant_id, "api_key.revoked", key)
+        return key
