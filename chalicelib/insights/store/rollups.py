@@ -90,10 +90,9 @@ class DynamoRollupStore:
         """The shop's day rows and the product-day rows of these months (one Query each, all pages)."""
         shop_days: list[DayTotals] = []
         product_days: list[DayTotals] = []
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        # the low-level client: counter names are data (one per currency and hour), not model attributes
-        client = transaction_connection().client
+        # PynamoDB's low-level dispatch (its retries, signals and error types): counter names are data (one
+        # per currency and hour), not model attributes
+        conn = transaction_connection()
         for month in months:
             year, mon = (int(x) for x in month.split("-"))
             start: dict[str, Any] | None = None
@@ -103,8 +102,8 @@ class DynamoRollupStore:
                 if start:
                     query["ExclusiveStartKey"] = start
                 try:
-                    page = client.query(**query)
-                except (BotoCoreError, ClientError) as exc:
+                    page = conn.dispatch("Query", query)
+                except PynamoDBException as exc:
                     raise unavailable(exc, "reading the sales rollups") from exc
                 for raw in page.get("Items", []):
                     sk = raw["sk"]["S"]
