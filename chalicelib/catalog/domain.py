@@ -37,6 +37,17 @@ class Product:
     replace_window_minutes: int = 60
     replace_max_per_order: int = 1
     version: int = 1  # +1 on every change; the store writes only over the version the writer read
+    # A scheduled window (Unix seconds): on sale from `sale_starts_at` (inclusive) until `sale_ends_at`
+    # (exclusive); either may be None (no start, no end). Outside it an active product is not on sale.
+    sale_starts_at: int | None = None
+    sale_ends_at: int | None = None
+
+    def on_sale_at(self, now: float) -> bool:
+        """Active, not archived, and inside its window: what the storefront shows and checkout sells, to the
+        second."""
+        return (self.active and not self.archived
+                and (self.sale_starts_at is None or now >= self.sale_starts_at)
+                and (self.sale_ends_at is None or now < self.sale_ends_at))
 
 
 class ProductStore(Protocol):

@@ -30,6 +30,9 @@ PRODUCT = obj({
     "replace_window_minutes": integer("minutes after delivery a report is replaced at once; 0 = never",
                                       minimum=0, maximum=MAX_WINDOW_MINUTES),
     "replace_max_per_order": integer("automatic replacements per order", minimum=0, maximum=MAX_REPLACEMENTS),
+    "sale_starts_at": timestamp("on sale from then (an active product outside its window is not sold)",
+                                nullable=True),
+    "sale_ends_at": timestamp("off sale from then", nullable=True),
     "created_at": timestamp(), "updated_at": timestamp(),
     "version": integer("1 when created, +1 on every change; send it back as If-Match to change only this version",
                        minimum=1),
@@ -51,6 +54,10 @@ _EDITABLE = {
                                       "(default 60; 0 = never automatically)", minimum=0, maximum=MAX_WINDOW_MINUTES),
     "replace_max_per_order": integer("automatic replacements per order (default 1); later reports wait for review",
                                      minimum=0, maximum=MAX_REPLACEMENTS),
+    "sale_starts_at": integer("Unix seconds: the storefront shows and sells it from then; null: no start",
+                              minimum=0, maximum=10**10, nullable=True),
+    "sale_ends_at": integer("Unix seconds: off sale from then (to the second); null: no end", minimum=0,
+                            maximum=10**10, nullable=True),
 }
 PRODUCT_CREATE = obj(_EDITABLE, required=("name", "price", "currency"), closed=True)
 PRODUCT_PATCH = obj(_EDITABLE, required=(), closed=True)

@@ -23,7 +23,7 @@ from chalicelib.tenancy.domain.roles import Actor, Permission
 MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps at 100 items
 FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
           "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit",
-          "auto_replace", "replace_window_minutes", "replace_max_per_order"}
+          "auto_replace", "replace_window_minutes", "replace_max_per_order", "sale_starts_at", "sale_ends_at"}
 MAX_CATEGORY = 50
 MAX_GUIDE = 5000
 SAVE_ATTEMPTS = 5  # a change re-read and re-applied this often when other writers keep moving the version
@@ -115,6 +115,14 @@ class CatalogService:
                                                           high=MAX_WINDOW_MINUTES)
         if "replace_max_per_order" in data:
             changes["replace_max_per_order"] = v.integer(data, "replace_max_per_order", low=0, high=MAX_REPLACEMENTS)
+        for field in ("sale_starts_at", "sale_ends_at"):
+            if field in data:
+                changes[field] = None if data[field] is None else v.integer(data, field, low=0, high=10**10)
+        starts = changes.get("sale_starts_at", current.sale_starts_at)
+        ends = changes.get("sale_ends_at", current.sale_ends_at)
+        if starts is not None and ends is not None and ends <= starts:
+            field = "sale_ends_at" if "sale_ends_at" in changes else "sale_starts_at"
+            raise InvalidRequest("sale_ends_at must be after sale_starts_at (Unix seconds)", param=field)
         low = changes.get("min_per_order", current.min_per_order)
         high = changes.get("max_per_order", current.max_per_order)
         if low > high:

@@ -15,7 +15,8 @@ def product_json(p: Product) -> dict[str, Any]:
             "max_per_order": p.max_per_order, "low_stock_threshold": p.low_stock_threshold,
             "activation_limit": p.activation_limit, "active": p.active, "archived": p.archived,
             "auto_replace": p.auto_replace, "replace_window_minutes": p.replace_window_minutes,
-            "replace_max_per_order": p.replace_max_per_order,
+            "replace_max_per_order": p.replace_max_per_order, "sale_starts_at": p.sale_starts_at,
+            "sale_ends_at": p.sale_ends_at,
             "created_at": p.created_at, "updated_at": p.updated_at, "version": p.version}
 
 

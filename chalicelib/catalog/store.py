@@ -33,6 +33,8 @@ def _product(tenant_id: str, item: ProductItem) -> Product:
         replace_window_minutes=int(item.replace_window_minutes if item.replace_window_minutes is not None else 60),
         replace_max_per_order=int(item.replace_max_per_order if item.replace_max_per_order is not None else 1),
         version=int(item.version if item.version is not None else 1),
+        sale_starts_at=None if item.sale_starts_at is None else int(item.sale_starts_at),
+        sale_ends_at=None if item.sale_ends_at is None else int(item.sale_ends_at),
     )
 
 
@@ -45,8 +47,8 @@ def _item(p: Product) -> ProductItem:
         min_per_order=p.min_per_order, max_per_buyer=p.max_per_buyer, archived=p.archived,
         low_stock_threshold=p.low_stock_threshold, activation_limit=p.activation_limit,
         auto_replace=p.auto_replace, replace_window_minutes=p.replace_window_minutes,
-        replace_max_per_order=p.replace_max_per_order, version=p.version,
-        gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
+        replace_max_per_order=p.replace_max_per_order, version=p.version, sale_starts_at=p.sale_starts_at,
+        sale_ends_at=p.sale_ends_at, gsi1pk=keys.due("PRD", p.id), gsi1sk=f"{p.tenant_id}|{p.id}",
     )
 
 

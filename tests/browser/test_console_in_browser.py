@@ -347,3 +347,36 @@ def test_importing_20000_keys_from_a_file_shows_progress_and_an_exact_report(con
     after = requests.get(f"{stack.api_url}/v1/products/{product_id}/stock", timeout=10,
                          headers={"Authorization": f"Bearer {demo['api_key']}"}).json()["available"]
     assert after - before == 19_990
+
+
+@pytest.mark.parametrize("console", [("phone", "en")], indirect=True, ids=["phone-en"])
+def test_a_scheduled_window_puts_a_product_on_and_off_the_shelf(console: Any, demo_stack: Any,
+                                                                screenshot: Any) -> None:
+    import time
+
+    pg, _, _ = console
+    stack, demo = demo_stack
+    auth = {"Authorization": f"Bearer {demo['api_key']}"}
+    name = f"Flash card {secrets.token_hex(3)}"
+    start = int(time.time()) + 4
+    # given a product on sale only for four seconds, starting in four
+    r = requests.post(f"{stack.api_url}/v1/products", headers=auth, timeout=10, json={
+        "name": name, "price": 300, "currency": "usd", "sale_starts_at": start, "sale_ends_at": start + 4})
+    assert r.status_code == 201, r.text
+    product_id = r.json()["id"]
+    r = requests.post(f"{stack.api_url}/v1/products/{product_id}/keys", headers=auth, timeout=10,
+                      json={"keys": [f"FLASH-{secrets.token_hex(6)}" for _ in range(3)]})
+    assert r.status_code == 200, r.text
+
+    def shown() -> bool:
+        pg.goto(f"{stack.api_url}/s/{demo['slug']}?lang=en")
+        return pg.locator("main", has_text=name).count() == 1
+
+    # then the shop does not list it before the start, lists it within the window, and not after the end
+    assert time.time() < start and not shown()
+    wait_for(lambda: time.time() >= start + 0.2, timeout=10, what="the window to open", interval=0.05)
+    assert shown()
+    _shoot(screenshot, pg, "on-shelf")
+    wait_for(lambda: time.time() >= start + 4.2, timeout=10, what="the window to close", interval=0.05)
+    assert not shown()
+    requests.post(f"{stack.api_url}/v1/products/{product_id}/archive", headers=auth, timeout=10)

@@ -146,6 +146,8 @@ class ProductItem(Item):
     replace_window_minutes = NumberAttribute(null=True)
     replace_max_per_order = NumberAttribute(null=True)
     version = NumberAttribute(null=True)  # absent on products saved before versions: they are at version 1
+    sale_starts_at = NumberAttribute(null=True)
+    sale_ends_at = NumberAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)  # PRD#<bucket>: platform jobs walk every product
     gsi1sk = UnicodeAttribute(null=True)
     by_due = Gsi1()

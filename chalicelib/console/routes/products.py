@@ -23,6 +23,7 @@ TEXT = ("name", "category", "description", "image_url", "usage_guide", "usage_ur
 NUMBERS = ("min_per_order", "max_per_order", "low_stock_threshold", "activation_limit", "replace_window_minutes",
            "replace_max_per_order")
 FLAGS = ("active", "auto_replace")
+WINDOW = ("sale_starts_at", "sale_ends_at")
 PAGE_SIZE = 50
 
 
@@ -48,9 +49,35 @@ def to_major(amount: int, currency: str) -> str:
     return f"{Decimal(amount) / (10 ** digits):.{digits}f}"
 
 
-def _body(form: dict[str, str]) -> dict[str, Any]:
-    """The form as the API's body: every field, numbers as numbers, unticked boxes as false."""
+def from_local(text: str, zone: str, field: str) -> int | None:
+    """A `datetime-local` value in the shop's zone → Unix seconds; empty → None (no limit)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not text.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InvalidRequest(f"{field} must be a date and time such as 2026-12-24T20:00", param=field) from exc
+    return int(local.replace(tzinfo=ZoneInfo(zone)).timestamp())
+
+
+def to_local(ts: int | None, zone: str) -> str:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    if ts is None:
+        return ""
+    return datetime.fromtimestamp(ts, tz=UTC).astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _body(form: dict[str, str], zone: str) -> dict[str, Any]:
+    """The form as the API's body: every field, numbers as numbers, unticked boxes as false, the window's
+    times read in the shop's zone."""
     body: dict[str, Any] = {k: form.get(k, "") for k in TEXT}
+    for name in WINDOW:
+        body[name] = from_local(form.get(name, ""), zone, name)
     currency = form.get("currency", "usd")
     body["currency"] = currency
     body["price"] = to_minor(form.get("price", ""), currency if currency in CURRENCIES else "usd")
@@ -64,9 +91,11 @@ def _body(form: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def _values(product: Any) -> dict[str, Any]:
+def _values(product: Any, zone: str) -> dict[str, Any]:
     values = {k: getattr(product, k) for k in (*TEXT, *NUMBERS, *FLAGS, "currency")}
     values["price"] = to_major(product.price, product.currency)
+    for name in WINDOW:
+        values[name] = to_local(getattr(product, name), zone)
     return values
 
 
@@ -75,13 +104,18 @@ def _form_page(call: Call, *, status: int = 200, product: Any = None, values: di
     stock = None if product is None else call.c.catalog.products.stock(tenant_id=call.tenant_id,
                                                                        product_id=product.id)
     return console_page(call, "console/product.html", status=status, product=product, stock=stock,
-                        values=values if values is not None else (_values(product) if product else
+                        zone=call.tenant.zone if call.tenant else "UTC",
+                        values=values if values is not None else (_values(product, _zone(call)) if product else
                                                                   {"currency": "usd", "min_per_order": 1,
                                                                    "max_per_order": 10, "low_stock_threshold": 10,
                                                                    "activation_limit": 1, "active": True,
                                                                    "auto_replace": True, "replace_window_minutes": 60,
                                                                    "replace_max_per_order": 1}),
                         currencies=CURRENCIES, may_edit=call.actor.may(Permission.CATALOG), **context)
+
+
+def _zone(call: Call) -> str:
+    return call.tenant.zone if call.tenant is not None else "UTC"
 
 
 @endpoint(console_products, "GET", "/console/products", summary="Products", tag=TAG, auth="console",
@@ -105,7 +139,8 @@ def new_product(call: Call) -> Response:
 def create(call: Call) -> Response:
     form = call.form()
     try:
-        product = call.c.catalog.products.create(actor=call.actor, tenant_id=call.tenant_id, body=_body(form))
+        product = call.c.catalog.products.create(actor=call.actor, tenant_id=call.tenant_id,
+                                                 body=_body(form, _zone(call)))
     except PermissionDenied as exc:
         return forbidden_page(call, exc)
     except DomainError as exc:
@@ -144,7 +179,8 @@ def save(call: Call, product_id: str) -> Response:
     version = form.get("version", "")
     try:
         call.c.catalog.products.patch(actor=call.actor, tenant_id=call.tenant_id, product_id=product_id,
-                                      body=_body(form), if_match=int(version) if version.isdigit() else None)
+                                      body=_body(form, _zone(call)),
+                                      if_match=int(version) if version.isdigit() else None)
     except PermissionDenied as exc:
         return forbidden_page(call, exc)
     except DomainError as exc:

@@ -345,6 +345,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.products.low_hint": {"en": "A stock.low webhook fires when stock falls to this.",
                                   "zh-CN": "库存降到此数量时触发 stock.low 通知。"},
     "console.products.after_sales": {"en": "After-sales policy", "zh-CN": "售后规则"},
+    "console.products.schedule": {"en": "Scheduled sale", "zh-CN": "定时上下架"},
+    "console.products.schedule_hint": {"en": "Seasonal goods go on sale and come down by themselves, to the second "
+                                           "(times in {zone}). Leave empty for no limit.",
+                                     "zh-CN": "季节性商品按时自动上架、下架，精确到秒（时间按 {zone}）。留空表示不限。"},
+    "console.products.starts": {"en": "On sale from", "zh-CN": "上架时间"},
+    "console.products.ends": {"en": "Off sale from", "zh-CN": "下架时间"},
     "console.products.auto_replace": {"en": "Replace a reported key at once", "zh-CN": "买家报告卡密问题时自动补发"},
     "console.products.window": {"en": "Within minutes of delivery", "zh-CN": "发货后多少分钟内"},
     "console.products.max_replace": {"en": "At most per order", "zh-CN": "每单最多补发"},

@@ -72,7 +72,7 @@ class CheckoutService:
             product = (self._products.get if fresh else self._products.recent)(tenant_id=tenant.id,
                                                                                  product_id=product_id)
             try:
-                quantity = _quantity(product, data)
+                quantity = _quantity(product, data, now=self._clock.now())
             except InvalidRequest:
                 if fresh:
                     raise
@@ -141,9 +141,10 @@ class CheckoutService:
         return OutboxMessage(order.tenant_id, new_id("outbox"), "order_created", order.id, order.created_at)
 
 
-def _quantity(product: Product, data: Mapping[str, Any]) -> int:
-    """The quantity asked for, within the product's own purchase limits, of a product on sale."""
-    if not product.active:
+def _quantity(product: Product, data: Mapping[str, Any], *, now: int) -> int:
+    """The quantity asked for, within the product's own purchase limits, of a product on sale (active and
+    inside its scheduled window, to the second)."""
+    if not product.on_sale_at(now):
         raise InvalidRequest("this product is not on sale right now", code="product_inactive", param="product_id")
     return v.integer(data, "quantity", low=product.min_per_order, high=product.max_per_order,
                      default=product.min_per_order)

@@ -29,20 +29,23 @@ class StorefrontService:
     seconds per container: a busy shop costs one listing query and a few BatchGets per TTL, not per view."""
 
     def __init__(self, *, products: ProductDirectory, stock: StockReader, ttl: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
         self._products = products
         self._stock = stock
         self._ttl = ttl
         self._clock = clock
+        self._wall = wall  # the time of day: scheduled sale windows open and close on it, to the second
         self._lock = threading.Lock()
         self._shelves: dict[str, tuple[float, list[ShelfItem]]] = {}
 
     def shelf(self, *, tenant: Tenant) -> list[ShelfItem]:
+        """What is on sale now. The cached list holds every active product with its stock; the window is
+        applied on every view (not when cached), so a scheduled product appears and goes to the second."""
         now = self._clock()
         with self._lock:
             hit = self._shelves.get(tenant.id)
         if hit is not None and hit[0] > now:
-            return hit[1]
+            return self._in_window(hit[1])
         page = self._products.list(tenant_id=tenant.id, limit=100, cursor=None)  # a shop shows at most 100
         on_sale = [p for p in page.items if p.active and not p.archived]
         levels = self._stock.stock_many(tenant_id=tenant.id, products=[(p.id, p.shards) for p in on_sale]) \
@@ -56,7 +59,11 @@ class StorefrontService:
             if len(self._shelves) > 5_000:
                 self._shelves.clear()
             self._shelves[tenant.id] = (now + self._ttl, items)
-        return items
+        return self._in_window(items)
+
+    def _in_window(self, items: list[ShelfItem]) -> list[ShelfItem]:
+        at = self._wall()
+        return [i for i in items if i.product.on_sale_at(at)]
 
     def browse(self, *, tenant: Tenant, category: str | None = None, query: str | None = None) -> Browse:
         items = self.shelf(tenant=tenant)
@@ -76,7 +83,7 @@ class StorefrontService:
                 return shelf_item
         # Not on the cached shelf: perhaps put on sale a moment ago, so ask the store before saying 404.
         product = self._products.get(tenant_id=tenant.id, product_id=product_id)
-        if not product.active or product.archived:
+        if not product.on_sale_at(self._wall()):
             raise NotFound("no such product")
         level = self._stock.stock_many(tenant_id=tenant.id, products=[(product.id, product.shards)]).get(product.id)
         available = int(level.available) if level is not None else 0
