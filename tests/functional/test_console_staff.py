@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from chalicelib.kernel.conventions import Limit
-from chalicelib.kernel.errors import DomainError
-from chalicelib.tenancy.domain.roles import MATRIX, Actor, Permission, Role
 from tests.support.console import (
     Browser,
     ConsoleEnv,
@@ -152,32 +150,3 @@ def test_another_shops_staff_ids_are_not_found_here(web: Any, env: ConsoleEnv) -
         r = owner_b.post(path, fields, csrf=csrf_of(owner_b.get("/console")))
         assert r.status_code == 404, path
     assert env.snapshot(tenant_a) == before
-
-
-# The matrix through the services: every role against every staff action; a refusal writes nothing.
-ACTIONS = {
-    Permission.STAFF: lambda c, actor, tenant, target: c.tenancy.staff.change_role(
-        actor=actor, tenant_id=tenant.id, user_id=target, role="finance"),
-    Permission.AUDIT: lambda c, actor, tenant, target: c.console.activity.page(
-        actor=actor, tenant_id=tenant.id, limit=10, cursor=None),
-}
-
-
-@pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("permission", list(ACTIONS))
-def test_the_role_matrix_is_enforced_in_the_services(web: Any, env: ConsoleEnv, role: Role, permission: Permission) -> None:
-    owner, tenant_id, _ = owner_of_new_shop(web, env)
-    _, email = joined(web, env, owner, "viewer")
-    target = user_id(env, tenant_id, email)
-    tenant = env.c.tenancy.tenants.get(tenant_id=tenant_id)
-    actor = Actor.staff("usr_someone", f"{role}@example.com", role.value)
-    before = env.snapshot(tenant_id)
-    allowed = permission in MATRIX[role]
-    try:
-        ACTIONS[permission](env.c, actor, tenant, target)
-        outcome = "done"
-    except DomainError as exc:
-        outcome = exc.code
-    assert outcome == ("done" if allowed else "role_forbidden")
-    if not allowed:
-        assert env.snapshot(tenant_id) == before
