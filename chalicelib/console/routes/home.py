@@ -18,8 +18,10 @@ console_home = Blueprint(__name__)
                                    QueryParam("joined", string(enum=("1",)), "just accepted an invitation")))
 def home(call: Call) -> Any:
     assert call.tenant is not None
-    glance = call.c.console.home.glance(call.tenant)
-    view = call.c.insights.rollups.dashboard(actor=call.actor, tenant=call.tenant)
+    home = call.c.console.home
+    stock = home.stock_page(call.tenant)  # read once: the checklist and the dashboard both use it
+    glance = home.glance(call.tenant, stock_page=stock)
+    view = call.c.insights.rollups.dashboard(actor=call.actor, tenant=call.tenant, stock_page=stock)
     return console_page(call, "console/home.html", glance=glance, welcome=call.query.get("welcome") == "1",
                         joined=call.query.get("joined") == "1", d=view.dashboard, names=view.names, zone=view.zone,
                         chart=revenue_chart(view.dashboard), weekdays=weekday_names(call))

@@ -25,9 +25,10 @@ class HomeService:
         self._stock = stock
         self._orders = orders
 
-    def glance(self, tenant: Tenant) -> ShopGlance:
-        """Two reads whatever the shop's size: a page of products with their stock, and one delivered order."""
-        page = self._stock.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
+    def glance(self, tenant: Tenant, stock_page: Any = None) -> ShopGlance:
+        """Two reads whatever the shop's size: a page of products with their stock (unless the caller has it
+        already), and one delivered order."""
+        page = stock_page if stock_page is not None else self.stock_page(tenant)
         levels = [level for _, level in page.items]
         delivered = self._orders.search(tenant_id=tenant.id, query=OrderQuery(status=OrderStatus.DELIVERED),
                                         limit=1, cursor=None)
@@ -37,3 +38,7 @@ class HomeService:
                           has_support=bool(tenant.support_contact), has_sale=bool(delivered.items))
         return ShopGlance(steps=steps, products=len(page.items), in_stock=in_stock, sold=sold,
                           more_products=page.next_cursor is not None)
+
+    def stock_page(self, tenant: Tenant) -> Any:
+        """The first page of products with their stock, which the home page's parts share."""
+        return self._stock.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)

@@ -74,14 +74,15 @@ class RollupService:
         first = getattr(customer, "first_order_at", None)
         return first is None or first >= order.created_at
 
-    def dashboard(self, *, actor: Actor, tenant: Tenant) -> DashboardView:
+    def dashboard(self, *, actor: Actor, tenant: Tenant, stock_page: Any = None) -> DashboardView:
         """Two rollup Queries (this month and the last), one page of products and their stock: a bounded number
         of requests whatever the number of orders."""
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
         first = today - timedelta(days=SERIES_DAYS - 1)
         days, product_days = self._store.months(tenant.id, months_covering(first, today))
-        page = self._inventory.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
+        page = stock_page if stock_page is not None else self._inventory.stock_summary(
+            tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
         names = {product.id: product.name for product, _ in page.items}
         view = build(today=today, days=days, product_days=product_days, stock=stock)
