@@ -63,3 +63,12 @@ def test_new_buyers_and_orders_from_returning_ones() -> None:
     d = build(today=TODAY, days=[day(0, orders=5, new_buyers=2), day(3, orders=2, new_buyers=2)], product_days=[],
               stock={})
     assert (d.new_buyers, d.returning_orders) == (4, 3)
+
+
+def test_a_first_order_counts_a_new_buyer_whatever_order_the_messages_come_in() -> None:
+    # the buyer's later order may be counted first (and take the day's distinct-buyer marker): being a new
+    # buyer belongs to the order, so it is counted with the order's own figures
+    first = Fact(SALE, "ord_1", "prd_1", 0, 1, 100, "usd", buyer="cus_a", new_buyer=True)
+    later = Fact(SALE, "ord_2", "prd_1", 0, 1, 100, "usd", buyer="cus_a", new_buyer=False)
+    assert counters(first, 9)[0]["new_buyers"] == 1 and counters(first, 9)[1]["new_buyers"] == 1
+    assert "new_buyers" not in counters(later, 9)[0]

@@ -56,6 +56,9 @@ def counters(fact: Fact, hour: int) -> tuple[dict[str, int], dict[str, int]]:
         both = {"refunds": 1, f"refunded_{cur}": fact.amount}
         return dict(both), dict(both)
     both = {"orders": 1, "units": fact.quantity, f"revenue_{cur}": fact.amount}
+    if fact.new_buyer:
+        # per order, so the order's own marker makes it exact (unlike `buyers`, which is per buyer and day)
+        both["new_buyers"] = 1
     if fact.cost is not None:
         # margin is only honest over sales whose cost is known: count those apart
         both.update({f"cost_{cur}": fact.cost, f"costed_revenue_{cur}": fact.amount})

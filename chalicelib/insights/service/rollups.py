@@ -8,7 +8,6 @@ from typing import Any, Protocol
 
 from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, build
 from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
-from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.ports import Clock, OutboxMessage
 from chalicelib.sales.domain.models import Order
 from chalicelib.sales.domain.orders import customer_id
@@ -25,7 +24,7 @@ class RollupStore(Protocol):
 
 
 class Customers(Protocol):
-    def get(self, *, tenant_id: str, ref: str) -> Any: ...
+    def first_paid_order(self, *, tenant_id: str, email: str) -> str | None: ...
 
 
 class Inventory(Protocol):
@@ -66,13 +65,10 @@ class RollupService:
         self._store.record(tenant.id, fact, bucket(at, tenant.zone))
 
     def _first_order(self, order: Order) -> bool:
-        """Whether this is the buyer's first paid order here (the customer totals are counted before us)."""
-        try:
-            customer = self._customers.get(tenant_id=order.tenant_id, ref=order.email)
-        except NotFound:
-            return True
-        first = getattr(customer, "first_order_at", None)
-        return first is None or first >= order.created_at
+        """Whether this is the buyer's first paid order here, by creation time then id: the same answer
+        whichever of the buyer's orders is counted first (the customer's entries are written before us)."""
+        first = self._customers.first_paid_order(tenant_id=order.tenant_id, email=order.email)
+        return first is None or first == order.id
 
     def dashboard(self, *, actor: Actor, tenant: Tenant, stock_page: Any = None) -> DashboardView:
         """Two rollup Queries (this month and the last), one page of products and their stock: a bounded number

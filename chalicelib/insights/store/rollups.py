@@ -60,10 +60,7 @@ class DynamoRollupStore:
         for _ in range(ATTEMPTS):
             shop_add, product_add = dict(shop), dict(product)
             for which, _put_item in buyer_markers:
-                target = shop_add if which == "shop" else product_add
-                target["buyers"] = 1
-                if fact.new_buyer:
-                    target["new_buyers"] = 1
+                (shop_add if which == "shop" else product_add)["buyers"] = 1
             puts = [marker] + [m for _, m in buyer_markers]
             try:
                 transaction_connection().transact_write_items(

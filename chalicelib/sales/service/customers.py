@@ -50,6 +50,10 @@ class CustomerService:
             return False  # refunded first: the refund counted it; anything else was never paid
         return self._customers.count_delivery(order)
 
+    def first_paid_order(self, *, tenant_id: str, email: str) -> str | None:
+        """The id of the buyer's first paid order in this shop (creation time, then id), or None."""
+        return self._customers.first_paid_order(tenant_id=tenant_id, email=email)
+
     def on_outbox(self, message: OutboxMessage, order: Order | None) -> None:
         """The outbox consumer's hook, with the message's order as the handler read it (None: no such order):
         at-least-once delivery is fine, counting is idempotent."""

@@ -231,6 +231,19 @@ class DynamoCustomerStore:
         return Page([to_customer(tenant_id, i) for i in found[:limit]],
                     cursors.encode({"sk": found[limit - 1].gsi2sk}) if more else None)
 
+    def first_paid_order(self, *, tenant_id: str, email: str) -> str | None:
+        """The buyer's earliest order (by creation time, then id) that was paid: its entry left `open`. Reads
+        the buyer's order entries oldest first, a page at a time (unpaid ones come first only when abandoned)."""
+        cus = customer_id(tenant_id, email)
+        try:
+            for entry in CustomerOrderItem.query(partition(tenant_id, cus), CustomerOrderItem.sk.startswith("O#"),
+                                                 scan_index_forward=True, page_size=20):
+                if entry.state != ENTRY_OPEN:
+                    return str(entry.order_id)
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the customer's orders") from exc
+        return None
+
     def count_delivery(self, order: Order) -> bool:
         """Count a delivered order in its buyer's totals; True if this call counted it.
 
