@@ -52,10 +52,20 @@ def negotiate(*, query: str | None = None, cookie: str | None = None, accept_lan
 @lru_cache(maxsize=1)
 def catalog() -> Mapping[str, Mapping[str, str]]:
     """Every message id with its text per locale, merged from the catalogs in `domain/messages/`."""
-    from chalicelib.kernel.messages import after_sales, checkout, common, console, lookup, mail, order
+    from chalicelib.kernel.messages import (
+        after_sales,
+        checkout,
+        common,
+        console,
+        console_shop,
+        console_team,
+        lookup,
+        mail,
+        order,
+    )
 
     merged: dict[str, Mapping[str, str]] = {}
-    for module in (common, checkout, order, lookup, after_sales, mail, console):
+    for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

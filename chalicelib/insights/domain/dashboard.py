@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from chalicelib.insights.domain.rollups import DayTotals
+from .rollups import DayTotals
 
 SERIES_DAYS = 30
 HEATMAP_WEEKS = 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chalicelib.kernel.errors import PermissionDenied
+from ...kernel.errors import PermissionDenied
 
 
 class Role(StrEnum):
@@ -48,7 +48,7 @@ GRANTS: dict[Role, frozenset[Role]] = {
 
 
 def parse_role(value: object) -> Role:
-    from chalicelib.kernel.errors import InvalidRequest
+    from ...kernel.errors import InvalidRequest
 
     try:
         return Role(str(value))
