@@ -52,6 +52,17 @@ def _delivered_orders(api: str, key: str) -> int:
     return len(r.json()["data"])
 
 
+def _sign_in(pg: Any, stack: Any, demo: dict[str, Any], target: str) -> None:
+    """The demo owner signs in through the page `target` sends them to, and lands on it."""
+    from urllib.parse import quote
+
+    pg.goto(f"{stack.api_url}/console/login?next={quote(target, safe='')}")
+    pg.locator("#email").fill(demo["console_email"])
+    pg.locator("#password").fill(demo["console_password"])
+    pg.locator("form button[type=submit]").click()
+    pg.wait_for_url(f"{stack.api_url}{target}")
+
+
 def _no_horizontal_scroll(pg: Any) -> None:
     assert pg.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
@@ -216,11 +227,7 @@ def test_a_sale_shows_on_the_dashboard(console: Any, demo_stack: Any, screenshot
     buy(shopper, stack.api_url, demo["slug"], product_id, f"dash-{secrets.token_hex(3)}@example.com")
     shopper.close()
     # when the owner opens the console home
-    pg.goto(f"{stack.api_url}/console/login")
-    pg.locator("#email").fill(demo["console_email"])
-    pg.locator("#password").fill(demo["console_password"])
-    pg.locator("form button[type=submit]").click()
-    pg.wait_for_url(f"{stack.api_url}/console")
+    _sign_in(pg, stack, demo, "/console")
     expected = _delivered_today(stack.api_url, demo["api_key"])
 
     def counted() -> bool:
@@ -267,11 +274,7 @@ def test_a_product_made_in_the_console_is_in_the_shop(console: Any, demo_stack: 
     stack, demo = demo_stack
     name = f"Console card {secrets.token_hex(3)}"
     # given the demo owner on the new-product page
-    pg.goto(f"{stack.api_url}/console/login?next=%2Fconsole%2Fproducts%2Fnew")
-    pg.locator("#email").fill(demo["console_email"])
-    pg.locator("#password").fill(demo["console_password"])
-    pg.locator("form button[type=submit]").click()
-    pg.wait_for_url(f"{stack.api_url}/console/products/new")
+    _sign_in(pg, stack, demo, "/console/products/new")
     _no_horizontal_scroll(pg)
     _shoot(screenshot, pg, "new")
     # when they fill it in and create it
@@ -328,11 +331,7 @@ def test_importing_20000_keys_from_a_file_shows_progress_and_an_exact_report(con
     before = requests.get(f"{stack.api_url}/v1/products/{product_id}/stock", timeout=10,
                           headers={"Authorization": f"Bearer {demo['api_key']}"}).json()["available"]
     # when the owner uploads it on the product's keys page
-    pg.goto(f"{stack.api_url}/console/login?next=%2Fconsole%2Fproducts%2F{product_id}%2Fkeys")
-    pg.locator("#email").fill(demo["console_email"])
-    pg.locator("#password").fill(demo["console_password"])
-    pg.locator("form button[type=submit]").click()
-    pg.wait_for_url(f"{stack.api_url}/console/products/{product_id}/keys")
+    _sign_in(pg, stack, demo, f"/console/products/{product_id}/keys")
     pg.locator("#key-file").set_input_files(str(path))
     pg.locator("#supplier").fill("Bulk supplier")
     pg.locator("#import-start").click()

@@ -43,6 +43,11 @@ def form_token(call: Call) -> tuple[str, str | None]:
                    f"SameSite=Strict{_secure(call)}")
 
 
+def limit_auth(call: Call) -> None:
+    """The signed-out forms' own limit per client IP (inside the view, so a refusal shows on the form)."""
+    call.c.api.rate_limits.hit(policy="ip:console_auth", subject=f"ip:{call.source_ip}", tenant_id=None)
+
+
 def check_form(call: Call) -> None:
     """A signed-out form must carry the token its page put in the cookie (403 `csrf_failed` otherwise)."""
     check_csrf(call, call.cookie(FORM_COOKIE) or "")

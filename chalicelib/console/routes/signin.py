@@ -13,6 +13,7 @@ from chalicelib.console.routes.render import (
     challenge_cookie,
     check_form,
     error_text,
+    limit_auth,
     public_page,
     redirect,
     safe_next,
@@ -32,9 +33,6 @@ FORM = (FORM_TYPE,)
 TOKEN = QueryParam("token", string(max_length=200), "the token of the e-mailed link")
 
 
-def _limit(call: Call) -> None:
-    call.c.api.rate_limits.hit(policy="ip:console_auth", subject=f"ip:{call.source_ip}", tenant_id=None)
-
 
 @endpoint(console_signin, "GET", "/console/login", summary="Sign-in page", tag=TAG, auth="none",
           produces="text/html", in_openapi=False,
@@ -52,7 +50,7 @@ def login(call: Call) -> Response:
     target = safe_next(form.get("next"))
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         result = call.c.tenancy.accounts.sign_in(form, ip=call.source_ip, locale=locale_of(call))
     except DomainError as exc:
         return public_page(call, "console/login.html", status=status_for(exc), email=form.get("email", ""),
@@ -78,7 +76,7 @@ def code(call: Call) -> Response:
     target = safe_next(form.get("next"))
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         result = call.c.tenancy.accounts.complete_sign_in(token=call.cookie(CHALLENGE_COOKIE), code=form.get("code"),
                                                           ip=call.source_ip)
     except DomainError as exc:
@@ -117,7 +115,7 @@ def forgot(call: Call) -> Response:
     email = call.form().get("email", "")
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         call.c.tenancy.accounts.forgot_password(email=email, locale=locale_of(call))
     except DomainError as exc:
         return public_page(call, "console/forgot.html", status=status_for(exc), email=email,
@@ -140,7 +138,7 @@ def reset(call: Call) -> Response:
     token = form.get("token", "")
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         result = call.c.tenancy.accounts.reset_password(token=token, password=form.get("password"))
     except DomainError as exc:
         return public_page(call, "console/reset.html", status=status_for(exc), token=token, valid=True,

@@ -6,7 +6,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.console.routes.render import TAG, check_form, error_text, public_page, signed_in
+from chalicelib.console.routes.render import TAG, check_form, error_text, limit_auth, public_page, signed_in
 from chalicelib.http.errors import status_for
 from chalicelib.http.pages import locale_of
 from chalicelib.http.parsing import FORM_TYPE
@@ -18,9 +18,6 @@ console_signup = Blueprint(__name__)
 FORM = (FORM_TYPE,)
 SIGNUP_FIELDS = ("name", "slug", "email", "password")
 
-
-def _limit(call: Call) -> None:
-    call.c.api.rate_limits.hit(policy="ip:console_auth", subject=f"ip:{call.source_ip}", tenant_id=None)
 
 
 @endpoint(console_signup, "GET", "/console/signup", summary="Sign-up page", tag=TAG, auth="none",
@@ -36,7 +33,7 @@ def signup(call: Call) -> Any:
     values = {k: form.get(k, "") for k in SIGNUP_FIELDS if k != "password"}
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         body = {k: form.get(k, "") for k in SIGNUP_FIELDS}
         tenant = call.c.tenancy.accounts.sign_up(body, locale=locale_of(call))
     except DomainError as exc:
@@ -63,7 +60,7 @@ def resend(call: Call) -> Response:
     email = call.form().get("email", "")
     try:
         check_form(call)
-        _limit(call)
+        limit_auth(call)
         call.c.tenancy.accounts.resend_confirmation(email=email, locale=locale_of(call))
     except DomainError as exc:
         return public_page(call, "console/sent.html", status=status_for(exc), email=email,

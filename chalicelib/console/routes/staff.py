@@ -13,6 +13,7 @@ from chalicelib.console.routes.render import (
     console_page,
     error_text,
     forbidden_page,
+    limit_auth,
     public_page,
     redirect,
     signed_in,
@@ -110,7 +111,7 @@ def accept(call: Call) -> Response:
     invitee = call.c.tenancy.staff.invitation(token)
     try:
         check_form(call)
-        call.c.api.rate_limits.hit(policy="ip:console_auth", subject=f"ip:{call.source_ip}", tenant_id=None)
+        limit_auth(call)
         result = call.c.tenancy.staff.accept(token=token, password=form.get("password"))
     except DomainError as exc:
         return public_page(call, "console/invite.html", status=status_for(exc), token=token, invitee=invitee,
