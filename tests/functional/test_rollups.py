@@ -114,3 +114,33 @@ def test_the_dashboard_reads_the_rollups_in_a_bounded_number_of_requests(client:
     assert (d.new_buyers, d.returning_orders) == (3, 0)
     assert sum(map(sum, d.heatmap)) == 3
     assert view.names[product["id"]] == "Game card"
+
+
+def test_the_dashboards_product_months_agree_with_the_product_days(client: Any, settings: Any,
+                                                                   container: Any) -> None:
+    # given two products of a shop sold to several buyers, in two currencies' worth of rows
+    merchant, first = _shop(client, zone="UTC")
+    second = shop.product(client, merchant["key"], price=300)
+    r = shop.call(client, "POST", f"/v1/products/{second['id']}/keys", {"keys": shop.new_keys(4, prefix="RM")},
+                  key=merchant["key"])
+    assert r.status_code == 200, r.body
+    tenant_id = merchant["tenant"]["id"]
+    orders = [shop.delivered_order(client, settings, merchant["slug"], p["id"], email=f"m{n}@example.com")
+              for n, p in enumerate([first, second, first, second, second])]
+    assert handle_outbox_batch(_pending(container, {o["order_id"] for o in orders})) == {}
+    placed = container.sales.orders.get(tenant_id=tenant_id, order_id=orders[0]["order_id"])
+    month = bucket(placed.delivered_at, "UTC").month
+    # when the dashboard's summary (day rows and product months, one range) is read beside the full rows
+    days, product_days = container.insights.rollup_store.months(tenant_id, [month])
+    summary_days, summary_products = container.insights.rollup_store.summary(tenant_id, [month])
+    # then the shop's days are the same rows, and each product's months give its days' orders, units and revenue
+    assert summary_days == days
+
+    def figures(rows: Any) -> list[tuple[Any, ...]]:
+        return sorted((p.product_id, p.day, p.orders, p.units, p.revenue) for p in rows)
+
+    assert figures(summary_products) == figures(product_days)
+    totals = {pid: (sum(p.orders for p in summary_products if p.product_id == pid),
+                    sum(p.revenue["usd"] for p in summary_products if p.product_id == pid))
+              for pid in (first["id"], second["id"])}
+    assert totals == {first["id"]: (2, 1400), second["id"]: (3, 900)}

@@ -20,8 +20,9 @@ def home(call: Call) -> Any:
     assert call.tenant is not None
     home = call.c.console.home
     stock = home.stock_page(call.tenant)  # read once: the checklist and the dashboard both use it
-    glance = home.glance(call.tenant, stock_page=stock)
     view = call.c.insights.rollups.dashboard(actor=call.actor, tenant=call.tenant, stock_page=stock)
+    sold = any(orders for _, _, orders in view.dashboard.series)  # a sale in 30 days: the checklist needs no search
+    glance = home.glance(call.tenant, stock_page=stock, sold_recently=sold)
     return console_page(call, "console/home.html", glance=glance, welcome=call.query.get("welcome") == "1",
                         joined=call.query.get("joined") == "1", d=view.dashboard, names=view.names, zone=view.zone,
                         chart=revenue_chart(view.dashboard), weekdays=weekday_names(call))

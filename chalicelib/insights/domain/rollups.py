@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 SALE, REFUND = "sale", "refund"
@@ -64,6 +65,35 @@ def counters(fact: Fact, hour: int) -> tuple[dict[str, int], dict[str, int]]:
         both.update({f"cost_{cur}": fact.cost, f"costed_revenue_{cur}": fact.amount})
     shop = {**both, f"orders_h{hour:02d}": 1, f"units_h{hour:02d}": fact.quantity}
     return shop, dict(both)
+
+
+def month_counters(fact: Fact, day: date) -> dict[str, int]:
+    """A product's month row: each day's orders, units and revenue as `<name>_dNN` (what the dashboard ranks and
+    forecasts from, one small item per product and month). Refunds stay in the day rows."""
+    if fact.kind != SALE:
+        return {}
+    dd = f"d{day.day:02d}"
+    return {f"orders_{dd}": 1, f"units_{dd}": fact.quantity, f"revenue_{fact.currency}_{dd}": fact.amount}
+
+
+_MONTH_NAME = re.compile(r"^(orders|units|revenue_(?P<cur>[a-z]{3}))_d(?P<day>\d\d)$")
+
+
+def from_month(month: str, product_id: str, values: dict[str, int]) -> list[DayTotals]:
+    """A product's month row back into one DayTotals per day it sold (orders, units, revenue)."""
+    year, mon = (int(x) for x in month.split("-"))
+    days: dict[int, dict[str, Any]] = {}
+    for name, value in values.items():
+        found = _MONTH_NAME.fullmatch(name)
+        if found is None:
+            continue
+        into = days.setdefault(int(found["day"]), {"orders": 0, "units": 0, "revenue": {}})
+        if found["cur"]:
+            into["revenue"][found["cur"]] = value
+        else:
+            into[found[1]] = value
+    return [DayTotals(day=date(year, mon, n), product_id=product_id, orders=d["orders"], units=d["units"],
+                      revenue=d["revenue"]) for n, d in sorted(days.items())]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ PRODUCTS_READ = 100
 class RollupStore(Protocol):
     def record(self, tenant_id: str, fact: Fact, at: Bucket) -> bool: ...
     def months(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
+    def summary(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
 
 
 class Customers(Protocol):
@@ -76,7 +77,7 @@ class RollupService:
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
         first = today - timedelta(days=SERIES_DAYS - 1)
-        days, product_days = self._store.months(tenant.id, months_covering(first, today))
+        days, product_days = self._store.summary(tenant.id, months_covering(first, today))
         page = stock_page if stock_page is not None else self._inventory.stock_summary(
             tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
