@@ -13,6 +13,7 @@ from chalicelib.catalog.routes import catalog
 from chalicelib.console.routes.aftersales import console_aftersales
 from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.home import console_home
+from chalicelib.console.routes.images import console_images
 from chalicelib.console.routes.integrations import console_integrations
 from chalicelib.console.routes.keys import console_keys
 from chalicelib.console.routes.orders import console_orders
@@ -40,7 +41,7 @@ app = Chalice(app_name="kamidrop")
 http_routes.serve_with(wiring.container)  # views find the container here; the HTTP layer imports no capability
 for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, health_routes,
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
-                  console_security, console_staff, console_settings, console_products,
+                  console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers,
                   console_integrations):
     app.register_blueprint(blueprint)

@@ -141,7 +141,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def build_app() -> SerialDynamoDB:
-    return SerialDynamoDB(DomainDispatcherApplication(create_backend_app))
+    from devstack.s3_post_policy import PostPolicyGuard
+
+    return SerialDynamoDB(PostPolicyGuard(DomainDispatcherApplication(create_backend_app)))
 
 if __name__ == "__main__":
     main()

@@ -16,13 +16,14 @@ class PlatformParts(Parts):
     def settings(self) -> Settings:
         return self.c.settings  # type: ignore[no-any-return]
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str, **config: Any) -> Any:
         import boto3
         from botocore.config import Config
 
         return boto3.session.Session().client(
             service, region_name=self.settings.region, endpoint_url=self.settings.aws_endpoint_url,
-            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=10))
+            config=Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=10,
+                          **config))
 
     @cached_property
     def kms_client(self) -> Any:
@@ -31,6 +32,10 @@ class PlatformParts(Parts):
     @cached_property
     def ddb_client(self) -> Any:
         return self._client("dynamodb")
+
+    @cached_property
+    def s3_client(self) -> Any:
+        return self._client("s3", signature_version="s3v4")  # presigned forms signed as every region accepts
 
     @cached_property
     def clock(self) -> Any:

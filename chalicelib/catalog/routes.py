@@ -174,3 +174,47 @@ def unarchive_product(call: Call, product_id: str) -> Any:
     return product_json(call.c.catalog.products.archive(actor=call.actor, tenant_id=call.tenant_id,
                                                         product_id=product_id, archived=False,
                                                         if_match=if_match_version(call.header("if-match"))))
+
+
+IMAGE_FORM = obj({
+    "url": string("POST the form here (multipart/form-data), the file last, as the field `file`"),
+    "fields": obj({}, title="Signed form fields, sent unchanged"),
+    "key": string("the object's key: attach it with PUT /v1/products/{product_id}/image once uploaded"),
+    "max_bytes": integer(minimum=1), "expires_in": integer("seconds the form stays valid", minimum=1),
+}, title="ImageUploadForm")
+
+
+@endpoint(catalog, "POST", "/v1/products/{product_id}/image/upload", summary="Get a form to upload a product image",
+          tag="Products", scope="catalog_write", status=201, response=IMAGE_FORM, idempotent=False,
+          extra_statuses=(413,),
+          body=obj({"content_type": string(enum=("image/png", "image/jpeg", "image/webp", "image/gif")),
+                    "size": integer("the file's size in bytes", minimum=1)},
+                   required=("content_type", "size"), closed=True),
+          description="A presigned POST to the media bucket: the bucket itself refuses another type or a larger "
+                      "file (2 MB at most). Upload the file with the fields, then attach the key.")
+def image_upload_form(call: Call, product_id: str) -> Any:
+    body = call.json()
+    data = body if isinstance(body, dict) else {}
+    form = call.c.catalog.images.upload_form(actor=call.actor, tenant_id=call.tenant_id, product_id=product_id,
+                                             content_type=data.get("content_type"), size=data.get("size"))
+    return {"url": form.url, "fields": form.fields, "key": form.key, "max_bytes": form.max_bytes,
+            "expires_in": form.expires_in}
+
+
+@endpoint(catalog, "PUT", "/v1/products/{product_id}/image", summary="Attach an uploaded image", tag="Products",
+          scope="catalog_write", response=PRODUCT, body=obj({"key": string(max_length=300)}, required=("key",),
+                                                            closed=True),
+          description="Checks the uploaded object (this product's, PNG/JPEG/WebP/GIF by its bytes, 2 MB at most) "
+                      "and shows it as the product's image; the image it replaces is deleted.")
+def attach_image(call: Call, product_id: str) -> Any:
+    body = call.json()
+    key = body.get("key") if isinstance(body, dict) else None
+    return product_json(call.c.catalog.images.attach(actor=call.actor, tenant_id=call.tenant_id,
+                                                     product_id=product_id, key=key))
+
+
+@endpoint(catalog, "DELETE", "/v1/products/{product_id}/image", summary="Remove the product's image",
+          tag="Products", scope="catalog_write", response=PRODUCT)
+def remove_image(call: Call, product_id: str) -> Any:
+    return product_json(call.c.catalog.images.remove(actor=call.actor, tenant_id=call.tenant_id,
+                                                     product_id=product_id))

@@ -83,9 +83,21 @@ def _switch(call: Call, current: str) -> list[dict[str, Any]]:
              "href": path + "?" + urlencode({**query, "lang": loc})} for loc in LOCALES]
 
 
-def _csp(call: Call, nonce: str, *, stripe: bool) -> str:
-    """Scripts run only with this response's nonce; Stripe.js (and its frames) only on the checkout page."""
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _csp(call: Call, nonce: str, *, stripe: bool, uploads: bool = False) -> str:
+    """Scripts run only with this response's nonce; Stripe.js (and its frames) only on the checkout page; images
+    from the shop's media bucket; console forms may post an image straight to the bucket."""
     script, frame, connect = [f"'nonce-{nonce}'"], ["'none'"], ["'self'"]
+    settings = call.c.settings
+    images = ["'self'", "https:", "data:"]
+    media = _origin(settings.media_base_url)
+    if not media.startswith("https:"):
+        images.append(media)  # the local stack's bucket is plain http
+    forms = ["'self'", *settings.media_upload_origins] if uploads else ["'self'"]
     if stripe:
         js = urlsplit(call.c.settings.stripe_js_url)
         origin = f"{js.scheme}://{js.netloc}"
@@ -94,8 +106,8 @@ def _csp(call: Call, nonce: str, *, stripe: bool) -> str:
         connect += [origin, "https://api.stripe.com"]
     return "; ".join([
         "default-src 'self'", "script-src " + " ".join(script), "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' https: data:", "frame-src " + " ".join(frame), "connect-src " + " ".join(connect),
-        "form-action 'self'", "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'",
+        "img-src " + " ".join(images), "frame-src " + " ".join(frame), "connect-src " + " ".join(connect),
+        "form-action " + " ".join(forms), "base-uri 'none'", "object-src 'none'", "frame-ancestors 'none'",
     ])
 
 
@@ -108,7 +120,7 @@ def page(call: Call, template: str, *, status: int = 200, stripe: bool = False, 
     html = _env().get_template(template).render(t=t, shop=call.tenant, switch=_switch(call, t.locale), nonce=nonce,
                                                  **context)
     headers: dict[str, str | list[str]] = dict(SECURITY_HEADERS)
-    headers["Content-Security-Policy"] = _csp(call, nonce, stripe=stripe)
+    headers["Content-Security-Policy"] = _csp(call, nonce, stripe=stripe, uploads=private)
     headers["Content-Language"] = t.locale
     headers["Vary"] = "Accept-Language, Cookie"
     set_cookies = list(cookies)

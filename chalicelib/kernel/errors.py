@@ -124,6 +124,10 @@ class QueueUnavailable(DependencyUnavailable):
     default_code = "queue_unavailable"
 
 
+class MediaUnavailable(DependencyUnavailable):
+    default_code = "media_unavailable"
+
+
 class DecryptionRefused(DomainError):
     """A ciphertext did not decrypt under the given tenant and purpose."""
 

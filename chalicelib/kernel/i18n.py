@@ -57,6 +57,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
         checkout,
         common,
         console,
+        console_media,
         console_shop,
         console_team,
         lookup,
@@ -65,7 +66,8 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
     )
 
     merged: dict[str, Mapping[str, str]] = {}
-    for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team):
+    for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team,
+                   console_media):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

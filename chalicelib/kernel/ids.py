@@ -27,6 +27,7 @@ PREFIXES = {
     "report": "rpt",
     "key_access": "kac",
     "activity": "acv",
+    "image": "img",
 }
 
 

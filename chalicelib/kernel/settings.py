@@ -34,10 +34,33 @@ class Settings:
     # Overrides of rate-limit policies: "policy=requests/window_seconds,..." e.g. "ip:signup=1000/3600".
     rate_limits: str = ""
     storefront_cache_seconds: int = 10  # how stale the storefront's stock states may be (checkout is exact)
+    media_bucket: str = "kamidrop-dev-media"  # product images, uploaded by the browser with a presigned POST
+    media_url: str = ""  # where images are read from; empty: the bucket's own address (see media_base_url)
 
     @property
     def production(self) -> bool:
         return self.stage == "prod"
+
+    @property
+    def media_base_url(self) -> str:
+        """Public base address of the media bucket: a CDN when configured, else the emulator's path-style
+        address locally, else the bucket's regional virtual-host address."""
+        if self.media_url:
+            return self.media_url.rstrip("/")
+        if self.aws_endpoint_url:
+            return f"{self.aws_endpoint_url.rstrip('/')}/{self.media_bucket}"
+        return f"https://{self.media_bucket}.s3.{self.region}.amazonaws.com"
+
+    @property
+    def media_upload_origins(self) -> tuple[str, ...]:
+        """Where a console page may post an image form to (its Content-Security-Policy's form-action)."""
+        if self.aws_endpoint_url:
+            from urllib.parse import urlsplit
+
+            parts = urlsplit(self.aws_endpoint_url)
+            return (f"{parts.scheme}://{parts.netloc}",)
+        return (f"https://{self.media_bucket}.s3.amazonaws.com", f"https://{self.media_bucket}.s3.{self.region}"
+                                                                  ".amazonaws.com")
 
     @property
     def local_stripe(self) -> bool:
@@ -93,6 +116,8 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         log_level=e.get("LOG_LEVEL", "INFO"),
         rate_limits=e.get("KAMIDROP_RATE_LIMITS", ""),
         storefront_cache_seconds=_int(e, "KAMIDROP_STOREFRONT_CACHE_SECONDS", 10),
+        media_bucket=e.get("KAMIDROP_MEDIA_BUCKET", f"kamidrop-{stage}-media"),
+        media_url=e.get("KAMIDROP_MEDIA_URL", ""),
         # A folder where the dev stack keeps a copy of every sent mail; refused in prod.
         mail_dir=(e.get("KAMIDROP_MAIL_DIR") or None) if stage != "prod" else None,
     )

@@ -94,7 +94,8 @@ def use(c: Container | None) -> None:
 
 
 def bootstrap(settings: Settings) -> None:
-    """Create the main table and the encryption key store where they are missing (dev stack, tests)."""
+    """Create the main table, the media bucket and the encryption key store where they are missing (dev stack,
+    tests)."""
     import boto3
 
     from chalicelib.adapters.dynamo.tables import ensure_main_table
@@ -102,6 +103,9 @@ def bootstrap(settings: Settings) -> None:
     kwargs = {"region_name": settings.region, "endpoint_url": settings.aws_endpoint_url}
     ddb = boto3.client("dynamodb", **kwargs)  # type: ignore[call-overload]
     ensure_main_table(ddb, settings.table_name)
+    from chalicelib.adapters.s3_media import ensure_bucket
+
+    ensure_bucket(boto3.client("s3", **kwargs), settings.media_bucket)  # type: ignore[call-overload]
     if settings.keystore_table_name not in ddb.list_tables().get("TableNames", []):
         from aws_cryptographic_material_providers.keystore import KeyStore
         from aws_cryptographic_material_providers.keystore.config import KeyStoreConfig

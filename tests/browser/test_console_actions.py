@@ -14,6 +14,7 @@ import requests
 
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import buy
+from tests.support.images import png
 
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -138,3 +139,32 @@ def test_create_an_api_key_that_works_and_add_a_webhook_endpoint(owner: Any, dem
     screenshot("webhook", owner)
     owner.locator("#endpoints tbody tr", has_text=url).locator("form[action$='/delete'] button").click()
     owner.wait_for_url("**/console/integrations?done=deleted")
+
+
+def test_upload_a_product_image_and_see_it_on_the_storefront(owner: Any, demo_stack: Any, screenshot: Any) -> None:
+    stack, demo = demo_stack
+    product_id = _own_product(stack, demo)
+    try:
+        # given the product's page; when a PNG is chosen, the page posts it straight to the bucket
+        owner.goto(f"{stack.api_url}/console/products/{product_id}")
+        owner.locator("#image-file").set_input_files({"name": "card.png", "mimeType": "image/png",
+                                                      "buffer": png(64, 36)})
+        # then the bucket sends the browser back, the console attaches it and shows the image it loaded
+        owner.wait_for_url(f"**/console/products/{product_id}?saved=image")
+        image = owner.locator("#product-image")
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 64
+        screenshot("image", owner)
+        # and the storefront shows it, lazy-loaded and sized
+        owner.goto(f"{stack.api_url}/s/{demo['slug']}")
+        card = owner.locator(f"article[data-product='{product_id}'] img")
+        card.scroll_into_view_if_needed()
+        assert card.get_attribute("loading") == "lazy" and card.get_attribute("width") == "320"
+        owner.wait_for_function("img => img.complete && img.naturalWidth === 64", arg=card.element_handle())
+        # when a file that is not an image is chosen, the page says so and uploads nothing
+        owner.goto(f"{stack.api_url}/console/products/{product_id}")
+        owner.locator("#image-file").set_input_files({"name": "notes.txt", "mimeType": "text/plain",
+                                                      "buffer": b"not an image"})
+        assert "notes.txt" in owner.locator("#image-status").inner_text()
+        assert owner.url.endswith(f"/console/products/{product_id}")
+    finally:
+        requests.post(f"{stack.api_url}/v1/products/{product_id}/archive", headers=_api(demo), timeout=10)

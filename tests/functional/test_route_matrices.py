@@ -141,6 +141,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/webhook_endpoints"): {"url": "https://hooks.example.com/x", "events": ["order.paid"]},
     ("POST", "/v1/reports/{report_id}/resolve"): {"action": "reject"},
     ("PATCH", "/v1/tenant"): {"announcement": "matrix"},
+    ("POST", "/v1/products/{product_id}/image/upload"): {"content_type": "image/png", "size": 100},
+    ("PUT", "/v1/products/{product_id}/image"): {"key": "products/ten_x/prd_x/img_01jd0000000000000000000000.png"},
 }
 
 

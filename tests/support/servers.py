@@ -81,7 +81,8 @@ def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_ur
     from chalicelib.kernel.settings import Settings
 
     return Settings(stage="test", aws_endpoint_url=moto_url, table_name=f"kamidrop-{tables}-main",
-                    keystore_table_name=f"kamidrop-{tables}-keystore", kms_key_arn=kms_key_arn,
+                    keystore_table_name=f"kamidrop-{tables}-keystore", media_bucket=f"kamidrop-{tables}-media",
+                    kms_key_arn=kms_key_arn,
                     queue_url=queue_url, stripe_secret_key="sk_test_" + secrets.token_hex(8),
                     stripe_publishable_key="pk_test_" + secrets.token_hex(8),
                     stripe_webhook_secret="whsec_" + secrets.token_hex(16), stripe_api_base=stripe_url,

@@ -19,12 +19,14 @@ from chalicelib.tenancy.domain.roles import Permission
 console_products = Blueprint(__name__)
 FORM = (FORM_TYPE,)
 CURRENCIES = ("usd", "cny", "eur", "gbp", "hkd", "twd", "sgd", "jpy", "krw", "aud", "cad")
-TEXT = ("name", "category", "description", "image_url", "usage_guide", "usage_url")
+TEXT = ("name", "category", "description", "usage_guide", "usage_url")  # the image has its own upload form
 NUMBERS = ("min_per_order", "max_per_order", "low_stock_threshold", "activation_limit", "replace_window_minutes",
            "replace_max_per_order")
 FLAGS = ("active", "auto_replace")
 WINDOW = ("sale_starts_at", "sale_ends_at")
 PAGE_SIZE = 50
+SAVED = ("created", "saved", "archived", "unarchived", "image", "image_removed")
+IMAGE_ERRORS = ("image_not_uploaded", "image_rejected")
 
 
 def to_minor(text: str, currency: str) -> int:
@@ -157,15 +159,20 @@ def _product(call: Call, product_id: str) -> Any:
 
 @endpoint(console_products, "GET", "/console/products/{product_id}", summary="A product", tag=TAG, auth="console",
           produces="text/html", in_openapi=False,
-          query=(QueryParam("saved", string(enum=("created", "saved", "archived", "unarchived")), "last change"),))
+          query=(QueryParam("saved", string(enum=SAVED), "last change"),
+                 QueryParam("image_error", string(max_length=40), "why the last image upload was not used")))
 def product(call: Call, product_id: str) -> Response:
+    from chalicelib.catalog.images import MAX_BYTES, TYPES
+
     try:
         found = _product(call, product_id)
     except NotFound:
         return console_page(call, "console/not_found.html", status=404)
     saved = call.query.get("saved")
-    return _form_page(call, product=found, saved=saved if saved in ("created", "saved", "archived", "unarchived")
-                      else None)
+    image_error = call.query.get("image_error")
+    return _form_page(call, product=found, saved=saved if saved in SAVED else None,
+                      image_error=(image_error if image_error in IMAGE_ERRORS else "other") if image_error else None,
+                      image_types=",".join(TYPES), image_mb=MAX_BYTES // (1024 * 1024))
 
 
 @endpoint(console_products, "POST", "/console/products/{product_id}", summary="Save a product (form)", tag=TAG,

@@ -59,7 +59,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.products.guide_hint": {"en": "Shown to the buyer with the key, on the order page and in the e-mail.",
                                     "zh-CN": "随卡密一起展示给买家（订单页和邮件中）。"},
     "console.products.usage_url": {"en": "Where to redeem (https link)", "zh-CN": "兑换地址（https 链接）"},
-    "console.products.image_url": {"en": "Image (https link)", "zh-CN": "商品图片（https 链接）"},
     "console.products.min": {"en": "Minimum per order", "zh-CN": "每单最少"},
     "console.products.max": {"en": "Maximum per order", "zh-CN": "每单最多"},
     "console.products.low": {"en": "Low-stock alert at", "zh-CN": "低库存提醒阈值"},
