@@ -13,7 +13,7 @@ import hmac
 import itertools
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from chalicelib.adapters.dynamo import cursor as cursors
@@ -232,6 +232,7 @@ class FakeOutbox:
         self.lock = lock or threading.RLock()
         self.messages: dict[tuple[str, str], OutboxMessage] = {}
         self.done: dict[tuple[str, str], int] = {}
+        self.mailed_at: dict[tuple[str, str], int] = {}
 
     def put(self, message: OutboxMessage) -> None:
         with self.lock:
@@ -245,13 +246,19 @@ class FakeOutbox:
         found.sort(key=lambda f: (f[0], f[1]))
         return [f[2] for f in found[:limit]]
 
-    def mark_done(self, message: OutboxMessage, *, now: int) -> None:
+    def mark_done(self, message: OutboxMessage, *, now: int, mailed: bool = False) -> None:
         with self.lock:
             self.done[(message.tenant_id, message.id)] = now
+            if mailed:
+                self.mailed_at[(message.tenant_id, message.id)] = now
 
-    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int) -> None:
+    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int, mailed: Collection[str] = ()) -> None:
         for message in messages:
-            self.mark_done(message, now=now)
+            self.mark_done(message, now=now, mailed=message.id in mailed)
+
+    def mailed(self, *, tenant_id: str, outbox_ids: Sequence[str]) -> dict[str, int]:
+        with self.lock:
+            return {i: self.mailed_at[(tenant_id, i)] for i in outbox_ids if (tenant_id, i) in self.mailed_at}
 
 
 class FakeCipher:

@@ -27,4 +27,5 @@ class ConsoleParts(Parts):
 
         c = self.c
         return OrderDesk(orders=c.sales.orders, keys=c.inventory.keys, reports=c.aftersales.reports,
-                         events=c.integrations.webhooks, activity=c.platform.activity)
+                         events=c.integrations.webhooks, activity=c.platform.activity,
+                         mail=c.platform.outbox)

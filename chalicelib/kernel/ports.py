@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,9 +30,15 @@ class Clock(Protocol):
 
 class Outbox(Protocol):
     def pending(self, *, older_than: int, limit: int) -> list[OutboxMessage]: ...
-    def mark_done(self, message: OutboxMessage, *, now: int) -> None: ...
-    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int) -> None: ...
+    def mark_done(self, message: OutboxMessage, *, now: int, mailed: bool = False) -> None: ...
+    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int,
+                       mailed: Collection[str] = ()) -> None:
+        """Clears them; those whose ids are in `mailed` sent the buyer an e-mail (recorded with the time)."""
+        ...
     def put(self, message: OutboxMessage) -> None: ...
+    def mailed(self, *, tenant_id: str, outbox_ids: Sequence[str]) -> dict[str, int]:
+        """When each of these messages e-mailed the buyer (ids that did not are left out)."""
+        ...
 
 
 class TenantKeys(Protocol):

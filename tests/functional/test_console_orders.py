@@ -67,6 +67,11 @@ def test_the_chain_shows_every_step_and_a_refund_needs_confirming(web: Any, env:
     kinds = re.findall(r'<li data-kind="(\w+)"', page.body.decode())
     assert kinds[:4] == ["created", "reserved", "paid", "delivered"]
     assert kinds.count("event") == 3  # order.created, order.paid, order.delivered
+    # the buyer's e-mail with the keys, once the worker sent it, with its time
+    assert kinds.count("mailed_delivered") == 1
+    assert "E-mail with the keys sent to buyer@example.com" in page.body.decode()
+    mailed_at = env.c.platform.outbox.mailed(tenant_id=tenant_id, outbox_ids=[f"obx_{order_id}_order_delivered"])
+    assert list(mailed_at) == [f"obx_{order_id}_order_delivered"]
     # a refund asks first
     first = owner.post(f"/console/orders/{order_id}/refund", {}, csrf=csrf_of(page))
     assert first.status_code == 303 and first.headers["Location"] == f"/console/orders/{order_id}?refund=confirm"
@@ -78,6 +83,13 @@ def test_the_chain_shows_every_step_and_a_refund_needs_confirming(web: Any, env:
     assert env.c.sales.orders.get(tenant_id=tenant_id, order_id=order_id).status.value == "refunded"
     after = owner.get(f"/console/orders/{order_id}?done=refunded").body.decode()
     assert 'data-kind="refunded"' in after and f"{email}: order.refunded" in after
+    assert 'data-kind="mailed_refunded"' not in after  # not sent yet: the worker has not run
+    now = env.c.platform.clock.now()
+    assert handle_outbox_batch([m for m in env.c.platform.outbox.pending(older_than=now + 3600, limit=1000)
+                                if m.order_id == order_id]) == {}
+    mailed = owner.get(f"/console/orders/{order_id}").body.decode()
+    assert re.findall(r'<li data-kind="(mailed_\w+)"', mailed) == ["mailed_delivered", "mailed_refunded"]
+    assert "Refund e-mail sent to buyer@example.com" in mailed
 
 
 def test_who_may_refund(web: Any, env: ConsoleEnv) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from chalicelib.kernel.errors import StoreUnavailable
 from chalicelib.kernel.ports import OutboxMessage
@@ -14,7 +14,7 @@ from tests.unit.test_services_with_fakes import build
 class BatchClearFails(FakeOutbox):
     """Clearing several at once fails (a transaction conflict); one at a time works."""
 
-    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int) -> None:
+    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int, mailed: Collection[str] = ()) -> None:
         raise StoreUnavailable("injected: clearing the outbox")
 
 
@@ -39,3 +39,5 @@ def test_when_the_batch_clear_fails_each_message_is_cleared_on_its_own_and_nothi
     assert failed == {}
     assert sorted(mail["to"] for mail in w.mailer.sent) == ["buyer@example.com", "buyer@example.com"]
     assert sorted(outbox.done) == sorted((m.tenant_id, m.id) for m, _ in handled)
+    # and each one's e-mail is recorded as sent (the order's page shows when), one at a time as well
+    assert sorted(outbox.mailed_at) == sorted((m.tenant_id, m.id) for m, _ in handled)

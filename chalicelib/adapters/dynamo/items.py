@@ -247,6 +247,7 @@ class OutboxItem(Item):
     order_id = UnicodeAttribute()
     created_at = NumberAttribute()
     done_at = NumberAttribute(null=True)
+    mailed_at = NumberAttribute(null=True)  # when the buyer's e-mail for it went out (delivery and refund mails)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from pynamodb.exceptions import PynamoDBException
 from pynamodb.transactions import TransactWrite
@@ -41,23 +41,37 @@ class DynamoOutbox:
             raise unavailable(exc, "reading the outbox") from exc
         return out
 
-    def mark_done(self, message: OutboxMessage, *, now: int) -> None:
+    def mark_done(self, message: OutboxMessage, *, now: int, mailed: bool = False) -> None:
         try:
-            OutboxItem(keys.outbox(message.tenant_id, message.id), "OBX").update(actions=_done(now))
+            OutboxItem(keys.outbox(message.tenant_id, message.id), "OBX").update(actions=_done(now, mailed))
         except PynamoDBException as exc:
             raise unavailable(exc, "clearing the outbox") from exc
 
-    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int) -> None:
+    def mark_done_many(self, messages: Sequence[OutboxMessage], *, now: int,
+                       mailed: Collection[str] = ()) -> None:
         """Several at once: one request per 100 (a transaction only for its batching; each clear stands alone)."""
         try:
             for start in range(0, len(messages), 100):
                 with TransactWrite(connection=transaction_connection()) as tx:
                     for m in messages[start:start + 100]:
-                        tx.update(OutboxItem(keys.outbox(m.tenant_id, m.id), "OBX"), actions=_done(now))
+                        tx.update(OutboxItem(keys.outbox(m.tenant_id, m.id), "OBX"),
+                                  actions=_done(now, m.id in mailed))
         except PynamoDBException as exc:
             raise unavailable(exc, "clearing the outbox") from exc
 
 
-def _done(now: int) -> list:  # type: ignore[type-arg]
-    """Cleared: out of the sweeper's due index, with the time it was done."""
-    return [OutboxItem.done_at.set(now), OutboxItem.gsi1pk.remove(), OutboxItem.gsi1sk.remove()]
+    def mailed(self, *, tenant_id: str, outbox_ids: Sequence[str]) -> dict[str, int]:
+        """One batch read of these messages (a missing one is simply not there)."""
+        try:
+            found = OutboxItem.batch_get([(keys.outbox(tenant_id, i), "OBX") for i in outbox_ids])
+            return {str(item.outbox_id): int(item.mailed_at) for item in found
+                    if item.mailed_at is not None and item.tenant_id == tenant_id}
+        except PynamoDBException as exc:
+            raise unavailable(exc, "reading the order's e-mails") from exc
+
+
+def _done(now: int, mailed: bool = False) -> list:  # type: ignore[type-arg]
+    """Cleared: out of the sweeper's due index, with the time it was done (and the e-mail's, in the same
+    write: recording it costs no request)."""
+    actions = [OutboxItem.done_at.set(now), OutboxItem.gsi1pk.remove(), OutboxItem.gsi1sk.remove()]
+    return [*actions, OutboxItem.mailed_at.set(now)] if mailed else actions

@@ -3,6 +3,7 @@ brief calls answering a support question in 5 minutes instead of checking severa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -10,7 +11,7 @@ from chalicelib.kernel.activity import ActivityLog
 from chalicelib.kernel.errors import NotFound
 from chalicelib.kernel.ports import Page
 from chalicelib.sales.domain.models import Order, OrderStatus
-from chalicelib.sales.domain.orders import OrderQuery
+from chalicelib.sales.domain.orders import BUYER_MAIL_KINDS, OrderQuery, mail_outbox_id
 from chalicelib.tenancy.domain.roles import Actor, Permission
 
 
@@ -31,6 +32,10 @@ class OrderEvents(Protocol):
     def for_order(self, *, tenant_id: str, order_id: str) -> list[tuple[Any, list[Any]]]: ...
 
 
+class SentMail(Protocol):
+    def mailed(self, *, tenant_id: str, outbox_ids: Sequence[str]) -> dict[str, int]: ...
+
+
 @dataclass(frozen=True)
 class Step:
     """One thing that happened to an order: when, what (a message id: console.chain.<kind>), its details."""
@@ -49,8 +54,9 @@ class Chain:
 
 class OrderDesk:
     def __init__(self, *, orders: Orders, keys: KeyFinder, reports: OrderReports, events: OrderEvents,
-                 activity: ActivityLog) -> None:
+                 activity: ActivityLog, mail: SentMail) -> None:
         self._orders = orders
+        self._mail = mail
         self._keys = keys
         self._reports = reports
         self._events = events
@@ -109,6 +115,12 @@ class OrderDesk:
                                                               "status": attempt.status_code or attempt.error or "",
                                                               "outcome": attempt.outcome,
                                                               "ms": attempt.duration_ms}))
+        sent = self._mail.mailed(tenant_id=tenant_id,
+                                 outbox_ids=[mail_outbox_id(order.id, k) for k in BUYER_MAIL_KINDS])
+        for kind in BUYER_MAIL_KINDS:
+            at = sent.get(mail_outbox_id(order.id, kind))
+            if at is not None:
+                steps.append(Step(at, "mailed_" + kind.removeprefix("order_"), {"to": order.email}))
         reports = self._reports.reports_of(tenant_id=tenant_id, order_id=order.id)
         for report in reports:
             steps.append(Step(report.created_at, "reported", {"index": report.key_index + 1, "reason": report.reason}))
@@ -117,6 +129,7 @@ class OrderDesk:
                                                                    "resolution": report.resolution or ""}))
         for entry in self._activity.for_target(tenant_id=tenant_id, target=order.id):
             steps.append(Step(entry.at, "staff", {"who": entry.actor_name, "action": entry.action}))
-        order_of_kinds = {k: i for i, k in enumerate(("created", "reserved", "paid", "delivered", "event", "webhook"))}
+        order_of_kinds = {k: i for i, k in enumerate(("created", "reserved", "paid", "delivered", "refunded", "event",
+                                                        "webhook", "mailed_delivered", "mailed_refunded"))}
         steps.sort(key=lambda s: (s.at, order_of_kinds.get(s.kind, 9)))
         return Chain(order=order, steps=steps, reports=reports)

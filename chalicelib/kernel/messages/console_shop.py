@@ -147,6 +147,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.chain.resolved": {"en": "Report on key #{index} resolved: {resolution}",
                                "zh-CN": "第 {index} 个卡密的售后已处理：{resolution}"},
     "console.chain.staff": {"en": "{who}: {action}", "zh-CN": "{who}：{action}"},
+    "console.chain.mailed_delivered": {"en": "E-mail with the keys sent to {to}", "zh-CN": "含卡密的邮件已发送至 {to}"},
+    "console.chain.mailed_refunded": {"en": "Refund e-mail sent to {to}", "zh-CN": "退款通知邮件已发送至 {to}"},
     "console.activity.order.refunded": {"en": "refunded order {target}", "zh-CN": "为订单 {target} 退款"},
     # keys
     "console.nav.key_access": {"en": "Key access log", "zh-CN": "卡密访问记录"},

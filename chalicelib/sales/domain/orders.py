@@ -28,6 +28,15 @@ def customer_id(tenant_id: str, email: str) -> str:
     return "cus_" + base64.b32encode(digest[:15]).decode().lower()
 
 
+BUYER_MAIL_KINDS = ("order_delivered", "order_refunded")  # the outbox messages that e-mail the buyer
+
+
+def mail_outbox_id(order_id: str, kind: str) -> str:
+    """The outbox message of this order and kind (one per order: it is delivered once, refunded once), so the
+    order's page finds when the buyer was e-mailed without an index."""
+    return f"obx_{order_id}_{kind}"
+
+
 @dataclass(frozen=True)
 class OrderQuery:
     """Filters of `GET /v1/orders`; every one optional. Times are Unix seconds, `created_lt` exclusive."""

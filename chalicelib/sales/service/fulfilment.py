@@ -14,6 +14,7 @@ from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
+from chalicelib.sales.domain.orders import mail_outbox_id
 from chalicelib.sales.domain.payments import PaymentGateway, PaymentIntentView
 from chalicelib.sales.domain.ports import OrderStore, SaleLedger
 from chalicelib.sales.service.key_bundles import KeyBundles
@@ -88,7 +89,8 @@ class FulfilmentService:
         sealed: tuple[tuple[KeyRef, ...], bytes | None] | None = None  # the bundle and the refs it was made for
         for attempt in range(DELIVER_ATTEMPTS):
             now = self._clock.now()
-            message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_delivered", order.id, now)
+            message = OutboxMessage(order.tenant_id, mail_outbox_id(order.id, "order_delivered"), "order_delivered",
+                                    order.id, now)
             if self._bundles is not None and (sealed is None or sealed[0] != tuple(refs)):
                 sealed = (tuple(refs), self._bundles.seal(order, refs))
             try:
@@ -131,7 +133,8 @@ class FulfilmentService:
         now = self._clock.now()
         if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.REFUNDED.value,
                                    allowed_from=[s.value for s in PAYABLE_STATUSES], now=now, reason=reason):
-            message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_refunded", order.id, now)
+            message = OutboxMessage(order.tenant_id, mail_outbox_id(order.id, "order_refunded"), "order_refunded",
+                                    order.id, now)
             self._outbox.put(message)
             self._announce(message)
         return Outcome("refunded", order.id)

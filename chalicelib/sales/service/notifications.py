@@ -41,28 +41,30 @@ class NotificationService:
         mail = self._mail_for(message, order)
         if mail is not None and order is not None:
             self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
-        self._outbox.mark_done(message, now=self._clock.now())
+        self._outbox.mark_done(message, now=self._clock.now(), mailed=mail is not None and order is not None)
 
     def send_many(self, handled: Sequence[tuple[OutboxMessage, Order | None]]) -> dict[str, Exception]:
         """`send` for a queue batch: each mail on its own, the messages with nothing to mail cleared in one
         write. The failures by outbox id (left for a retry)."""
         failed: dict[str, Exception] = {}
         done: list[OutboxMessage] = []
+        mailed: set[str] = set()
         for message, order in handled:
             try:
                 mail = self._mail_for(message, order)
                 if mail is not None and order is not None:
                     self._mailer.send(to=order.email, subject=mail.subject, text=mail.text, html=mail.html)
+                    mailed.add(message.id)
                 done.append(message)
             except Exception as exc:  # this buyer's mail alone waits for a retry (a template bug included)
                 failed[message.id] = exc
         if done:
             try:
-                self._outbox.mark_done_many(done, now=self._clock.now())  # one write for the batch
+                self._outbox.mark_done_many(done, now=self._clock.now(), mailed=mailed)  # one write for the batch
             except DomainError:
                 for message in done:  # one by one: a clear that fails alone brings back only its own mail
                     try:
-                        self._outbox.mark_done(message, now=self._clock.now())
+                        self._outbox.mark_done(message, now=self._clock.now(), mailed=message.id in mailed)
                     except DomainError as exc:
                         failed[message.id] = exc
         return failed

@@ -21,7 +21,7 @@ from chalicelib.kernel.ids import has_prefix, new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, OutboxMessage
 from chalicelib.sales.domain.models import Order, OrderStatus
-from chalicelib.sales.domain.orders import REFUNDABLE_STATUSES, KeyVoider, RefundLedger
+from chalicelib.sales.domain.orders import REFUNDABLE_STATUSES, KeyVoider, RefundLedger, mail_outbox_id
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.tenancy.domain.ports import TenantDirectory
@@ -61,7 +61,7 @@ class RefundService:
         if order.keys:
             self._keys.void(tenant_id=tenant_id, product_id=order.product_id, refs=order.keys, reason=VOID_REFUND)
         now = self._clock.now()
-        message = OutboxMessage(tenant_id, new_id("outbox"), "order_refunded", order.id, now)
+        message = OutboxMessage(tenant_id, mail_outbox_id(order.id, "order_refunded"), "order_refunded", order.id, now)
         if self._ledger.mark_refunded(order=order, now=now, reason=REASON, outbox=message):
             self._announce(message)
             if self._activity is not None and actor.kind != "system":
