@@ -114,3 +114,51 @@ def test_sending_to_a_queue_keeps_fifo_deduplication_and_its_attributes(moto_ser
     assert (attrs["ApproximateNumberOfMessages"], attrs["ContentBasedDeduplication"]) == ("2", "true")
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert bodies == ["same", "other"]
+
+
+def _index(ddb, name: str, g: str) -> list[str]:
+    found = ddb.query(TableName=name, IndexName="by_g", KeyConditionExpression="g = :g",
+                      ExpressionAttributeValues={":g": {"S": g}})
+    return _keys(found["Items"])
+
+
+def _scanned(ddb, name: str, g: str) -> list[str]:
+    """What the index must hold, from a Scan (which lists the table the way moto always did)."""
+    items = [i for i in ddb.scan(TableName=name)["Items"] if i.get("g") == {"S": g} and "gs" in i]
+    return _keys(sorted(items, key=lambda i: i["gs"]["S"]))
+
+
+def test_index_partitions_follow_every_kind_of_write(moto_server):
+    # given a table whose index partitions were read once (so they are kept from now on)
+    ddb = boto3.client("dynamodb", endpoint_url=moto_server.url, region_name="us-east-1")
+    name = f"kept-{secrets.token_hex(4)}"
+    _table_with_an_index(ddb, name)
+    assert _index(ddb, name, "x") == ["b2", "c1"]
+
+    def update(pk: str, sk: str, expression: str, values: dict | None = None) -> None:
+        ddb.update_item(TableName=name, Key={"pk": {"S": pk}, "sk": {"S": sk}}, UpdateExpression=expression,
+                        **({"ExpressionAttributeValues": values} if values else {}))
+
+    # when items move between index partitions, join one and leave one by updates in place
+    update("b", "2", "SET g = :y", {":y": {"S": "y"}})
+    update("a", "1", "SET g = :x, gs = :s", {":x": {"S": "x"}, ":s": {"S": "a1"}})
+    update("c", "1", "REMOVE g")
+    # and an item is put over, a new one put and a cancelled transaction touches both
+    ddb.put_item(TableName=name, Item={"pk": {"S": "d"}, "sk": {"S": "1"}, "g": {"S": "x"}, "gs": {"S": "d1"}})
+    with pytest.raises(ClientError):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": name, "Item": {"pk": {"S": "e"}, "sk": {"S": "1"}, "g": {"S": "x"},
+                                                 "gs": {"S": "e1"}}}},
+            {"Update": {"TableName": name, "Key": {"pk": {"S": "d"}, "sk": {"S": "1"}}, "UpdateExpression": "REMOVE g"}},
+            {"ConditionCheck": {"TableName": name, "Key": {"pk": {"S": "zz"}, "sk": {"S": "1"}},
+                                "ConditionExpression": "attribute_exists(pk)"}}])
+    # and a batch puts one item and deletes another, and a delete removes one more
+    ddb.batch_write_item(RequestItems={name: [
+        {"PutRequest": {"Item": {"pk": {"S": "f"}, "sk": {"S": "1"}, "g": {"S": "x"}, "gs": {"S": "f1"}}}},
+        {"DeleteRequest": {"Key": {"pk": {"S": "b"}, "sk": {"S": "3"}}}}]})
+    ddb.put_item(TableName=name, Item={"pk": {"S": "g"}, "sk": {"S": "1"}, "g": {"S": "y"}, "gs": {"S": "g1"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "g"}, "sk": {"S": "1"}})
+    # then each index partition holds exactly what the table says, in the index's order
+    assert _index(ddb, name, "x") == _scanned(ddb, name, "x") == ["a1", "d1", "f1"]
+    assert _index(ddb, name, "y") == _scanned(ddb, name, "y") == ["b2"]
+    assert _index(ddb, name, "zz") == []
