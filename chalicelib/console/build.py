@@ -13,7 +13,8 @@ class ConsoleParts(Parts):
     def home(self) -> Any:
         from chalicelib.console.service.home import HomeService
 
-        return HomeService(stock=self.c.inventory.keys, orders=self.c.sales.orders)
+        return HomeService(stock=self.c.inventory.keys, orders=self.c.sales.orders,
+                           recent_seconds=float(self.c.platform.settings.console_cache_seconds))
 
     @cached_property
     def activity(self) -> Any:

@@ -21,4 +21,5 @@ class InsightsParts(Parts):
 
         c = self.c
         return RollupService(store=self.rollup_store, tenants=c.tenancy.tenants, customers=c.sales.customers,
-                             inventory=c.inventory.keys, clock=c.platform.clock)
+                             inventory=c.inventory.keys, clock=c.platform.clock,
+                             recent_seconds=float(c.platform.settings.console_cache_seconds))

@@ -34,6 +34,7 @@ class Settings:
     # Overrides of rate-limit policies: "policy=requests/window_seconds,..." e.g. "ip:signup=1000/3600".
     rate_limits: str = ""
     storefront_cache_seconds: int = 10  # how stale the storefront's stock states may be (checkout is exact)
+    console_cache_seconds: int = 10  # how old the console home's rollups and stock may be (other pages are live)
     media_bucket: str = "kamidrop-dev-media"  # product images, uploaded by the browser with a presigned POST
     media_url: str = ""  # where images are read from; empty: the bucket's own address (see media_base_url)
 
@@ -116,6 +117,7 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         log_level=e.get("LOG_LEVEL", "INFO"),
         rate_limits=e.get("KAMIDROP_RATE_LIMITS", ""),
         storefront_cache_seconds=_int(e, "KAMIDROP_STOREFRONT_CACHE_SECONDS", 10),
+        console_cache_seconds=_int(e, "KAMIDROP_CONSOLE_CACHE_SECONDS", 10),
         media_bucket=e.get("KAMIDROP_MEDIA_BUCKET", f"kamidrop-{stage}-media"),
         media_url=e.get("KAMIDROP_MEDIA_URL", ""),
         # A folder where the dev stack keeps a copy of every sent mail; refused in prod.

@@ -39,7 +39,8 @@ def demo_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack
                                                  "email:lookup", "email:login_link", "ip:signup", "ip:public",
                                                  "ip:console", "ip:console_auth", "email:console_mail"))
     stack = Stack(api_port=None, mail_dir=mail_dir,
-                  extra_env={"KAMIDROP_RATE_LIMITS": limits, "KAMIDROP_STOREFRONT_CACHE_SECONDS": "0"})
+                  extra_env={"KAMIDROP_RATE_LIMITS": limits, "KAMIDROP_STOREFRONT_CACHE_SECONDS": "0",
+                             "KAMIDROP_CONSOLE_CACHE_SECONDS": "0"})
     stack.start()  # stops whatever it started if starting fails
     try:
         demo = seed(stack.api_url, mail_dir=mail_dir)

@@ -144,3 +144,36 @@ def test_the_dashboards_product_months_agree_with_the_product_days(client: Any, 
                     sum(p.revenue["usd"] for p in summary_products if p.product_id == pid))
               for pid in (first["id"], second["id"])}
     assert totals == {first["id"]: (2, 1400), second["id"]: (3, 900)}
+
+
+class CountingStore:
+    """The real rollup store, counting the dashboard's reads."""
+
+    def __init__(self, store: Any) -> None:
+        self.store, self.summaries = store, 0
+
+    def summary(self, tenant_id: str, months: list[str]) -> Any:
+        self.summaries += 1
+        return self.store.summary(tenant_id, months)
+
+
+def test_with_a_few_seconds_of_grace_reloads_of_the_dashboard_read_the_rollups_once(client: Any, settings: Any,
+                                                                                    container: Any) -> None:
+    from chalicelib.insights.service.rollups import RollupService
+
+    # given a shop with a sale and a dashboard that may show figures up to 60 s old
+    merchant, product = _shop(client, zone="UTC")
+    order = shop.delivered_order(client, settings, merchant["slug"], product["id"], email="grace@example.com")
+    assert handle_outbox_batch(_pending(container, {order["order_id"]})) == {}
+    counting = CountingStore(container.insights.rollup_store)
+    service = RollupService(store=counting, tenants=container.tenancy.tenants, customers=container.sales.customers,
+                            inventory=container.inventory.keys, clock=container.platform.clock, recent_seconds=60)
+    tenant = container.tenancy.tenants.get(tenant_id=merchant["tenant"]["id"])
+    viewer = Actor.staff("usr_x", "v@example.com", "viewer")
+    # when it is opened three times, once by another shop
+    views = [service.dashboard(actor=viewer, tenant=tenant).dashboard for _ in range(2)]
+    other = container.tenancy.tenants.get(tenant_id=shop.sign_up(client)["tenant"]["id"])
+    empty = service.dashboard(actor=viewer, tenant=other).dashboard
+    # then this shop's rollups were read once for both views, the other shop's on their own
+    assert counting.summaries == 2
+    assert [v.orders.today for v in views] == [1, 1] and empty.orders.today == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from chalicelib.console.domain import ShopGlance, checklist
+from chalicelib.kernel.recent import Recent
 from chalicelib.sales.domain.models import OrderStatus
 from chalicelib.sales.domain.orders import OrderQuery
 from chalicelib.tenancy.domain.models import Tenant
@@ -21,9 +22,11 @@ class OrderSearches(Protocol):
 
 
 class HomeService:
-    def __init__(self, *, stock: StockSummaries, orders: OrderSearches) -> None:
+    def __init__(self, *, stock: StockSummaries, orders: OrderSearches, recent_seconds: float = 0) -> None:
         self._stock = stock
         self._orders = orders
+        # the home page's stock, kept a few seconds per container (the products and keys pages read it live)
+        self._recent: Recent[Any] = Recent(recent_seconds)
 
     def glance(self, tenant: Tenant, stock_page: Any = None, sold_recently: bool = False) -> ShopGlance:
         """At most two reads whatever the shop's size: a page of products with their stock (unless the caller has
@@ -41,4 +44,5 @@ class HomeService:
 
     def stock_page(self, tenant: Tenant) -> Any:
         """The first page of products with their stock, which the home page's parts share."""
-        return self._stock.stock_summary(tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
+        return self._recent.get(tenant.id, lambda: self._stock.stock_summary(tenant_id=tenant.id,
+                                                                            limit=PRODUCTS_READ, cursor=None))

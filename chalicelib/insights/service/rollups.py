@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, build
 from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
 from chalicelib.kernel.ports import Clock, OutboxMessage
+from chalicelib.kernel.recent import Recent
 from chalicelib.sales.domain.models import Order
 from chalicelib.sales.domain.orders import customer_id
 from chalicelib.tenancy.domain.models import Tenant
@@ -42,8 +43,11 @@ class DashboardView:
 
 class RollupService:
     def __init__(self, *, store: RollupStore, tenants: TenantDirectory, customers: Customers, inventory: Inventory,
-                 clock: Clock) -> None:
+                 clock: Clock, recent_seconds: float = 0) -> None:
         self._store = store
+        # the dashboard's rollups, kept a few seconds per container: they already trail the sales by the outbox
+        # consumer's lag, and a merchant who keeps reloading costs one read per shop and period, not per view
+        self._recent: Recent[tuple[list[DayTotals], list[DayTotals]]] = Recent(recent_seconds)
         self._tenants = tenants
         self._customers = customers
         self._inventory = inventory
@@ -77,7 +81,9 @@ class RollupService:
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
         first = today - timedelta(days=SERIES_DAYS - 1)
-        days, product_days = self._store.summary(tenant.id, months_covering(first, today))
+        months = months_covering(first, today)
+        days, product_days = self._recent.get((tenant.id, tuple(months)),
+                                              lambda: self._store.summary(tenant.id, months))
         page = stock_page if stock_page is not None else self._inventory.stock_summary(
             tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
