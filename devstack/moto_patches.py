@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -90,6 +89,41 @@ def item_changed(table: Any, h: Any, r: Any) -> None:
         partitions.refresh(h, r)
 
 
+class IndexPage:
+    """What a Query's paging needs to know: moto's loop walks the index from after the start key, in the Query's
+    direction, and stops at the first item after `limit` items in the key range (that one only sets
+    LastEvaluatedKey). Handing it that run, not the whole partition, gives the same answer: the same items, the
+    same LastEvaluatedKey, the same ScannedCount."""
+
+    def __init__(self, *, limit: int, start: dict[str, Any] | None, forward: bool, range_attr: str | None,
+                 comparison: str | None, operands: list[Any]) -> None:
+        self.limit, self.start, self.forward = limit, start, forward
+        self.range_attr, self.comparison, self.operands = range_attr, comparison, operands
+
+    def walked(self, entries: list[tuple[tuple[Any, ...], Any]], order_attrs: list[str]) -> list[Any]:
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        run = entries if self.forward else entries[::-1]
+        if self.start is not None:
+            if any(a not in self.start for a in order_attrs):
+                return entries  # a start key that does not name the index's order: leave it all to moto
+            after = tuple((t.type, t.cast_value) for t in (DynamoType(self.start[a]) for a in order_attrs))
+            skip = 0
+            while skip < len(run) and ((run[skip][0] <= after) if self.forward else (run[skip][0] >= after)):
+                skip += 1
+            run = run[skip:]
+        taken, matched = [], 0
+        for entry in run:
+            taken.append(entry)
+            if matched == self.limit:
+                break  # the one moto looks at to know there is more
+            item = entry[1]
+            value = item.attrs.get(self.range_attr) if self.range_attr else None
+            if self.comparison is None or (value is not None and value.compare(self.comparison, self.operands)):
+                matched += 1
+        return taken if self.forward else taken[::-1]
+
+
 class IndexPartitions:
     """A table's items by their hash value in each global index with a single hash attribute, as DynamoDB keeps
     an index: built from the table on the first index Query, then brought up to date item by item on every
@@ -102,9 +136,10 @@ class IndexPartitions:
         indexes = table.global_indexes or []
         self._hash_attrs = {index.name: keys[0]["AttributeName"] for index in indexes
                             if len(keys := [k for k in index.schema if k["KeyType"] == "HASH"]) == 1}
-        self._order_attrs = {index.name: [*(k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"),
-                                          *(a for a in (table.hash_key_attr, table.range_key_attr) if a)]
+        self._range_attrs = {index.name: [k["AttributeName"] for k in index.schema if k["KeyType"] == "RANGE"]
                              for index in indexes}
+        self._order_attrs = {name: [*attrs, *(a for a in (table.hash_key_attr, table.range_key_attr) if a)]
+                             for name, attrs in self._range_attrs.items()}
         self._by_index: dict[str, dict[Any, dict[tuple[Any, Any], tuple[tuple[Any, ...], Any]]]] = {
             name: {} for name in self._hash_attrs}
         self._placed: dict[tuple[Any, Any], dict[str, Any]] = {}
@@ -114,16 +149,23 @@ class IndexPartitions:
     def covers(self, index_name: str) -> bool:
         return index_name in self._hash_attrs
 
-    def partition(self, index_name: str, conditions: Any) -> list[Any] | None:
+    def partition(self, index_name: str, conditions: Any, page: IndexPage | None = None) -> list[Any] | None:
         """The items whose index hash value is the one the Query names, in index order (None when the Query
-        names it otherwise)."""
+        names it otherwise); with `page`, only the run of them moto's paging loop would walk."""
         attr = self._hash_attrs[index_name]
         values = [value for name, value in (conditions or []) if name == attr]
         if len(values) != 1:
             return None
         entries = list(self._by_index[index_name].get(values[0], {}).values())
-        with contextlib.suppress(TypeError):  # values of mixed kinds under one attribute: moto's sort settles it
+        try:
             entries.sort(key=lambda entry: entry[0])
+        except TypeError:  # values of mixed kinds under one attribute: moto's own sort settles it
+            return [item for _, item in entries]
+        if page is not None:
+            # an item without the index's range key is not in the index: moto drops it before paging too
+            ranges = self._range_attrs[index_name]
+            entries = page.walked([e for e in entries if all(a in e[1].attrs for a in ranges)],
+                                  self._order_attrs[index_name])
         return [item for _, item in entries]
 
     def refresh(self, h: Any, r: Any) -> None:
@@ -186,12 +228,27 @@ def partition_queries() -> None:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
         candidates = None
         if index_name and (kept := index_partitions(self)).covers(index_name):
-            candidates = kept.partition(index_name, kwargs.get("hash_key_conditions"))
+            candidates = kept.partition(index_name, kwargs.get("hash_key_conditions"), _page(args, kwargs))
         scope.table, scope.partition, scope.candidates = self, (None if index_name else hash_key), candidates
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
             scope.table = scope.partition = scope.candidates = None
+
+    def _page(args: tuple[Any, ...], kwargs: dict[str, Any]) -> IndexPage | None:
+        """The paging of an index Query moto's loop will do, when it is the plain kind (a Limit, at most one
+        range condition, no legacy QueryFilter); else None (the whole partition goes to moto)."""
+        extra = set(kwargs) - {"index_name", "hash_key_conditions", "range_key_conditions"}
+        if len(args) < 5 or not args[2] or extra:
+            return None
+        ranges = kwargs.get("range_key_conditions") or []
+        if len(ranges) > 1:
+            return None
+        range_attr, comparison, operands = ranges[0] if ranges else (None, None, [])
+        if comparison is not None and comparison != args[0]:
+            return None
+        return IndexPage(limit=int(args[2]), start=args[3], forward=args[4] is not False, range_attr=range_attr,
+                         comparison=comparison, operands=list(operands))
 
     original_put, original_delete = Table.put_item, Table.delete_item
     original_update = DynamoDBBackend.update_item
