@@ -212,5 +212,5 @@ class CatalogService:
         raise VersionConflict("the product kept changing while this change was saved; retry the request")
 
     def stock(self, *, tenant_id: str, product_id: str) -> StockLevel:
-        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        product = self.recent(tenant_id=tenant_id, product_id=product_id)  # only its shards: they never change
         return self._pool.stock(tenant_id=tenant_id, product_id=product.id, shards=product.shards)

@@ -68,7 +68,9 @@ class InventoryService:
             raise InvalidRequest(f"status must be one of {', '.join(KEY_STATUSES)}", param="status")
         if batch_id is not None and not has_prefix(batch_id, "batch"):
             raise InvalidRequest("batch_id must be a batch id (bat_...)", param="batch_id")
-        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        # recent: this shop's product as read at most seconds ago (its shards never change; another shop's
+        # product is not found either way)
+        product = self._products.recent(tenant_id=tenant_id, product_id=product_id)
         page = self._pool.list_keys(tenant_id=tenant_id, product_id=product.id, shards=product.shards,
                                     status=status, batch_id=batch_id, limit=limit, cursor=cursor)
         tenant = self._tenants.get(tenant_id=tenant_id)
@@ -147,7 +149,7 @@ class InventoryService:
 
     # ---- batches --------------------------------------------------------------------------------------
     def batches(self, *, tenant_id: str, product_id: str, limit: int, cursor: str | None) -> Page:
-        product = self._products.get(tenant_id=tenant_id, product_id=product_id)
+        product = self._products.recent(tenant_id=tenant_id, product_id=product_id)  # the shop's own, or 404
         return self._batches.list(tenant_id=tenant_id, product_id=product.id, limit=limit, cursor=cursor)
 
     def batch(self, *, tenant_id: str, batch_id: str) -> BatchDetail:
