@@ -22,7 +22,7 @@ def test_a_sale_adds_money_per_currency_and_its_hour_and_a_refund_only_refunds()
     sale = Fact(SALE, "ord_1", "prd_1", 0, 2, 1400, "cny", cost=900)
     shop, product = counters(sale, 21)
     assert shop == {"orders": 1, "units": 2, "revenue_cny": 1400, "cost_cny": 900, "costed_revenue_cny": 1400,
-                    "orders_h21": 1}
+                    "orders_h21": 1, "units_h21": 2}
     assert product == {"orders": 1, "units": 2, "revenue_cny": 1400, "cost_cny": 900, "costed_revenue_cny": 1400}
     refund = Fact(REFUND, "ord_1", "prd_1", 0, 2, 1400, "cny")
     assert counters(refund, 3) == ({"refunds": 1, "refunded_cny": 1400}, {"refunds": 1, "refunded_cny": 1400})

@@ -63,9 +63,8 @@ def counters(fact: Fact, hour: int) -> tuple[dict[str, int], dict[str, int]]:
     if fact.cost is not None:
         # margin is only honest over sales whose cost is known: count those apart
         both.update({f"cost_{cur}": fact.cost, f"costed_revenue_{cur}": fact.amount})
-    # orders per hour only: the weekday × hour map counts orders, and every counter is an attribute each read of
-    # the day pays for
-    shop = {**both, f"orders_h{hour:02d}": 1}
+    # orders and keys per hour of the shop's day: the weekday × hour map and the peak windows read them
+    shop = {**both, f"orders_h{hour:02d}": 1, f"units_h{hour:02d}": fact.quantity}
     return shop, dict(both)
 
 

@@ -2,7 +2,7 @@
 
 Layout, one partition per shop and month of the shop's zone, `T#<tenant>#RU#M#<yyyy-mm>`:
 - `D#<dd>`: the shop's day: orders, units, refunds, buyers, new_buyers, revenue_<cur>, refunded_<cur>,
-  cost_<cur>, costed_revenue_<cur>, and orders_hNN per hour (the weekday × hour map);
+  cost_<cur>, costed_revenue_<cur>, and orders_hNN / units_hNN per hour (the weekday × hour map);
 - `M#<product>`: the product's month: orders_dNN, units_dNN, revenue_<cur>_dNN per day it sold;
 - `P#<product>#D#<dd>`: the product's day in full (as the shop's day, without the hours).
 The sort keys are chosen so one range, `D#` to `M#~`, holds the shop's days and the products' months and none of
