@@ -100,36 +100,78 @@ class IndexPage:
         self.limit, self.start, self.forward = limit, start, forward
         self.range_attr, self.comparison, self.operands = range_attr, comparison, operands
 
-    def walked(self, entries: list[tuple[tuple[Any, ...], Any]], order_attrs: list[str]) -> list[Any]:
+    def walked(self, partition: OrderedPartition, order_attrs: list[str]) -> list[Any] | None:
+        """The run moto will walk, in index order; None when the start key does not name the index's order."""
+        import bisect
+
         from moto.dynamodb.models.dynamo_type import DynamoType
 
-        run = entries if self.forward else entries[::-1]
+        first, end, step = (0, len(partition.orders), 1) if self.forward else (len(partition.orders) - 1, -1, -1)
         if self.start is not None:
             if any(a not in self.start for a in order_attrs):
-                return entries  # a start key that does not name the index's order: leave it all to moto
+                return None
             after = tuple((t.type, t.cast_value) for t in (DynamoType(self.start[a]) for a in order_attrs))
-            skip = 0
-            while skip < len(run) and ((run[skip][0] <= after) if self.forward else (run[skip][0] >= after)):
-                skip += 1
-            run = run[skip:]
+            first = (bisect.bisect_right(partition.orders, after) if self.forward
+                     else bisect.bisect_left(partition.orders, after) - 1)
         taken, matched = [], 0
-        for entry in run:
-            taken.append(entry)
+        for index in range(first, end, step):
+            item = partition.items[partition.keys[index]][1]
+            taken.append(item)
             if matched == self.limit:
                 break  # the one moto looks at to know there is more
-            item = entry[1]
             value = item.attrs.get(self.range_attr) if self.range_attr else None
             if self.comparison is None or (value is not None and value.compare(self.comparison, self.operands)):
                 matched += 1
         return taken if self.forward else taken[::-1]
 
 
+class OrderedPartition:
+    """One index partition: its items by table key, and their places in index order (kept sorted as items come
+    and go, so a Query neither lists nor sorts the partition)."""
+
+    __slots__ = ("items", "keys", "orders", "unordered")
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[Any, Any], tuple[tuple[Any, ...], Any]] = {}
+        self.orders: list[tuple[Any, ...]] = []
+        self.keys: list[tuple[Any, Any]] = []
+        self.unordered = False  # values of mixed kinds under one attribute: moto's own sort settles it
+
+    def put(self, key: tuple[Any, Any], order: tuple[Any, ...], item: Any) -> None:
+        import bisect
+
+        self.items[key] = (order, item)
+        if self.unordered:
+            return
+        try:
+            at = bisect.bisect_left(self.orders, order)
+        except TypeError:
+            self.unordered = True
+            return
+        self.orders.insert(at, order)
+        self.keys.insert(at, key)
+
+    def drop(self, key: tuple[Any, Any]) -> None:
+        import bisect
+
+        order, _ = self.items.pop(key)
+        if self.unordered:
+            return
+        at = bisect.bisect_left(self.orders, order)  # an order ends with the table key: it is unique
+        del self.orders[at]
+        del self.keys[at]
+
+    def in_order(self) -> list[Any]:
+        if self.unordered:
+            return [item for _, item in self.items.values()]
+        return [self.items[key][1] for key in self.keys]
+
+
 class IndexPartitions:
     """A table's items by their hash value in each global index with a single hash attribute, as DynamoDB keeps
     an index: built from the table on the first index Query, then brought up to date item by item on every
-    write (put, update, delete, a cancelled transaction's restore). Each entry keeps the item's place in the
-    index order (its index range value, then the table's key) as plain values, so a partition is listed in order
-    with C-level comparisons: moto sorts it again with its own, slow ones, but in linear time."""
+    write (put, update, delete, a cancelled transaction's restore). An item without the index's range key is not
+    in the index (moto drops it from an index Query too)."""
 
     def __init__(self, table: Any, items: Callable[[], list[Any]]) -> None:
         self._table: Any = table
@@ -140,8 +182,7 @@ class IndexPartitions:
                              for index in indexes}
         self._order_attrs = {name: [*attrs, *(a for a in (table.hash_key_attr, table.range_key_attr) if a)]
                              for name, attrs in self._range_attrs.items()}
-        self._by_index: dict[str, dict[Any, dict[tuple[Any, Any], tuple[tuple[Any, ...], Any]]]] = {
-            name: {} for name in self._hash_attrs}
+        self._by_index: dict[str, dict[Any, OrderedPartition]] = {name: {} for name in self._hash_attrs}
         self._placed: dict[tuple[Any, Any], dict[str, Any]] = {}
         for item in items():
             self._add((item.hash_key, item.range_key), item)
@@ -156,25 +197,22 @@ class IndexPartitions:
         values = [value for name, value in (conditions or []) if name == attr]
         if len(values) != 1:
             return None
-        entries = list(self._by_index[index_name].get(values[0], {}).values())
-        try:
-            entries.sort(key=lambda entry: entry[0])
-        except TypeError:  # values of mixed kinds under one attribute: moto's own sort settles it
-            return [item for _, item in entries]
-        if page is not None:
-            # an item without the index's range key is not in the index: moto drops it before paging too
-            ranges = self._range_attrs[index_name]
-            entries = page.walked([e for e in entries if all(a in e[1].attrs for a in ranges)],
-                                  self._order_attrs[index_name])
-        return [item for _, item in entries]
+        found = self._by_index[index_name].get(values[0])
+        if found is None:
+            return []
+        if page is not None and not found.unordered:
+            run = page.walked(found, self._order_attrs[index_name])
+            if run is not None:
+                return run
+        return found.in_order()
 
     def refresh(self, h: Any, r: Any) -> None:
         key = (h, r)
         for index_name, value in self._placed.pop(key, {}).items():
             partition = self._by_index[index_name].get(value)
             if partition is not None:
-                partition.pop(key, None)
-                if not partition:
+                partition.drop(key)
+                if not partition.items:
                     del self._by_index[index_name][value]
         stored = self._table.items.get(h)
         item = stored.get(r) if (stored is not None and self._table.range_key_attr) else stored
@@ -185,11 +223,12 @@ class IndexPartitions:
         placed = {}
         for index_name, attr in self._hash_attrs.items():
             value = item.attrs.get(attr)
-            if value is not None:
-                order = tuple((v.type, v.cast_value) if (v := item.attrs.get(a)) is not None else ("", "")
-                              for a in self._order_attrs[index_name])
-                self._by_index[index_name].setdefault(value, {})[key] = (order, item)
-                placed[index_name] = value
+            if value is None or any(a not in item.attrs for a in self._range_attrs[index_name]):
+                continue
+            order = tuple((v.type, v.cast_value) if (v := item.attrs.get(a)) is not None else ("", "")
+                          for a in self._order_attrs[index_name])
+            self._by_index[index_name].setdefault(value, OrderedPartition()).put(key, order, item)
+            placed[index_name] = value
         if placed:
             self._placed[key] = placed
 
