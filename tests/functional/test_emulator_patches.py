@@ -32,7 +32,8 @@ def test_a_cancelled_transaction_leaves_every_item_as_it_was(moto_server):
     assert items == [{"pk": {"S": "a"}, "sk": {"S": "1"}, "n": {"N": "1"}}]
 
 
-def _table_with_an_index(ddb, name: str) -> None:
+def _create_indexed_table(ddb, name: str) -> None:
+    """pk/sk, and the index by_g on g (hash) and gs (range)."""
     ddb.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g", "gs")],
@@ -40,6 +41,10 @@ def _table_with_an_index(ddb, name: str) -> None:
         GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
                                  "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
                                                {"AttributeName": "gs", "KeyType": "RANGE"}]}])
+
+
+def _table_with_an_index(ddb, name: str) -> None:
+    _create_indexed_table(ddb, name)
     # given three partitions, written out of order, two of whose items also sit in the index
     for pk, sk, g in [("b", "2", "x"), ("a", "3", ""), ("b", "1", ""), ("c", "1", "x"), ("b", "3", "y"), ("a", "1", "")]:
         item = {"pk": {"S": pk}, "sk": {"S": sk}}
@@ -206,13 +211,7 @@ def test_paged_index_queries_answer_exactly_as_moto_does(moto_server, plain_moto
         ddb = boto3.client("dynamodb", endpoint_url=server.url, region_name="us-east-1",
                            aws_access_key_id="testing", aws_secret_access_key="testing")
         name = f"paged-{secrets.token_hex(4)}"
-        ddb.create_table(
-            TableName=name, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk", "g", "gs")],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{"IndexName": "by_g", "Projection": {"ProjectionType": "ALL"},
-                                     "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"},
-                                                   {"AttributeName": "gs", "KeyType": "RANGE"}]}])
+        _create_indexed_table(ddb, name)
         for item in rows:
             ddb.put_item(TableName=name, Item=item)
         clients.append((ddb, name))
