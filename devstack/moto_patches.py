@@ -106,7 +106,19 @@ def partition_queries() -> None:
             [items[scope.partition]] if scope.partition in items else [])
         if not table.range_key_attr:
             return list(partitions)
-        return [item for partition in partitions for item in partition.values()]
+        found = [item for partition in partitions for item in partition.values()]
+        if scope.partition is not None and scope.range and found:
+            return _range_run(found, *scope.range)
+        return found
+
+    def _range_run(items: list[Any], comparison: str, operands: list[Any]) -> list[Any]:
+        """The items of a partition in its sort-key range (a contiguous run in key order), with one neighbour on
+        each side: DynamoDB reads only the range, moto sorts and measures the whole partition first. moto
+        compares every item with the range again; the neighbours keep its paging exact, since its loop sets
+        LastEvaluatedKey when the item after a full page comes, in range or not."""
+        items.sort(key=lambda item: item.range_key.cast_value)
+        hits = [n for n, item in enumerate(items) if item.range_key.compare(comparison, operands)]
+        return items[max(hits[0] - 1, 0):hits[-1] + 2] if hits else []
 
     def index_partitions(table: Any) -> IndexPartitions:
         kept = table.__dict__.get("_index_partitions")
@@ -120,10 +132,14 @@ def partition_queries() -> None:
         if index_name and (kept := index_partitions(self)).covers(index_name):
             candidates = kept.partition(index_name, kwargs.get("hash_key_conditions"), _page(args, kwargs))
         scope.table, scope.partition, scope.candidates = self, (None if index_name else hash_key), candidates
+        ranges = kwargs.get("range_key_conditions") or []
+        plain_range = not index_name and len(ranges) == 1 and len(args) > 1 and args[0] and not (
+            set(kwargs) - {"hash_key_conditions", "range_key_conditions"})  # no legacy QueryFilter
+        scope.range = (args[0], list(args[1])) if plain_range else None
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
-            scope.table = scope.partition = scope.candidates = None
+            scope.table = scope.partition = scope.candidates = scope.range = None
 
     def _page(args: tuple[Any, ...], kwargs: dict[str, Any]) -> IndexPage | None:
         """The paging of an index Query moto's loop will do, when it is the plain kind (a Limit, at most one
@@ -203,6 +219,70 @@ def plain_item_responses() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
+def cheap_query_results() -> None:
+    """Three costs of every Query that DynamoDB does not have, each about a fifth of moto's time on a page of
+    large items (the dashboard's rollup rows: ~3,000 counters in one answer):
+    - moto deep-copies the matches before projecting them, though projection builds new items and nothing
+      else in the Query changes them; the answer is written before the next request runs (one at a time);
+    - it measures each match twice for the 1 MB page limit (once to check, once to add): measured once here;
+    - it turns the answer into plain values through a generic walk that asks every string for `to_json`:
+      scalar attributes ({S|N|BOOL|NULL|SS|NS: value}) are written directly, anything else by moto's walk."""
+    import copy as copy_module
+    import types
+
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import DynamoType, Item
+    from moto.dynamodb.models.utilities import dynamo_to_dict
+    from moto.dynamodb.responses import DynamoResult
+
+    scope = threading.local()
+    original_query, original_size = table_module.Table.query, Item.size
+
+    def deepcopy(obj: Any, memo: Any = None) -> Any:
+        if getattr(scope, "sizes", None) is not None and isinstance(obj, list):
+            return list(obj)  # the Query's matches: read, projected into new items, never changed
+        return copy_module.deepcopy(obj, memo)
+
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        scope.sizes = {}
+        try:
+            return original_query(self, *args, **kwargs)
+        finally:
+            scope.sizes = None
+
+    def size(item: Any) -> int:
+        sizes = getattr(scope, "sizes", None)
+        if sizes is None:
+            return original_size(item)  # type: ignore[no-any-return]
+        if id(item) not in sizes:  # items stay alive (and unchanged) for the Query's duration
+            sizes[id(item)] = original_size(item)
+        return sizes[id(item)]  # type: ignore[no-any-return]
+
+    scalar = {"S", "N", "BOOL", "NULL"}
+
+    def plain(obj: Any) -> Any:
+        kind = type(obj)
+        if kind is DynamoType:
+            if obj.type in scalar:
+                return {obj.type: obj.value}
+            if obj.type in ("SS", "NS"):
+                return {obj.type: list(obj.value)}
+            return dynamo_to_dict(obj)
+        if kind is list:
+            return [plain(v) for v in obj]
+        if kind is dict or (isinstance(obj, dict) and not hasattr(obj, "to_json")):
+            return {k: plain(v) for k, v in obj.items()}
+        return dynamo_to_dict(obj)
+
+    def result_init(self: Any, result: object) -> None:
+        super(DynamoResult, self).__init__(plain(result))
+
+    table_module.copy = types.SimpleNamespace(copy=copy_module.copy, deepcopy=deepcopy)  # type: ignore[assignment]
+    table_module.Table.query = query  # type: ignore[method-assign]
+    Item.size = size  # type: ignore[method-assign]
+    DynamoResult.__init__ = result_init  # type: ignore[method-assign]
+
+
 def cheap_retention_check() -> None:
     """For each message it hands out, moto's ReceiveMessage reads the queue's retention period through
     get_queue_attributes, which builds every attribute, counting the queue's messages three times: O(queue)
@@ -254,6 +334,7 @@ def apply() -> None:
     cheap_transaction_rollback()
     partition_queries()
     plain_item_responses()
+    cheap_query_results()
     cheap_retention_check()
     cheap_send_message()
     cached_module_list()
