@@ -182,3 +182,21 @@ def test_stock_summary_lists_every_product_with_low_flags(client, merchant):
     assert second["data"][0]["product_id"] == merchant["product"]["id"]
     assert (second["data"][0]["available"], second["data"][0]["low"], second["has_more"]) == (0, True, False)
     assert [r["product_id"] for r in _get(client, "/v1/stock?category=games", key)["data"]] == [full["id"]]
+
+
+def test_stock_of_many_products_is_read_across_batches_with_sales_and_voids(client, settings, merchant):
+    key, slug = merchant["key"], merchant["slug"]
+    # given 12 more products (with the first, 130 counter, tally and sold-bucket items: two BatchGets), each with
+    # as many keys as its number, one key of the 5th voided and one of the 9th sold
+    made = [shop.product(client, key) for _ in range(12)]
+    for n, p in enumerate(made, start=1):
+        shop.import_keys(client, key, p["id"], [f"MANY-{n:02d}-{i:08d}" for i in range(n)])
+    victim = next(k for k in _get(client, f"/v1/products/{made[4]['id']}/keys", key)["data"])
+    assert shop.call(client, "POST", f"/v1/keys/{victim['id']}/void", key=key).status_code == 200
+    shop.delivered_order(client, settings, slug, made[8]["id"], email="many@example.com")
+    # when the stock summary lists them all on one page
+    rows = {r["product_id"]: r for r in _get(client, "/v1/stock?limit=100", key)["data"]}
+    # then every product shows its own figures
+    assert [(rows[p["id"]]["available"], rows[p["id"]]["sold"]) for p in made] == [
+        (1, 0), (2, 0), (3, 0), (4, 0), (4, 0), (6, 0), (7, 0), (8, 0), (8, 1), (10, 0), (11, 0), (12, 0)]
+    assert (rows[merchant["product"]["id"]]["available"], len(rows)) == (0, 13)

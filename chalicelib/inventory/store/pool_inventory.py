@@ -15,13 +15,13 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo import layout as keys
+from chalicelib.adapters.dynamo.counters import read_numbers
 from chalicelib.adapters.dynamo.failures import is_condition_failure, unavailable
 from chalicelib.adapters.dynamo.items import (
     CounterItem,
     FingerprintItem,
     Item,
     KeyItem,
-    StatItem,
     transaction_connection,
 )
 from chalicelib.inventory.domain.keys import AVAILABLE, KEY_STATUSES, RESERVED, SOLD, VOID, VOID_REFUND, PoolKey
@@ -223,23 +223,21 @@ class PoolInventoryMixin:
         return out
 
     def stock_many(self, *, tenant_id: str, products: Sequence[tuple[str, int]]) -> dict[str, StockLevel]:
-        """Stock of many products in a few BatchGets (counters, void tallies, sold buckets), no Query."""
-        counters = [(keys.counter(tenant_id, p, s), "CTR") for p, n in products for s in range(n)]
-        stats = [(keys.stat(tenant_id, p, b), "STAT") for p, _ in products for b in range(keys.STAT_BUCKETS)]
-        try:
-            ctr = {c.pk: c for c in CounterItem.batch_get(counters, consistent_read=True)}
-            sold: dict[str, int] = {}
-            for stat in StatItem.batch_get(stats):
-                product_id = stat.pk.split("#P#", 1)[1].split("#STAT#")[0]
-                sold[product_id] = sold.get(product_id, 0) + int(stat.sold or 0)
-        except PynamoDBException as exc:
-            raise unavailable(exc, "reading stock") from exc
-        tallies = self._tallies_many(tenant_id, products)
-        out = {}
-        for product_id, n in products:
-            states = []
-            for s in range(n):
-                c = ctr.get(keys.counter(tenant_id, product_id, s))
-                states.append(ShardState(s, int(c.next), int(c.size), int(c.released)) if c else ShardState(s, 0, 0, 0))
-            out[product_id] = stock_level(states, tallies.get(product_id, {}), sold.get(product_id, 0))
-        return out
+        """Stock of many products: their counters, void tallies and sold buckets, all kinds together in the fewest
+        BatchGets (100 keys each), no Query."""
+        counters = {(keys.counter(tenant_id, p, s), "CTR"): (p, s) for p, n in products for s in range(n)}
+        tallies = {tally_key(tenant_id, p, s): (p, s) for p, n in products for s in range(n)}
+        stats = {(keys.stat(tenant_id, p, b), "STAT"): p for p, _ in products for b in range(keys.STAT_BUCKETS)}
+        found = read_numbers([*counters, *tallies, *stats], "reading stock")
+        sold: dict[str, int] = {}
+        for key, product_id in stats.items():
+            sold[product_id] = sold.get(product_id, 0) + found.get(key, {}).get("sold", 0)
+        voids: dict[str, dict[int, tuple[int, int]]] = {}
+        for key, (product_id, shard) in tallies.items():
+            if key in found:
+                voids.setdefault(product_id, {})[shard] = (found[key].get("voided", 0), found[key].get("passed", 0))
+        states: dict[str, list[ShardState]] = {p: [] for p, _ in products}
+        for key, (product_id, shard) in counters.items():
+            c = found.get(key, {})
+            states[product_id].append(ShardState(shard, c.get("next", 0), c.get("size", 0), c.get("released", 0)))
+        return {p: stock_level(states[p], voids.get(p, {}), sold.get(p, 0)) for p, _ in products}

@@ -1,0 +1,40 @@
+"""Reading many small counter items of any kind in the fewest BatchGets: only their numbers, no model per kind."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.adapters.dynamo.failures import unavailable
+from chalicelib.adapters.dynamo.items import Item, transaction_connection
+
+BATCH = 100  # DynamoDB's most keys per BatchGetItem
+ATTEMPTS = 5
+
+
+def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, str], dict[str, int]]:
+    """The number attributes of each (pk, sk) found, strongly consistent, whatever model wrote it; a key not
+    found is absent. Keys the service leaves unprocessed are asked again with a short backoff."""
+    found: dict[tuple[str, str], dict[str, int]] = {}
+    table = Item.Meta.table_name
+    for at in range(0, len(keys), BATCH):
+        wanted: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[at:at + BATCH]]
+        for attempt in range(ATTEMPTS):
+            try:
+                page = transaction_connection().dispatch("BatchGetItem", {
+                    "RequestItems": {table: {"Keys": wanted, "ConsistentRead": True}}})
+            except (ClientError, PynamoDBException, BotoCoreError) as exc:
+                raise unavailable(exc, what) from exc
+            for raw in page.get("Responses", {}).get(table, []):
+                found[(raw["pk"]["S"], raw["sk"]["S"])] = {k: int(v["N"]) for k, v in raw.items() if "N" in v}
+            wanted = page.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
+            if not wanted:
+                break
+            time.sleep(0.01 * 2 ** attempt)  # throttled: DynamoDB hands back what it could not read
+        else:
+            raise unavailable(RuntimeError("unprocessed keys"), what)
+    return found
