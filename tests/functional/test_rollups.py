@@ -147,33 +147,114 @@ def test_the_dashboards_product_months_agree_with_the_product_days(client: Any, 
 
 
 class CountingStore:
-    """The real rollup store, counting the dashboard's reads."""
+    """The real rollup store, counting the dashboard's reads and digests kept."""
 
     def __init__(self, store: Any) -> None:
-        self.store, self.summaries = store, 0
+        self.store, self.summaries, self.todays, self.saved = store, 0, 0, []
 
     def summary(self, tenant_id: str, months: list[str]) -> Any:
         self.summaries += 1
         return self.store.summary(tenant_id, months)
 
+    def today(self, tenant_id: str, day: Any) -> Any:
+        self.todays += 1
+        return self.store.today(tenant_id, day)
+
+    def save_digest(self, tenant_id: str, digest: Any, gen: int) -> bool:
+        kept = self.store.save_digest(tenant_id, digest, gen)
+        self.saved.append(kept)
+        return kept
+
+    def record(self, *args: Any, **kwargs: Any) -> bool:
+        return self.store.record(*args, **kwargs)
+
+
+def _service(container: Any, store: Any, recent_seconds: float = 0) -> Any:
+    from chalicelib.insights.service.rollups import RollupService
+
+    return RollupService(store=store, tenants=container.tenancy.tenants, customers=container.sales.customers,
+                         inventory=container.inventory.keys, clock=container.platform.clock,
+                         recent_seconds=recent_seconds)
+
 
 def test_with_a_few_seconds_of_grace_reloads_of_the_dashboard_read_the_rollups_once(client: Any, settings: Any,
                                                                                     container: Any) -> None:
-    from chalicelib.insights.service.rollups import RollupService
-
     # given a shop with a sale and a dashboard that may show figures up to 60 s old
     merchant, product = _shop(client, zone="UTC")
     order = shop.delivered_order(client, settings, merchant["slug"], product["id"], email="grace@example.com")
     assert handle_outbox_batch(_pending(container, {order["order_id"]})) == {}
     counting = CountingStore(container.insights.rollup_store)
-    service = RollupService(store=counting, tenants=container.tenancy.tenants, customers=container.sales.customers,
-                            inventory=container.inventory.keys, clock=container.platform.clock, recent_seconds=60)
+    service = _service(container, counting, recent_seconds=60)
     tenant = container.tenancy.tenants.get(tenant_id=merchant["tenant"]["id"])
     viewer = Actor.staff("usr_x", "v@example.com", "viewer")
     # when it is opened three times, once by another shop
     views = [service.dashboard(actor=viewer, tenant=tenant).dashboard for _ in range(2)]
     other = container.tenancy.tenants.get(tenant_id=shop.sign_up(client)["tenant"]["id"])
     empty = service.dashboard(actor=viewer, tenant=other).dashboard
-    # then this shop's rollups were read once for both views, the other shop's on their own
-    assert counting.summaries == 2
+    # then this shop's figures were read once for both views, the other shop's on their own
+    assert (counting.todays, counting.summaries) == (2, 2)
     assert [v.orders.today for v in views] == [1, 1] and empty.orders.today == 0
+
+
+def test_the_days_digest_serves_later_views_until_a_late_count_lands_on_a_closed_day(
+        client: Any, settings: Any, container: Any) -> None:
+    import dataclasses
+
+    from chalicelib.kernel.ids import new_id
+
+    # given a shop with a sale today whose dashboard was opened once (the day's digest made and kept)
+    merchant, product = _shop(client, zone="UTC")
+    order = shop.delivered_order(client, settings, merchant["slug"], product["id"], email="digest@example.com")
+    assert handle_outbox_batch(_pending(container, {order["order_id"]})) == {}
+    counting = CountingStore(container.insights.rollup_store)
+    service = _service(container, counting)
+    tenant = container.tenancy.tenants.get(tenant_id=merchant["tenant"]["id"])
+    viewer = Actor.staff("usr_x", "v@example.com", "viewer")
+    first = service.dashboard(actor=viewer, tenant=tenant).dashboard
+    assert (counting.summaries, counting.saved) == (1, [True])
+    # when another sale lands today, and the dashboard is opened again
+    second_order = shop.delivered_order(client, settings, merchant["slug"], product["id"], email="d2@example.com")
+    assert handle_outbox_batch(_pending(container, {second_order["order_id"]})) == {}
+    again = service.dashboard(actor=viewer, tenant=tenant).dashboard
+    # then today's rows are read live and the closed days come from the digest: no month partition is read
+    assert counting.summaries == 1
+    assert (first.orders.today, again.orders.today, again.units.today) == (1, 2, 2)
+    assert [(p.product_id, p.orders) for p in again.top_products] == [(product["id"], 2)]
+    # when an order delivered yesterday is counted only now (a late count)
+    placed = container.sales.orders.get(tenant_id=tenant.id, order_id=order["order_id"])
+    yesterday_at = placed.delivered_at - 86400
+    late = dataclasses.replace(placed, id=new_id("order"), delivered_at=yesterday_at, created_at=yesterday_at - 60,
+                               paid_at=yesterday_at - 30)
+    service.on_outbox(OutboxMessage(tenant.id, "obx_late", "order_delivered", late.id, yesterday_at), late)
+    after = service.dashboard(actor=viewer, tenant=tenant).dashboard
+    # then the digest is made again and holds it: yesterday's figures and the product's 30 days count it
+    assert (counting.summaries, counting.saved) == (2, [True, True])
+    assert (after.orders.today, after.orders.yesterday) == (2, 1)
+    assert [(p.product_id, p.orders, p.revenue) for p in after.top_products] == [(product["id"], 3, {"usd": 2100})]
+    assert after.series[-2][2] == 1
+    # and a view after that reads the digest again
+    service.dashboard(actor=viewer, tenant=tenant)
+    assert counting.summaries == 2
+
+
+def test_a_digest_made_before_a_late_count_is_not_kept(client: Any, settings: Any, container: Any) -> None:
+    from chalicelib.insights.domain.digest import close
+    from chalicelib.insights.domain.rollups import SALE, Fact
+
+    # given a shop whose digest generation was read before a late count landed
+    merchant, product = _shop(client, zone="UTC")
+    tenant_id = merchant["tenant"]["id"]
+    store = container.insights.rollup_store
+    now = container.platform.clock.now()
+    today = bucket(now, "UTC").day
+    stored, _, _ = store.today(tenant_id, today)
+    late = Fact(SALE, "ord_late", product["id"], now - 86400, 1, 700, "usd")
+    assert store.record(tenant_id, late, bucket(now - 86400, "UTC"), late=True) is True
+    # when the digest made from the earlier read is kept
+    kept = store.save_digest(tenant_id, close(today, [], []), stored.gen)
+    # then it is refused, and one made at the new generation is kept and read back
+    assert (stored.gen, kept) == (0, False)
+    now_stored, _, _ = store.today(tenant_id, today)
+    assert now_stored.gen == 1 and now_stored.usable_on(today) is None
+    assert store.save_digest(tenant_id, close(today, [], []), now_stored.gen) is True
+    assert store.today(tenant_id, today)[0].usable_on(today) == close(today, [], [])

@@ -32,14 +32,15 @@ class ConsoleEnv:
             counter=DynamoRateCounter(), clock=self.clock, policies={**POLICIES, **ROOMY}))
 
     def snapshot(self, tenant_id: str) -> list[dict[str, Any]]:
-        """The shop's items (users, links, activity), plus every e-mail lookup of it."""
+        """The shop's items (users, links, activity), plus every e-mail lookup of it; not rate-limit windows nor
+        the dashboard digest (derived figures a page view may keep)."""
         ddb = boto3.client("dynamodb", endpoint_url=self.settings.aws_endpoint_url, region_name="us-east-1")
         found = []
         for page in ddb.get_paginator("scan").paginate(TableName=self.settings.table_name):
             for item in page["Items"]:
                 pk = item["pk"]["S"]
                 mine = pk.startswith(f"T#{tenant_id}") or item.get("tenant_id", {}).get("S") == tenant_id
-                if mine and "#RL#" not in pk:
+                if mine and "#RL#" not in pk and not pk.endswith("#RU#DIGEST"):
                     found.append(item)
         return sorted(found, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 

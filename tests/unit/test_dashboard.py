@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from chalicelib.insights.domain.dashboard import Compared, build, safety_line
+from chalicelib.insights.domain.dashboard import Compared, build, product_sums, safety_line
 from chalicelib.insights.domain.rollups import REFUND, SALE, Fact, bucket, counters, from_counters, months_covering
 
 TODAY = date(2026, 12, 4)  # a Friday
@@ -39,7 +39,7 @@ def test_the_day_and_hour_are_the_shops_own() -> None:
 def test_today_is_compared_with_yesterday_and_the_same_weekday_last_week() -> None:
     d = build(today=TODAY, days=[day(0, orders=6, revenue_usd=600, orders_h20=6), day(1, orders=4, revenue_usd=400),
                                  day(7, orders=3, revenue_usd=200, revenue_eur=900)],
-              product_days=[], stock={})
+              products={}, stock={})
     assert d.orders == Compared(6, 4, 3)
     assert (d.orders.vs_yesterday, d.orders.vs_last_week) == (50.0, 100.0)
     assert d.currencies == ("usd", "eur")  # most revenue first; currencies never added together
@@ -51,7 +51,7 @@ def test_today_is_compared_with_yesterday_and_the_same_weekday_last_week() -> No
 def test_top_products_and_stock_below_its_safety_line() -> None:
     rows = [product_day(n, "prd_a", units=3, orders=3, revenue_usd=300) for n in range(14)]
     rows += [product_day(2, "prd_b", units=1, orders=1, revenue_usd=900), product_day(40, "prd_c", units=50)]
-    d = build(today=TODAY, days=[], product_days=rows, stock={"prd_a": 20, "prd_b": 5})
+    d = build(today=TODAY, days=[], products=product_sums(rows, TODAY), stock={"prd_a": 20, "prd_b": 5})
     assert [(p.product_id, p.units) for p in d.top_products] == [("prd_a", 42), ("prd_b", 1)]
     # prd_a sells 3 a day: its line is 21, and 20 left is about 6.7 days; prd_b sells 1/14 a day: line 1
     assert [(w.product_id, w.available, w.safety_line, w.days_left) for w in d.stock_warnings] == [
@@ -60,7 +60,7 @@ def test_top_products_and_stock_below_its_safety_line() -> None:
 
 
 def test_new_buyers_and_orders_from_returning_ones() -> None:
-    d = build(today=TODAY, days=[day(0, orders=5, new_buyers=2), day(3, orders=2, new_buyers=2)], product_days=[],
+    d = build(today=TODAY, days=[day(0, orders=5, new_buyers=2), day(3, orders=2, new_buyers=2)], products={},
               stock={})
     assert (d.new_buyers, d.returning_orders) == (4, 3)
 
@@ -72,3 +72,27 @@ def test_a_first_order_counts_a_new_buyer_whatever_order_the_messages_come_in() 
     later = Fact(SALE, "ord_2", "prd_1", 0, 1, 100, "usd", buyer="cus_a", new_buyer=False)
     assert counters(first, 9)[0]["new_buyers"] == 1 and counters(first, 9)[1]["new_buyers"] == 1
     assert "new_buyers" not in counters(later, 9)[0]
+
+
+def test_the_closed_days_digest_with_todays_rows_gives_the_dashboard_of_all_the_rows() -> None:
+    import random
+
+    from chalicelib.insights.domain.digest import close, decode, encode, with_today
+
+    # given 40 days of shop and product rows, in two currencies, three products, every hour
+    rng = random.Random(4)
+    days = [day(n, orders=rng.randint(0, 9), units=rng.randint(0, 20), refunds=rng.randint(0, 2),
+                new_buyers=rng.randint(0, 3), revenue_usd=rng.randint(0, 5000), revenue_eur=rng.randint(0, 900),
+                **{f"orders_h{h:02d}": rng.randint(0, 3) for h in range(0, 24, 5)}) for n in range(40)]
+    rows = [product_day(n, pid, orders=rng.randint(0, 5), units=rng.randint(0, 9), revenue_usd=rng.randint(0, 900))
+            for n in range(40) for pid in ("prd_a", "prd_b", "prd_c") if rng.random() < 0.8]
+    stock = {"prd_a": 3, "prd_b": 40, "prd_c": 0}
+    whole = build(today=TODAY, days=days, products=product_sums(rows, TODAY), stock=stock)
+    # when the days before today go through a stored digest and today's rows are added live
+    digest = decode(encode(close(TODAY, days, rows)))
+    today_row = next(d for d in days if d.day == TODAY)
+    live_days, live_products = with_today(digest, today_row, [r for r in rows if r.day == TODAY])
+    # then the dashboard is the same in every figure, and the digest holds only the closed days of the window
+    assert build(today=TODAY, days=live_days, products=live_products, stock=stock) == whole
+    assert sorted(d.day for d in digest.days) == [TODAY - timedelta(days=n) for n in range(29, 0, -1)]
+    assert whole.top_products and whole.stock_warnings and sum(map(sum, whole.heatmap)) > 0

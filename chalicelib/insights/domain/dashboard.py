@@ -75,9 +75,48 @@ class Dashboard:
     heatmap: list[list[int]] = field(default_factory=list)  # [weekday 0=Mon][hour] orders over 4 weeks
 
 
-def build(*, today: date, days: Sequence[DayTotals], product_days: Sequence[DayTotals],
+@dataclass(frozen=True)
+class ProductSums:
+    """A product's sales over the dashboard's windows: orders, units and revenue over the 30 days, units over the
+    safety window's 14. Sums add up, so closed days and today can be counted apart."""
+
+    orders: int = 0
+    units: int = 0
+    revenue: dict[str, int] = field(default_factory=dict)
+    recent_units: int = 0
+
+    def plus(self, other: ProductSums) -> ProductSums:
+        revenue = dict(self.revenue)
+        for cur, amount in other.revenue.items():
+            revenue[cur] = revenue.get(cur, 0) + amount
+        return ProductSums(self.orders + other.orders, self.units + other.units, revenue,
+                           self.recent_units + other.recent_units)
+
+
+def product_sums(product_days: Sequence[DayTotals], today: date) -> dict[str, ProductSums]:
+    """Each product's sums over the windows ending `today`, from its day rows (rows outside them are ignored)."""
+    first, recent = today - timedelta(days=SERIES_DAYS - 1), today - timedelta(days=SAFETY_WINDOW_DAYS - 1)
+    sums: dict[str, ProductSums] = {}
+    for row in product_days:
+        if row.product_id is None or not first <= row.day <= today:
+            continue
+        day = ProductSums(row.orders, row.units, dict(row.revenue), row.units if row.day >= recent else 0)
+        sums[row.product_id] = sums[row.product_id].plus(day) if row.product_id in sums else day
+    return sums
+
+
+def merged(*parts: Mapping[str, ProductSums]) -> dict[str, ProductSums]:
+    out: dict[str, ProductSums] = {}
+    for part in parts:
+        for pid, sums in part.items():
+            out[pid] = out[pid].plus(sums) if pid in out else sums
+    return out
+
+
+def build(*, today: date, days: Sequence[DayTotals], products: Mapping[str, ProductSums],
           stock: Mapping[str, int]) -> Dashboard:
-    """`days`: the shop's day rows, `product_days`: per product; `stock`: available keys per product id."""
+    """`days`: the shop's day rows, `products`: each product's sums (`product_sums`); `stock`: available keys per
+    product id."""
     by_day = {d.day: d for d in days}
     empty = DayTotals(day=today)
 
@@ -100,31 +139,20 @@ def build(*, today: date, days: Sequence[DayTotals], product_days: Sequence[DayT
         orders=Compared(now.orders, yesterday.orders, last_week.orders),
         units=Compared(now.units, yesterday.units, last_week.units),
         refunds=Compared(now.refunds, yesterday.refunds, last_week.refunds),
-        series=series, top_products=_top(product_days, window[0], today, currencies),
-        stock_warnings=_warnings(product_days, today, stock),
+        series=series, top_products=_top(products, currencies), stock_warnings=_warnings(products, stock),
         new_buyers=sum(d.new_buyers for d in in_window),
         returning_orders=sum(d.orders - d.new_buyers for d in in_window),
         heatmap=_heatmap(by_day, today))
 
 
-def _top(product_days: Sequence[DayTotals], first: date, last: date, currencies: tuple[str, ...]) -> list[ProductLine]:
-    orders: dict[str, int] = defaultdict(int)
-    units: dict[str, int] = defaultdict(int)
-    revenue: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in product_days:
-        if row.product_id is None or not first <= row.day <= last:
-            continue
-        orders[row.product_id] += row.orders
-        units[row.product_id] += row.units
-        for cur, amount in row.revenue.items():
-            revenue[row.product_id][cur] += amount
+def _top(products: Mapping[str, ProductSums], currencies: tuple[str, ...]) -> list[ProductLine]:
     main = currencies[0] if currencies else ""
 
     def rank(pid: str) -> tuple[int, int, str]:
-        return (-revenue[pid].get(main, 0), -units[pid], pid)
+        return (-products[pid].revenue.get(main, 0), -products[pid].units, pid)
 
-    return [ProductLine(pid, orders[pid], units[pid], dict(revenue[pid])) for pid in sorted(orders, key=rank)[:TOP]
-            if units[pid] > 0]
+    return [ProductLine(pid, products[pid].orders, products[pid].units, dict(products[pid].revenue))
+            for pid in sorted(products, key=rank)[:TOP] if products[pid].units > 0]
 
 
 def safety_line(daily_units: float) -> int:
@@ -133,18 +161,13 @@ def safety_line(daily_units: float) -> int:
     return int(line) + (0 if line == int(line) else 1)
 
 
-def _warnings(product_days: Sequence[DayTotals], today: date, stock: Mapping[str, int]) -> list[StockWarning]:
-    first = today - timedelta(days=SAFETY_WINDOW_DAYS - 1)
-    sold: dict[str, int] = defaultdict(int)
-    for row in product_days:
-        if row.product_id is not None and first <= row.day <= today:
-            sold[row.product_id] += row.units
+def _warnings(products: Mapping[str, ProductSums], stock: Mapping[str, int]) -> list[StockWarning]:
     warnings = []
-    for pid, units in sold.items():
-        daily = units / SAFETY_WINDOW_DAYS
+    for pid, sums in products.items():
+        daily = sums.recent_units / SAFETY_WINDOW_DAYS
         line = safety_line(daily)
         available = stock.get(pid, 0)
-        if units > 0 and available < line:
+        if sums.recent_units > 0 and available < line:
             warnings.append(StockWarning(pid, available, line, round(daily, 2)))
     return sorted(warnings, key=lambda w: (w.available / w.daily_units if w.daily_units else 0, w.product_id))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Protocol
 
-from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, build
+from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, ProductSums, build
+from chalicelib.insights.domain.digest import Digest, StoredDigest, close, with_today
 from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
 from chalicelib.kernel.ports import Clock, OutboxMessage
 from chalicelib.kernel.recent import Recent
@@ -20,9 +21,11 @@ PRODUCTS_READ = 100
 
 
 class RollupStore(Protocol):
-    def record(self, tenant_id: str, fact: Fact, at: Bucket) -> bool: ...
+    def record(self, tenant_id: str, fact: Fact, at: Bucket, late: bool = False) -> bool: ...
     def months(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
     def summary(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
+    def today(self, tenant_id: str, day: date) -> tuple[StoredDigest, DayTotals | None, list[DayTotals]]: ...
+    def save_digest(self, tenant_id: str, digest: Digest, gen: int) -> bool: ...
 
 
 class Customers(Protocol):
@@ -45,9 +48,9 @@ class RollupService:
     def __init__(self, *, store: RollupStore, tenants: TenantDirectory, customers: Customers, inventory: Inventory,
                  clock: Clock, recent_seconds: float = 0) -> None:
         self._store = store
-        # the dashboard's rollups, kept a few seconds per container: they already trail the sales by the outbox
-        # consumer's lag, and a merchant who keeps reloading costs one read per shop and period, not per view
-        self._recent: Recent[tuple[list[DayTotals], list[DayTotals]]] = Recent(recent_seconds)
+        # the dashboard's figures, kept a few seconds per container: they already trail the sales by the outbox
+        # consumer's lag, and a merchant who keeps reloading costs one read per shop and day, not per view
+        self._recent: Recent[tuple[list[DayTotals], dict[str, ProductSums]]] = Recent(recent_seconds)
         self._tenants = tenants
         self._customers = customers
         self._inventory = inventory
@@ -67,7 +70,10 @@ class RollupService:
         else:
             at = order.refunded_at or message.created_at
             fact = Fact(REFUND, order.id, order.product_id, at, order.quantity, order.amount, order.currency)
-        self._store.record(tenant.id, fact, bucket(at, tenant.zone))
+        counted_on = bucket(at, tenant.zone)
+        # a count landing on a day before today changes figures a dashboard digest may hold already
+        late = counted_on.day < bucket(self._clock.now(), tenant.zone).day
+        self._store.record(tenant.id, fact, counted_on, late=late)
 
     def _first_order(self, order: Order) -> bool:
         """Whether this is the buyer's first paid order here, by creation time then id: the same answer
@@ -76,17 +82,26 @@ class RollupService:
         return first is None or first == order.id
 
     def dashboard(self, *, actor: Actor, tenant: Tenant, stock_page: Any = None) -> DashboardView:
-        """Two rollup Queries (this month and the last), one page of products and their stock: a bounded number
-        of requests whatever the number of orders."""
+        """The digest of the closed days with today's rows (a BatchGet and a Query) and one page of products with
+        their stock (unless the caller has it): a bounded number of requests whatever the number of orders."""
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
-        first = today - timedelta(days=SERIES_DAYS - 1)
-        months = months_covering(first, today)
-        days, product_days = self._recent.get((tenant.id, tuple(months)),
-                                              lambda: self._store.summary(tenant.id, months))
+        days, products = self._recent.get((tenant.id, today), lambda: self._figures(tenant.id, today))
         page = stock_page if stock_page is not None else self._inventory.stock_summary(
             tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
         names = {product.id: product.name for product, _ in page.items}
-        view = build(today=today, days=days, product_days=product_days, stock=stock)
+        view = build(today=today, days=days, products=products, stock=stock)
         return DashboardView(dashboard=view, names=names, zone=tenant.zone)
+
+    def _figures(self, tenant_id: str, today: date) -> tuple[list[DayTotals], dict[str, ProductSums]]:
+        """On a shop-day's first view, or after a late count, the digest is made again from the month partitions
+        (two Queries) and kept for the views after."""
+        stored, shop, products = self._store.today(tenant_id, today)
+        digest = stored.usable_on(today)
+        if digest is None:
+            first = today - timedelta(days=SERIES_DAYS - 1)
+            days, product_days = self._store.summary(tenant_id, months_covering(first, today))
+            digest = close(today, days, product_days)
+            self._store.save_digest(tenant_id, digest, stored.gen)
+        return with_today(digest, shop, products)

@@ -4,13 +4,17 @@ Layout, one partition per shop and month of the shop's zone, `T#<tenant>#RU#M#<y
 - `D#<dd>`: the shop's day: orders, units, refunds, buyers, new_buyers, revenue_<cur>, refunded_<cur>,
   cost_<cur>, costed_revenue_<cur>, and orders_hNN / units_hNN per hour (the weekday × hour map);
 - `M#<product>`: the product's month: orders_dNN, units_dNN, revenue_<cur>_dNN per day it sold;
-- `P#<product>#D#<dd>`: the product's day in full (as the shop's day, without the hours).
+- `P#<dd>#<product>`: the product's day in full (as the shop's day, without the hours), day first so one day's
+  products are one range.
 The sort keys are chosen so one range, `D#` to `M#~`, holds the shop's days and the products' months and none of
-the product days: the dashboard reads ~31 + (products sold) items per month, not 31 × products.
+the product days: a digest of the dashboard's closed days is made from ~31 + (products sold) items per month,
+not 31 × products. The digest (`T#<tenant>#RU#DIGEST` / `DASH`, see insights.domain.digest) carries a generation
+that a count landing on a day before the current one bumps in its own transaction.
 Markers make the counting exact: `T#<tenant>#RU#ORD#<order>` / `<kind>` is written in the same transaction as
 the counters, on condition it does not exist, so a redelivered message counts nothing twice; a distinct-buyer
-marker per day (and per product-day) does the same for `buyers`. The dashboard reads two month partitions
-(two Queries) whatever the number of orders.
+marker per day (and per product-day) does the same for `buyers`. The dashboard reads the digest, today's shop
+row and today's product rows (one BatchGet, one Query) whatever the number of orders; on a shop-day's first view,
+or after a late count, two month partitions (two Queries) to make the digest again.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
+from chalicelib.insights.domain.digest import MAX_BYTES, Digest, StoredDigest, decode, encode
 from chalicelib.insights.domain.rollups import (
     Bucket,
     DayTotals,
@@ -36,14 +42,42 @@ MARKER_TTL = 400 * 24 * 3600  # a replay older than this would count again; the 
 ATTEMPTS = 4
 
 
+DIGEST_SK = "DASH"
+
+
 def partition(tenant_id: str, month: str) -> str:
     return f"T#{tenant_id}#RU#M#{month}"
+
+
+def digest_partition(tenant_id: str) -> str:
+    return f"T#{tenant_id}#RU#DIGEST"
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _put(pk: str, sk: str, ttl: int) -> dict[str, Any]:
     # attribute_not_exists(pk): the marker is the "counted already" flag; its write is what may fail
     return {"TableName": Item.Meta.table_name, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "ttl": {"N": str(ttl)}},
             "ConditionExpression": "attribute_not_exists(pk)"}
+
+
+class _ConditionFailed(Exception):
+    """A conditional write found the item otherwise."""
+
+
+def _call(operation: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+    """PynamoDB's low-level dispatch (its retries and signals), with its failures translated: they come as
+    botocore's errors, not PynamoDB's."""
+    try:
+        return transaction_connection().dispatch(operation, body)  # type: ignore[no-any-return]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise _ConditionFailed(what) from exc
+        raise unavailable(exc, what) from exc
+    except (PynamoDBException, BotoCoreError) as exc:
+        raise unavailable(exc, what) from exc
 
 
 def _add(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
@@ -56,11 +90,12 @@ def _add(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
 
 
 class DynamoRollupStore:
-    def record(self, tenant_id: str, fact: Fact, at: Bucket) -> bool:
-        """Counts the fact once: False when this order's fact of this kind was counted before."""
+    def record(self, tenant_id: str, fact: Fact, at: Bucket, late: bool = False) -> bool:
+        """Counts the fact once: False when this order's fact of this kind was counted before. `late`: it lands
+        on a day before the current one, which a dashboard digest may hold already: its generation goes up."""
         pk = partition(tenant_id, at.month)
         day_sk = f"D#{at.day.day:02d}"
-        product_sk = f"P#{fact.product_id}#D#{at.day.day:02d}"
+        product_sk = f"P#{at.day.day:02d}#{fact.product_id}"
         shop, product = counters(fact, at.hour)
         month = month_counters(fact, at.day)
         ttl = fact.at + MARKER_TTL
@@ -78,7 +113,8 @@ class DynamoRollupStore:
                 transaction_connection().transact_write_items(
                     condition_check_items=[], delete_items=[], put_items=puts,
                     update_items=[_add(pk, day_sk, shop_add), _add(pk, product_sk, product_add)]
-                    + ([_add(pk, f"M#{fact.product_id}", month)] if month else []))
+                    + ([_add(pk, f"M#{fact.product_id}", month)] if month else [])
+                    + ([_add(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
                 return True
             except TransactWriteError as exc:
                 reasons = [r.code if r else None for r in exc.cancellation_reasons]
@@ -106,7 +142,7 @@ class DynamoRollupStore:
                 if sk.startswith("D#"):
                     shop_days.append(from_counters(date(year, mon, int(sk[2:])), None, values))
                 elif sk.startswith("P#"):
-                    product, _, day = sk[2:].rpartition("#D#")
+                    day, _, product = sk[2:].partition("#")
                     product_days.append(from_counters(date(year, mon, int(day)), product, values))
         return shop_days, product_days
 
@@ -124,11 +160,60 @@ class DynamoRollupStore:
                     product_days.extend(from_month(month, sk[2:], values))
         return shop_days, product_days
 
+    def today(self, tenant_id: str, day: date) -> tuple[StoredDigest, DayTotals | None, list[DayTotals]]:
+        """The dashboard digest and the day's own rows: one BatchGet (the digest, the shop's day) and one Query
+        (the day's product rows, `P#<dd>#`)."""
+        pk, sk = partition(tenant_id, _month(day)), f"D#{day.day:02d}"
+        keys = [{"pk": {"S": digest_partition(tenant_id)}, "sk": {"S": DIGEST_SK}}, {"pk": {"S": pk}, "sk": {"S": sk}}]
+        found: list[dict[str, Any]] = []
+        for _ in range(ATTEMPTS):
+            page = _call("BatchGetItem", {"RequestItems": {Item.Meta.table_name: {"Keys": keys}}},
+                         "reading the sales rollups")
+            found += page.get("Responses", {}).get(Item.Meta.table_name, [])
+            keys = page.get("UnprocessedKeys", {}).get(Item.Meta.table_name, {}).get("Keys", [])
+            if not keys:
+                break
+        else:
+            raise unavailable(RuntimeError("unprocessed keys"), "reading the sales rollups")
+        stored, shop = StoredDigest(None, 0, 0), None
+        for raw in found:
+            if raw["pk"]["S"] == pk:
+                shop = from_counters(day, None, {k: int(v["N"]) for k, v in raw.items() if "N" in v})
+            else:
+                body = raw.get("body", {}).get("B")
+                stored = StoredDigest(decode(body) if body else None, int(raw.get("built_gen", {}).get("N", 0)),
+                                      int(raw.get("gen", {}).get("N", 0)))
+        prefix = f"P#{day.day:02d}#"
+        products = [from_counters(day, sk[len(prefix):], values)
+                    for sk, values in self._items(tenant_id, _month(day), (prefix, prefix + "~"))]
+        return stored, shop, products
+
+    def save_digest(self, tenant_id: str, digest: Digest, gen: int) -> bool:
+        """Keeps the digest made at generation `gen`; False when a late count has moved the generation since (the
+        next view makes it again) or it is too large to keep."""
+        body = encode(digest)
+        if len(body) > MAX_BYTES:
+            return False
+        values: dict[str, Any] = {":b": {"B": body}, ":d": {"S": digest.day.isoformat()}, ":g": {"N": str(gen)}}
+        if gen:
+            condition = "gen = :g"
+        else:  # no late count yet: nothing has set the generation
+            condition, values[":zero"] = "attribute_not_exists(gen) OR gen = :zero", {"N": "0"}
+        try:
+            _call("UpdateItem", {
+                "TableName": Item.Meta.table_name,
+                "Key": {"pk": {"S": digest_partition(tenant_id)}, "sk": {"S": DIGEST_SK}},
+                "UpdateExpression": "SET body = :b, #day = :d, built_gen = :g",
+                "ExpressionAttributeNames": {"#day": "day"},
+                # the generation read before the rollups: a late count since then leaves the digest unsaved
+                "ConditionExpression": condition, "ExpressionAttributeValues": values}, "keeping the dashboard digest")
+        except _ConditionFailed:
+            return False
+        return True
+
     def _items(self, tenant_id: str, month: str,
                between: tuple[str, str] | None) -> list[tuple[str, dict[str, int]]]:
-        # PynamoDB's low-level dispatch (its retries, signals and error types): counter names are data (one
-        # per currency, hour and day), not model attributes
-        conn = transaction_connection()
+        # counter names are data (one per currency, hour and day), not model attributes: the low-level dispatch
         found: list[tuple[str, dict[str, int]]] = []
         start: dict[str, Any] | None = None
         values: dict[str, Any] = {":pk": {"S": partition(tenant_id, month)}}
@@ -141,10 +226,7 @@ class DynamoRollupStore:
                                      "ExpressionAttributeValues": values}
             if start:
                 query["ExclusiveStartKey"] = start
-            try:
-                page = conn.dispatch("Query", query)
-            except PynamoDBException as exc:
-                raise unavailable(exc, "reading the sales rollups") from exc
+            page = _call("Query", query, "reading the sales rollups")
             found += [(raw["sk"]["S"], {k: int(v["N"]) for k, v in raw.items() if "N" in v})
                       for raw in page.get("Items", [])]
             start = page.get("LastEvaluatedKey")
