@@ -27,6 +27,7 @@ from chalicelib.http import routes as http_routes
 from chalicelib.http.fallbacks import register_fallbacks
 from chalicelib.http.framework import framework_answers
 from chalicelib.http.health import health_routes
+from chalicelib.insights.routes import insights
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
 from chalicelib.redemption.routes import redemption
@@ -43,7 +44,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers,
-                  console_integrations):
+                  console_integrations, insights):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

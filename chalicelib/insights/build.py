@@ -1,4 +1,4 @@
-"""Builds insights' parts: the rollup store and the service that counts into it and reads the dashboard."""
+"""Builds insights' parts: the rollup store, the service that counts into it and reads the dashboard, heatmaps."""
 
 from __future__ import annotations
 
@@ -23,3 +23,10 @@ class InsightsParts(Parts):
         return RollupService(store=self.rollup_store, tenants=c.tenancy.tenants, customers=c.sales.customers,
                              inventory=c.inventory.keys, clock=c.platform.clock,
                              recent_seconds=float(c.platform.settings.console_cache_seconds))
+
+    @cached_property
+    def heatmaps(self) -> Any:
+        from chalicelib.insights.service.heatmap import HeatmapService
+
+        c = self.c
+        return HeatmapService(store=self.rollup_store, tenants=c.tenancy.tenants, clock=c.platform.clock)

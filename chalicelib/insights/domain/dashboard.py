@@ -8,6 +8,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from .heatmap import Peak, grid_of, peaks
+from .heatmap import window as heatmap_window
 from .rollups import DayTotals
 
 SERIES_DAYS = 30
@@ -73,6 +75,7 @@ class Dashboard:
     new_buyers: int  # over the 30 days: buyers whose first paid order it was
     returning_orders: int  # orders from buyers who had paid before
     heatmap: list[list[int]] = field(default_factory=list)  # [weekday 0=Mon][hour] orders over 4 weeks
+    peaks: list[Peak] = field(default_factory=list)  # the heatmap's peak windows, strongest first
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ def build(*, today: date, days: Sequence[DayTotals], products: Mapping[str, Prod
                for cur in currencies}
     series = [(day, dict(on(day).revenue), on(day).orders) for day in window]
     in_window = [on(day) for day in window]
+    grid = grid_of(days, *heatmap_window(today, HEATMAP_WEEKS))
     return Dashboard(
         today=today, currencies=currencies, revenue=revenue,
         orders=Compared(now.orders, yesterday.orders, last_week.orders),
@@ -142,7 +146,7 @@ def build(*, today: date, days: Sequence[DayTotals], products: Mapping[str, Prod
         series=series, top_products=_top(products, currencies), stock_warnings=_warnings(products, stock),
         new_buyers=sum(d.new_buyers for d in in_window),
         returning_orders=sum(d.orders - d.new_buyers for d in in_window),
-        heatmap=_heatmap(by_day, today))
+        heatmap=grid, peaks=peaks(grid))
 
 
 def _top(products: Mapping[str, ProductSums], currencies: tuple[str, ...]) -> list[ProductLine]:
@@ -170,13 +174,3 @@ def _warnings(products: Mapping[str, ProductSums], stock: Mapping[str, int]) -> 
         if sums.recent_units > 0 and available < line:
             warnings.append(StockWarning(pid, available, line, round(daily, 2)))
     return sorted(warnings, key=lambda w: (w.available / w.daily_units if w.daily_units else 0, w.product_id))
-
-
-def _heatmap(by_day: Mapping[date, DayTotals], today: date) -> list[list[int]]:
-    grid = [[0] * 24 for _ in range(7)]
-    for n in range(HEATMAP_WEEKS * 7):
-        row = by_day.get(today - timedelta(days=n))
-        if row is not None:
-            for hour, count in enumerate(row.hours):
-                grid[row.day.weekday()][hour] += count
-    return grid

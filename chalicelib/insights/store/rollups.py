@@ -36,6 +36,7 @@ from chalicelib.insights.domain.rollups import (
     from_counters,
     from_month,
     month_counters,
+    months_covering,
 )
 
 MARKER_TTL = 400 * 24 * 3600  # a replay older than this would count again; the queue keeps messages 14 days
@@ -159,6 +160,18 @@ class DynamoRollupStore:
                 else:
                     product_days.extend(from_month(month, sk[2:], values))
         return shop_days, product_days
+
+    def shop_days(self, tenant_id: str, first: date, last: date) -> list[DayTotals]:
+        """The shop's day rows from `first` to `last`: one Query per month over `D#<dd>`..`D#<dd>`, no product
+        rows (a quarter is ≤ 92 items)."""
+        days: list[DayTotals] = []
+        for month in months_covering(first, last):
+            year, mon = (int(x) for x in month.split("-"))
+            lo = first.day if (first.year, first.month) == (year, mon) else 1
+            hi = last.day if (last.year, last.month) == (year, mon) else 31
+            days += [from_counters(date(year, mon, int(sk[2:])), None, values)
+                     for sk, values in self._items(tenant_id, month, (f"D#{lo:02d}", f"D#{hi:02d}"))]
+        return days
 
     def today(self, tenant_id: str, day: date) -> tuple[StoredDigest, DayTotals | None, list[DayTotals]]:
         """The dashboard digest and the day's own rows: one BatchGet (the digest, the shop's day) and one Query
