@@ -81,6 +81,14 @@ def deliver_webhooks(event: object) -> None:
     run()
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS))
+def stock_alerts(event: object) -> None:
+    """Each shop's stock against its safety line: one queue message per shop."""
+    from chalicelib.wiring.jobs import fan_out
+
+    fan_out("stock_alerts")
+
+
 # The poller gathers up to a second of messages into one batch, handled together (see wiring/jobs.py).
 @app.on_sqs_message(queue=QUEUE_NAME, batch_size=10, maximum_batching_window_in_seconds=BATCH_WINDOW_SECONDS)
 def outbox_messages(event: object) -> None:

@@ -440,3 +440,20 @@ class FakeQueue:
     def acknowledge(self, receipt_handles: Sequence[str]) -> None:
         with self._lock:
             self.acknowledged.extend(receipt_handles)
+
+
+class RecordingEvents:
+    """The EventPublisher port, keeping what was published; one event per dedupe key, as the real one."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.published: list[dict[str, Any]] = []
+        self._ids: dict[tuple[str, str], str] = {}
+
+    def publish(self, *, tenant_id: str, type: str, data: dict[str, Any], dedupe_key: str) -> str:
+        with self._lock:
+            key = (tenant_id, dedupe_key)
+            if key not in self._ids:
+                self._ids[key] = f"evt_{len(self._ids) + 1}"
+                self.published.append({"tenant_id": tenant_id, "type": type, "data": data, "dedupe_key": dedupe_key})
+            return self._ids[key]

@@ -30,3 +30,18 @@ class InsightsParts(Parts):
 
         c = self.c
         return HeatmapService(store=self.rollup_store, tenants=c.tenancy.tenants, clock=c.platform.clock)
+
+    @cached_property
+    def alert_store(self) -> Any:
+        from chalicelib.insights.store.stock_alerts import DynamoAlertStore
+
+        return DynamoAlertStore()
+
+    @cached_property
+    def stock_alerts(self) -> Any:
+        from chalicelib.insights.service.stock_alerts import StockAlertService
+
+        c = self.c
+        return StockAlertService(store=self.alert_store, figures=self.rollups, stock=c.inventory.keys,
+                                 tenants=c.tenancy.tenants, events=c.integrations.events, mailer=c.platform.mailer,
+                                 clock=c.platform.clock)

@@ -60,6 +60,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
         console_media,
         console_shop,
         console_team,
+        insights,
         lookup,
         mail,
         order,
@@ -67,7 +68,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
 
     merged: dict[str, Mapping[str, str]] = {}
     for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team,
-                   console_media):
+                   console_media, insights):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

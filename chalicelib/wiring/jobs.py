@@ -48,6 +48,9 @@ def handle_queue_bodies(bodies: Sequence[str]) -> list[tuple[int, Exception]]:
 
                 handle_event_message(c.integrations.webhook_deliverer, data)
                 continue
+            if data.get("kind") == TENANT_JOB:
+                run_tenant_job(str(data["job"]), str(data["tenant_id"]))
+                continue
             outbox.append((index, OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
                                                 order_id=data["order_id"], created_at=c.platform.clock.now())))
         except Exception as exc:  # a bad body or a failed delivery: that message alone goes back
@@ -127,9 +130,50 @@ def deliver_webhooks() -> dict[str, int]:
     return deliver_due(container().integrations.webhook_deliverer)
 
 
+TENANT_JOB = "tenant_job"
+# Per-shop jobs: the schedule fans out one queue message per shop; each message runs its shop's job alone.
+TENANT_JOBS: dict[str, Callable[[str], object]] = {
+    "stock_alerts": lambda tenant_id: container().insights.stock_alerts.check(tenant_id),
+}
+
+
+def fan_out(job: str) -> int:
+    """One queue message per shop for `job` (never one invocation looping over every shop's work); returns how
+    many were sent. Each job is idempotent, so a message delivered twice, or a fan-out run twice, does no harm."""
+    if job not in TENANT_JOBS:
+        raise ValueError(f"no per-shop job {job!r}")
+    c = container()
+    sent, after = 0, None
+    while True:
+        ids, after = c.tenancy.tenants.ids(after=after)
+        for tenant_id in ids:
+            c.platform.queue.send({"kind": TENANT_JOB, "job": job, "tenant_id": tenant_id})
+            sent += 1
+        if after is None:
+            return sent
+
+
+def run_tenant_job(job: str, tenant_id: str) -> object:
+    """One shop's run of a per-shop job (a queue message's work); raising leaves the message for a retry."""
+    if job not in TENANT_JOBS:
+        raise ValueError(f"no per-shop job {job!r}")
+    return TENANT_JOBS[job](tenant_id)
+
+
+HOURLY_JOBS = ("stock_alerts",)
+_last_fan_out: dict[str, float] = {}
+
+
 def run_schedules_once() -> dict[str, int]:
-    """What the scheduled functions do, in one call: the local worker's tick."""
+    """What the scheduled functions do, in one call: the local worker's tick (the hourly fan-outs once an
+    hour of this process's life, the first at its first tick)."""
+    import time
+
     result = expire_reservations()
+    for job in HOURLY_JOBS:
+        if time.monotonic() - _last_fan_out.get(job, -3600.0) >= 3600:
+            _last_fan_out[job] = time.monotonic()
+            result[f"{job}_shops"] = fan_out(job)
     result["outbox_sent"] = sweep_outbox()
     result["keys_recovered"] = recover_skipped_keys()
     result.update({f"webhooks_{k}": v for k, v in deliver_webhooks().items()})

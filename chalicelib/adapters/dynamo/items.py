@@ -77,6 +77,10 @@ class SlugItem(Item):
     tenant_id = UnicodeAttribute()
 
 
+class TenantListItem(Item):
+    """Every shop, one item each in the platform's list (pk TENANTS, sk <tenant id>): what per-shop jobs walk."""
+
+
 class UserItem(Item):
     user_id = UnicodeAttribute()
     email = UnicodeAttribute()

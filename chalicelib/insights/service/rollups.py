@@ -86,7 +86,7 @@ class RollupService:
         their stock (unless the caller has it): a bounded number of requests whatever the number of orders."""
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
-        days, products = self._recent.get((tenant.id, today), lambda: self._figures(tenant.id, today))
+        days, products = self._recent.get((tenant.id, today), lambda: self.figures(tenant.id, today))
         page = stock_page if stock_page is not None else self._inventory.stock_summary(
             tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
@@ -94,9 +94,10 @@ class RollupService:
         view = build(today=today, days=days, products=products, stock=stock)
         return DashboardView(dashboard=view, names=names, zone=tenant.zone)
 
-    def _figures(self, tenant_id: str, today: date) -> tuple[list[DayTotals], dict[str, ProductSums]]:
-        """On a shop-day's first view, or after a late count, the digest is made again from the month partitions
-        (two Queries) and kept for the views after."""
+    def figures(self, tenant_id: str, today: date) -> tuple[list[DayTotals], dict[str, ProductSums]]:
+        """The shop's days and each product's sums over the dashboard's windows ending `today`: the digest of the
+        closed days and today's rows. On a shop-day's first read, or after a late count, the digest is made again
+        from the month partitions (two Queries) and kept for the reads after."""
         stored, shop, products = self._store.today(tenant_id, today)
         digest = stored.usable_on(today)
         if digest is None:

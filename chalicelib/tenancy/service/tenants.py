@@ -76,6 +76,10 @@ class TenantService:
     def get(self, *, tenant_id: str) -> Tenant:
         return self._tenants.get(tenant_id=tenant_id)
 
+    def ids(self, *, after: str | None = None) -> tuple[list[str], str | None]:
+        """Every shop's id, a page at a time (for the per-shop jobs' fan-out)."""
+        return self._tenants.ids(after=after)
+
     def by_slug(self, slug: str) -> Tenant | None:
         return self._tenants.by_slug(slug)
 

@@ -47,6 +47,9 @@ class CachedTenantStore:
     def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
         return self._inner.api_key_by_hash(key_hash)
 
+    def ids(self, *, after: str | None) -> tuple[list[str], str | None]:
+        return self._inner.ids(after=after)  # the list of shops is never cached
+
     def _fresh(self, table: dict[str, tuple[float, Tenant]], key: str) -> Tenant | None:
         with self._lock:
             entry = table.get(key)

@@ -12,6 +12,7 @@ from chalicelib.adapters.dynamo.items import (
     EmailItem,
     SlugItem,
     TenantItem,
+    TenantListItem,
     UserItem,
     transaction_connection,
 )
@@ -32,6 +33,10 @@ def _tenant(item: TenantItem) -> Tenant:
     )
 
 
+TENANT_LIST = "TENANTS"
+LIST_PAGE = 500
+
+
 class DynamoTenantStore:
     def create(self, *, tenant: Tenant, owner: User, api_key: ApiKey | None) -> None:
         """All or nothing: slug, e-mail, tenant, owner and first key (if any) in one transaction."""
@@ -48,6 +53,7 @@ class DynamoTenantStore:
                     fp_key=tenant.fingerprint_key_ciphertext, created_at=tenant.created_at,
                     stripe_account_id=tenant.stripe_account_id,
                 ))
+                tx.save(TenantListItem(TENANT_LIST, tenant.id))  # the per-shop jobs find the shop here
                 tx.save(UserItem(
                     keys.tenant(tenant.id), f"USER#{owner.id}", user_id=owner.id, email=owner.email,
                     password_hash=owner.password_hash, role=owner.role, created_at=owner.created_at,
@@ -66,6 +72,16 @@ class DynamoTenantStore:
             raise unavailable(exc, "sign-up") from exc
         except PynamoDBException as exc:
             raise unavailable(exc, "sign-up") from exc
+
+    def ids(self, *, after: str | None) -> tuple[list[str], str | None]:
+        """A page of every shop's id in id order, after `after`; the next page's `after` (None at the end)."""
+        try:
+            found = list(TenantListItem.query(TENANT_LIST, TenantListItem.sk > after if after else None,
+                                              limit=LIST_PAGE))
+        except PynamoDBException as exc:
+            raise unavailable(exc, "listing the shops") from exc
+        ids = [str(item.sk) for item in found]
+        return ids, (ids[-1] if len(ids) == LIST_PAGE else None)
 
     def get(self, *, tenant_id: str) -> Tenant:
         try:
