@@ -1,4 +1,4 @@
-"""Reading many small counter items of any kind in the fewest BatchGets: only their numbers, no model per kind."""
+"""Reading many small items of any kind in the fewest BatchGets, raw or only their numbers: no model per kind."""
 
 from __future__ import annotations
 
@@ -16,21 +16,20 @@ BATCH = 100  # DynamoDB's most keys per BatchGetItem
 ATTEMPTS = 5
 
 
-def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, str], dict[str, int]]:
-    """The number attributes of each (pk, sk) found, strongly consistent, whatever model wrote it; a key not
-    found is absent. Keys the service leaves unprocessed are asked again with a short backoff."""
-    found: dict[tuple[str, str], dict[str, int]] = {}
+def read_items(keys: Sequence[tuple[str, str]], what: str, *, consistent: bool) -> list[dict[str, Any]]:
+    """The raw items (DynamoDB JSON) of each (pk, sk) found, in the fewest BatchGets; a key not found is absent.
+    Keys the service leaves unprocessed are asked again with a short backoff."""
+    found: list[dict[str, Any]] = []
     table = Item.Meta.table_name
     for at in range(0, len(keys), BATCH):
         wanted: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys[at:at + BATCH]]
         for attempt in range(ATTEMPTS):
             try:
                 page = transaction_connection().dispatch("BatchGetItem", {
-                    "RequestItems": {table: {"Keys": wanted, "ConsistentRead": True}}})
+                    "RequestItems": {table: {"Keys": wanted, "ConsistentRead": consistent}}})
             except (ClientError, PynamoDBException, BotoCoreError) as exc:
                 raise unavailable(exc, what) from exc
-            for raw in page.get("Responses", {}).get(table, []):
-                found[(raw["pk"]["S"], raw["sk"]["S"])] = {k: int(v["N"]) for k, v in raw.items() if "N" in v}
+            found += page.get("Responses", {}).get(table, [])
             wanted = page.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
             if not wanted:
                 break
@@ -38,3 +37,9 @@ def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, 
         else:
             raise unavailable(RuntimeError("unprocessed keys"), what)
     return found
+
+
+def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, str], dict[str, int]]:
+    """The number attributes of each (pk, sk) found, strongly consistent, whatever model wrote it."""
+    return {(raw["pk"]["S"], raw["sk"]["S"]): {k: int(v["N"]) for k, v in raw.items() if "N" in v}
+            for raw in read_items(keys, what, consistent=True)}

@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
+from chalicelib.adapters.dynamo.counters import read_items
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
 from chalicelib.insights.domain.digest import MAX_BYTES, Digest, StoredDigest, decode, encode
@@ -177,17 +178,8 @@ class DynamoRollupStore:
         """The dashboard digest and the day's own rows: one BatchGet (the digest, the shop's day) and one Query
         (the day's product rows, `P#<dd>#`)."""
         pk, sk = partition(tenant_id, _month(day)), f"D#{day.day:02d}"
-        keys = [{"pk": {"S": digest_partition(tenant_id)}, "sk": {"S": DIGEST_SK}}, {"pk": {"S": pk}, "sk": {"S": sk}}]
-        found: list[dict[str, Any]] = []
-        for _ in range(ATTEMPTS):
-            page = _call("BatchGetItem", {"RequestItems": {Item.Meta.table_name: {"Keys": keys}}},
-                         "reading the sales rollups")
-            found += page.get("Responses", {}).get(Item.Meta.table_name, [])
-            keys = page.get("UnprocessedKeys", {}).get(Item.Meta.table_name, {}).get("Keys", [])
-            if not keys:
-                break
-        else:
-            raise unavailable(RuntimeError("unprocessed keys"), "reading the sales rollups")
+        found = read_items([(digest_partition(tenant_id), DIGEST_SK), (pk, sk)], "reading the sales rollups",
+                           consistent=False)
         stored, shop = StoredDigest(None, 0, 0), None
         for raw in found:
             if raw["pk"]["S"] == pk:
