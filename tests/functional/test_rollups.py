@@ -75,6 +75,18 @@ def test_deliveries_refunds_and_replays_count_exactly_once(client: Any, settings
     # then the refund is counted once, on the day it happened; the sales stay as sold
     assert (day_of_refund.refunds, day_of_refund.refunded) == (1, {"usd": 700})
     assert day_of_refund.orders == (3 if day_of_refund.day == day.day else 0)
+    # and each buyer's aggregate holds their sales once, bob's spend taken back by the refund
+    month = bucket(placed.delivered_at, "Asia/Shanghai").month
+    times = sorted(container.sales.orders.get(tenant_id=tenant_id, order_id=o["order_id"]).delivered_at
+                   for o in orders[:2])
+    bob_at = refunded.delivered_at
+    buyers = {b.email: b for b in container.insights.rollup_store.buyers(tenant_id)}
+    assert {email: (b.orders, b.spent, b.monthly, b.months_active, b.products, b.first_at, b.last_at)
+            for email, b in buyers.items()} == {
+        "ann@example.com": (2, {"usd": 1400}, {(month, "usd"): 1400}, frozenset({month}),
+                            frozenset({product["id"]}), times[0], times[1]),
+        "bob@example.com": (1, {"usd": 0}, {(month, "usd"): 0}, frozenset({month}),
+                            frozenset({product["id"]}), bob_at, bob_at)}
 
 
 def test_concurrent_handling_of_the_same_messages_counts_each_once(client: Any, settings: Any,

@@ -1,4 +1,5 @@
-"""Reading many small items of any kind in the fewest BatchGets, raw or only their numbers: no model per kind."""
+"""Low-level reads and writes of items whose attribute names are data (counters per currency, hour, month): raw
+DynamoDB JSON through PynamoDB's connection, with its failures translated, and no model per kind."""
 
 from __future__ import annotations
 
@@ -43,3 +44,32 @@ def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, 
     """The number attributes of each (pk, sk) found, strongly consistent, whatever model wrote it."""
     return {(raw["pk"]["S"], raw["sk"]["S"]): {k: int(v["N"]) for k, v in raw.items() if "N" in v}
             for raw in read_items(keys, what, consistent=True)}
+
+
+class ConditionFailed(Exception):
+    """A conditional write found the item otherwise."""
+
+
+def call(operation: str, body: dict[str, Any], what: str) -> dict[str, Any]:
+    """PynamoDB's low-level dispatch (its retries and signals), with its failures translated: they come as
+    botocore's errors, not PynamoDB's. A failed condition raises ConditionFailed."""
+    try:
+        return transaction_connection().dispatch(operation, body)  # type: ignore[no-any-return]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise ConditionFailed(what) from exc
+        raise unavailable(exc, what) from exc
+    except (PynamoDBException, BotoCoreError) as exc:
+        raise unavailable(exc, what) from exc
+
+
+def query_all(query: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    """Every item a Query finds, all pages (the caller bounds the key range)."""
+    found: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = call("Query", {**query, "ExclusiveStartKey": start} if start else query, what)
+        found += page.get("Items", [])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found

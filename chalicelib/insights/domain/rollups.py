@@ -42,8 +42,10 @@ class Fact:
     amount: int
     currency: str
     cost: int | None = None  # what its keys cost (batch cost per key), None when unknown
-    buyer: str = ""  # the buyer's customer id (distinct buyers per day)
+    buyer: str = ""  # the buyer's customer id (distinct buyers per day, the buyer's aggregate)
     new_buyer: bool = False  # this order is the buyer's first paid order in the shop
+    email: str = ""  # the buyer's e-mail, kept on their aggregate for a segment's export
+    sold_month: str = ""  # a refund: the month (yyyy-mm, shop zone) its sale counted in, whose spend it takes back
 
     def __post_init__(self) -> None:
         if self.kind not in (SALE, REFUND) or not _CURRENCY.fullmatch(self.currency):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Protocol
 
+from chalicelib.insights.domain.buyers import BuyerTotals
 from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, ProductSums, build
 from chalicelib.insights.domain.digest import Digest, StoredDigest, close, with_today
 from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
@@ -26,6 +27,7 @@ class RollupStore(Protocol):
     def summary(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]: ...
     def today(self, tenant_id: str, day: date) -> tuple[StoredDigest, DayTotals | None, list[DayTotals]]: ...
     def save_digest(self, tenant_id: str, digest: Digest, gen: int) -> bool: ...
+    def buyers(self, tenant_id: str) -> list[BuyerTotals]: ...
 
 
 class Customers(Protocol):
@@ -66,10 +68,14 @@ class RollupService:
             fact = Fact(SALE, order.id, order.product_id, at, order.quantity, order.amount, order.currency,
                         cost=self._inventory.cost_of(tenant_id=tenant.id, product_id=order.product_id,
                                                      refs=order.keys),
-                        buyer=customer_id(tenant.id, order.email), new_buyer=self._first_order(order))
+                        buyer=customer_id(tenant.id, order.email), new_buyer=self._first_order(order),
+                        email=order.email)
         else:
             at = order.refunded_at or message.created_at
-            fact = Fact(REFUND, order.id, order.product_id, at, order.quantity, order.amount, order.currency)
+            # only a refund of a delivered order takes spend back from its buyer: the sale counted theirs
+            sold = bucket(order.delivered_at, tenant.zone).month if order.delivered_at else ""
+            fact = Fact(REFUND, order.id, order.product_id, at, order.quantity, order.amount, order.currency,
+                        buyer=customer_id(tenant.id, order.email) if sold else "", sold_month=sold)
         counted_on = bucket(at, tenant.zone)
         # a count landing on a day before today changes figures a dashboard digest may hold already
         late = counted_on.day < bucket(self._clock.now(), tenant.zone).day

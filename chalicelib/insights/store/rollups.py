@@ -22,12 +22,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from chalicelib.adapters.dynamo.counters import read_items
+from chalicelib.adapters.dynamo.counters import ConditionFailed, call, query_all, read_items
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
+from chalicelib.insights.domain.buyers import BuyerTotals
 from chalicelib.insights.domain.digest import MAX_BYTES, Digest, StoredDigest, decode, encode
 from chalicelib.insights.domain.rollups import (
     Bucket,
@@ -39,6 +39,7 @@ from chalicelib.insights.domain.rollups import (
     month_counters,
     months_covering,
 )
+from chalicelib.insights.store import buyers as buyer_items
 
 MARKER_TTL = 400 * 24 * 3600  # a replay older than this would count again; the queue keeps messages 14 days
 ATTEMPTS = 4
@@ -65,23 +66,6 @@ def _put(pk: str, sk: str, ttl: int) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)"}
 
 
-class _ConditionFailed(Exception):
-    """A conditional write found the item otherwise."""
-
-
-def _call(operation: str, body: dict[str, Any], what: str) -> dict[str, Any]:
-    """PynamoDB's low-level dispatch (its retries and signals), with its failures translated: they come as
-    botocore's errors, not PynamoDB's."""
-    try:
-        return transaction_connection().dispatch(operation, body)  # type: ignore[no-any-return]
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise _ConditionFailed(what) from exc
-        raise unavailable(exc, what) from exc
-    except (PynamoDBException, BotoCoreError) as exc:
-        raise unavailable(exc, what) from exc
-
-
 def _add(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
     names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
     return {"TableName": Item.Meta.table_name, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
@@ -106,17 +90,32 @@ class DynamoRollupStore:
         buyer_markers = [] if fact.kind != "sale" or not fact.buyer else [
             ("shop", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", "DAY", ttl)),
             ("product", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", f"P#{fact.product_id}", ttl))]
+        buyer_update = buyer_items.counting_update(tenant_id, fact, at)
+        others = (([_add(pk, f"M#{fact.product_id}", month)] if month else [])
+                  + ([buyer_update] if buyer_update else [])
+                  + ([_add(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
+        counted = self._count(marker, buyer_markers, (pk, day_sk, shop), (pk, product_sk, product), others)
+        if fact.kind == "sale" and fact.buyer:
+            # after the count, and again on a redelivery (the min/max moves are idempotent): a crash between the
+            # two leaves no buyer without their dates
+            self._stretch(tenant_id, fact.buyer, fact.at)
+        return counted
+
+    def _count(self, marker: dict[str, Any], buyer_markers: list[tuple[str, dict[str, Any]]],
+               shop_row: tuple[str, str, dict[str, int]], product_row: tuple[str, str, dict[str, int]],
+               others: list[dict[str, Any]]) -> bool:
+        """The counting transaction: the order marker, the distinct-buyer markers still new, the shop and product
+        day rows and the other rows' additions."""
         for _ in range(ATTEMPTS):
-            shop_add, product_add = dict(shop), dict(product)
+            shop_add, product_add = dict(shop_row[2]), dict(product_row[2])
             for which, _put_item in buyer_markers:
                 (shop_add if which == "shop" else product_add)["buyers"] = 1
             puts = [marker] + [m for _, m in buyer_markers]
             try:
                 transaction_connection().transact_write_items(
                     condition_check_items=[], delete_items=[], put_items=puts,
-                    update_items=[_add(pk, day_sk, shop_add), _add(pk, product_sk, product_add)]
-                    + ([_add(pk, f"M#{fact.product_id}", month)] if month else [])
-                    + ([_add(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
+                    update_items=[_add(shop_row[0], shop_row[1], shop_add),
+                                  _add(product_row[0], product_row[1], product_add), *others])
                 return True
             except TransactWriteError as exc:
                 reasons = [r.code if r else None for r in exc.cancellation_reasons]
@@ -133,6 +132,21 @@ class DynamoRollupStore:
             except PynamoDBException as exc:
                 raise unavailable(exc, "counting the sale") from exc
         raise unavailable(RuntimeError("busy"), "counting the sale")
+
+    def _stretch(self, tenant_id: str, buyer: str, at: int) -> None:
+        for update in buyer_items.date_updates(tenant_id, buyer, at):
+            try:
+                call("UpdateItem", update, "counting the buyer")
+                return
+            except ConditionFailed:
+                continue  # the time is inside the buyer's range on that side
+
+    def buyers(self, tenant_id: str) -> list[BuyerTotals]:
+        """Every buyer aggregate of the shop (one Query, all pages): what the nightly jobs start from."""
+        items = query_all({"TableName": Item.Meta.table_name, "KeyConditionExpression": "pk = :pk",
+                           "ExpressionAttributeValues": {":pk": {"S": buyer_items.partition(tenant_id)}}},
+                          "reading the buyers")
+        return [buyer_items.to_totals(raw) for raw in items]
 
     def months(self, tenant_id: str, months: list[str]) -> tuple[list[DayTotals], list[DayTotals]]:
         """The shop's day rows and the full product-day rows of these months (one Query each, all pages)."""
@@ -205,35 +219,25 @@ class DynamoRollupStore:
         else:  # no late count yet: nothing has set the generation
             condition, values[":zero"] = "attribute_not_exists(gen) OR gen = :zero", {"N": "0"}
         try:
-            _call("UpdateItem", {
+            call("UpdateItem", {
                 "TableName": Item.Meta.table_name,
                 "Key": {"pk": {"S": digest_partition(tenant_id)}, "sk": {"S": DIGEST_SK}},
                 "UpdateExpression": "SET body = :b, #day = :d, built_gen = :g",
                 "ExpressionAttributeNames": {"#day": "day"},
                 # the generation read before the rollups: a late count since then leaves the digest unsaved
                 "ConditionExpression": condition, "ExpressionAttributeValues": values}, "keeping the dashboard digest")
-        except _ConditionFailed:
+        except ConditionFailed:
             return False
         return True
 
     def _items(self, tenant_id: str, month: str,
                between: tuple[str, str] | None) -> list[tuple[str, dict[str, int]]]:
         # counter names are data (one per currency, hour and day), not model attributes: the low-level dispatch
-        found: list[tuple[str, dict[str, int]]] = []
-        start: dict[str, Any] | None = None
         values: dict[str, Any] = {":pk": {"S": partition(tenant_id, month)}}
         condition = "pk = :pk"
         if between:
             condition += " AND sk BETWEEN :lo AND :hi"
             values.update({":lo": {"S": between[0]}, ":hi": {"S": between[1]}})
-        while True:
-            query: dict[str, Any] = {"TableName": Item.Meta.table_name, "KeyConditionExpression": condition,
-                                     "ExpressionAttributeValues": values}
-            if start:
-                query["ExclusiveStartKey"] = start
-            page = _call("Query", query, "reading the sales rollups")
-            found += [(raw["sk"]["S"], {k: int(v["N"]) for k, v in raw.items() if "N" in v})
-                      for raw in page.get("Items", [])]
-            start = page.get("LastEvaluatedKey")
-            if not start:
-                return found
+        items = query_all({"TableName": Item.Meta.table_name, "KeyConditionExpression": condition,
+                           "ExpressionAttributeValues": values}, "reading the sales rollups")
+        return [(raw["sk"]["S"], {k: int(v["N"]) for k, v in raw.items() if "N" in v}) for raw in items]
