@@ -14,6 +14,7 @@ from chalicelib.console.routes.aftersales import console_aftersales
 from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.home import console_home
 from chalicelib.console.routes.images import console_images
+from chalicelib.console.routes.insights import console_insights
 from chalicelib.console.routes.integrations import console_integrations
 from chalicelib.console.routes.keys import console_keys
 from chalicelib.console.routes.orders import console_orders
@@ -27,7 +28,8 @@ from chalicelib.http import routes as http_routes
 from chalicelib.http.fallbacks import register_fallbacks
 from chalicelib.http.framework import framework_answers
 from chalicelib.http.health import health_routes
-from chalicelib.insights.routes import insights
+from chalicelib.insights.routes.funnel import funnel_routes
+from chalicelib.insights.routes.heatmap import insights
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
 from chalicelib.redemption.routes import redemption
@@ -43,8 +45,8 @@ http_routes.serve_with(wiring.container)  # views find the container here; the H
 for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, after_sales, docs, health_routes,
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products, console_images,
-                  console_orders, console_keys, console_aftersales, console_customers,
-                  console_integrations, insights):
+                  console_orders, console_keys, console_aftersales, console_customers, console_insights,
+                  console_integrations, insights, funnel_routes):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

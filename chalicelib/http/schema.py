@@ -38,6 +38,13 @@ def integer(description: str = "", *, minimum: int | None = None, maximum: int |
     return s
 
 
+def number(description: str = "", *, nullable: bool = False) -> Schema:
+    s: Schema = {"type": ["number", "null"] if nullable else "number"}
+    if description:
+        s["description"] = description
+    return s
+
+
 def boolean(description: str = "") -> Schema:
     s: Schema = {"type": "boolean"}
     if description:

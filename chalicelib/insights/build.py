@@ -32,6 +32,20 @@ class InsightsParts(Parts):
         return HeatmapService(store=self.rollup_store, tenants=c.tenancy.tenants, clock=c.platform.clock)
 
     @cached_property
+    def funnel_store(self) -> Any:
+        from chalicelib.insights.store.funnel import DynamoFunnelStore
+
+        return DynamoFunnelStore(flush_seconds=self.c.platform.settings.funnel_flush_seconds)
+
+    @cached_property
+    def funnel(self) -> Any:
+        from chalicelib.insights.service.funnel import FunnelService
+
+        c = self.c
+        return FunnelService(store=self.funnel_store, tenants=c.tenancy.tenants, orders=c.sales.orders,
+                             clock=c.platform.clock)
+
+    @cached_property
     def alert_store(self) -> Any:
         from chalicelib.insights.store.stock_alerts import DynamoAlertStore
 

@@ -57,6 +57,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
         checkout,
         common,
         console,
+        console_insights,
         console_media,
         console_shop,
         console_team,
@@ -68,7 +69,7 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
 
     merged: dict[str, Mapping[str, str]] = {}
     for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team,
-                   console_media, insights):
+                   console_media, console_insights, insights):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

@@ -95,6 +95,7 @@ def handle_outbox_batch(messages: Sequence[OutboxMessage]) -> dict[str, Exceptio
         return [(m, o) for m, o in handled if m.id not in failed]
 
     each(c.sales.customers.on_outbox)
+    each(c.insights.funnel.on_outbox)  # a storefront order's checkout step
     each(c.insights.rollups.on_outbox)  # after the customer totals: it asks whether this was a first order
     failed.update(c.integrations.order_events.on_outbox_many(remaining()))
     each(c.aftersales.notices.on_outbox)

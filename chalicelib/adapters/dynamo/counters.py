@@ -73,3 +73,13 @@ def query_all(query: dict[str, Any], what: str) -> list[dict[str, Any]]:
         start = page.get("LastEvaluatedKey")
         if not start:
             return found
+
+
+def add_counters(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
+    """An UpdateItem body (or transaction update) adding each value to its counter; ADD creates a missing counter
+    at 0, so there is no read, no ensure step, and any name (a currency, an hour, a channel) may appear."""
+    names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
+    return {"TableName": Item.Meta.table_name, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+            "UpdateExpression": "ADD " + ", ".join(f"{alias} :v{i}" for i, alias in enumerate(names)),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {f":v{i}": {"N": str(values[n])} for i, n in enumerate(names.values())}}

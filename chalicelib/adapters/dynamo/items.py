@@ -223,6 +223,8 @@ class OrderItem(Item):
     keys_bundle = BinaryAttribute(legacy_encoding=False, null=True)  # the delivered keys, sealed as one message
     usage_guide = UnicodeAttribute(null=True)  # the product's guide at delivery (None: read the product)
     usage_url = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(null=True)  # the buyer's channel at checkout
+    device = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)

@@ -46,6 +46,8 @@ class Fact:
     new_buyer: bool = False  # this order is the buyer's first paid order in the shop
     email: str = ""  # the buyer's e-mail, kept on their aggregate for a segment's export
     sold_month: str = ""  # a refund: the month (yyyy-mm, shop zone) its sale counted in, whose spend it takes back
+    source: str = ""  # a storefront sale's channel and device: counted as the funnel's paid step
+    device: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in (SALE, REFUND) or not _CURRENCY.fullmatch(self.currency):

@@ -69,7 +69,7 @@ class RollupService:
                         cost=self._inventory.cost_of(tenant_id=tenant.id, product_id=order.product_id,
                                                      refs=order.keys),
                         buyer=customer_id(tenant.id, order.email), new_buyer=self._first_order(order),
-                        email=order.email)
+                        email=order.email, source=order.source, device=order.device)
         else:
             at = order.refunded_at or message.created_at
             # only a refund of a delivered order takes spend back from its buyer: the sale counted theirs

@@ -24,11 +24,12 @@ from typing import Any
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from chalicelib.adapters.dynamo.counters import ConditionFailed, call, query_all, read_items
+from chalicelib.adapters.dynamo.counters import ConditionFailed, add_counters, call, query_all, read_items
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
 from chalicelib.insights.domain.buyers import BuyerTotals
 from chalicelib.insights.domain.digest import MAX_BYTES, Digest, StoredDigest, decode, encode
+from chalicelib.insights.domain.funnel import PAID, Touch
 from chalicelib.insights.domain.rollups import (
     Bucket,
     DayTotals,
@@ -40,6 +41,7 @@ from chalicelib.insights.domain.rollups import (
     months_covering,
 )
 from chalicelib.insights.store import buyers as buyer_items
+from chalicelib.insights.store import funnel
 
 MARKER_TTL = 400 * 24 * 3600  # a replay older than this would count again; the queue keeps messages 14 days
 ATTEMPTS = 4
@@ -66,15 +68,6 @@ def _put(pk: str, sk: str, ttl: int) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)"}
 
 
-def _add(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
-    names = {f"#a{i}": name for i, name in enumerate(sorted(values))}
-    return {"TableName": Item.Meta.table_name, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-            # ADD creates a missing counter at 0: no read, no ensure step, any currency
-            "UpdateExpression": "ADD " + ", ".join(f"{alias} :v{i}" for i, alias in enumerate(names)),
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": {f":v{i}": {"N": str(values[n])} for i, n in enumerate(names.values())}}
-
-
 class DynamoRollupStore:
     def record(self, tenant_id: str, fact: Fact, at: Bucket, late: bool = False) -> bool:
         """Counts the fact once: False when this order's fact of this kind was counted before. `late`: it lands
@@ -91,9 +84,11 @@ class DynamoRollupStore:
             ("shop", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", "DAY", ttl)),
             ("product", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", f"P#{fact.product_id}", ttl))]
         buyer_update = buyer_items.counting_update(tenant_id, fact, at)
-        others = (([_add(pk, f"M#{fact.product_id}", month)] if month else [])
-                  + ([buyer_update] if buyer_update else [])
-                  + ([_add(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
+        paid = (funnel.counting_update(tenant_id, Touch(PAID, fact.product_id, fact.source, fact.device, fact.at), at)
+                if fact.kind == "sale" and fact.device else None)
+        others = (([add_counters(pk, f"M#{fact.product_id}", month)] if month else [])
+                  + ([buyer_update] if buyer_update else []) + ([paid] if paid else [])
+                  + ([add_counters(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
         counted = self._count(marker, buyer_markers, (pk, day_sk, shop), (pk, product_sk, product), others)
         if fact.kind == "sale" and fact.buyer:
             # after the count, and again on a redelivery (the min/max moves are idempotent): a crash between the
@@ -114,8 +109,8 @@ class DynamoRollupStore:
             try:
                 transaction_connection().transact_write_items(
                     condition_check_items=[], delete_items=[], put_items=puts,
-                    update_items=[_add(shop_row[0], shop_row[1], shop_add),
-                                  _add(product_row[0], product_row[1], product_add), *others])
+                    update_items=[add_counters(shop_row[0], shop_row[1], shop_add),
+                                  add_counters(product_row[0], product_row[1], product_add), *others])
                 return True
             except TransactWriteError as exc:
                 reasons = [r.code if r else None for r in exc.cancellation_reasons]

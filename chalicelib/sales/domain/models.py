@@ -51,3 +51,6 @@ class Order:
     keys_bundle: bytes | None = field(default=None, repr=False)
     usage_guide: str | None = None
     usage_url: str = ""
+    # where the buyer came from and on what (kernel.attribution), for the funnel's paid step; "" when unknown
+    source: str = ""
+    device: str = ""

@@ -8,6 +8,7 @@ from chalice import Blueprint
 
 from chalicelib.http.routes import Call, endpoint
 from chalicelib.http.schema import CURRENCY, boolean, id_of, integer, obj, string, timestamp
+from chalicelib.kernel.attribution import SOURCE_COOKIE, origin
 
 checkout_routes = Blueprint(__name__)
 
@@ -41,10 +42,11 @@ def stripe_webhook(call: Call) -> Any:
           auth="shop", rate="checkout", status=201, body=CHECKOUT, response=CHECKOUT_STARTED,
           description="Reserves the keys for the order until `expires_at`; 409 `out_of_stock` when short.")
 def checkout(call: Call, slug: str) -> Any:
-    from chalicelib.http.pages import locale_of
+    from chalicelib.http.pages import cookie, locale_of
 
     # The buyer's language as the pages negotiate it (switch, cookie, Accept-Language, shop); the body may override.
-    started = call.c.sales.checkout.start(slug=slug, body=call.json(), locale=locale_of(call))
+    started = call.c.sales.checkout.start(slug=slug, body=call.json(), locale=locale_of(call),
+                                          origin=origin(cookie(call, SOURCE_COOKIE), call.header("user-agent")))
     return {
         "order_id": started.order.id, "order_token": started.token,
         "payment": {"provider": "stripe", "client_secret": started.client_secret,

@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
+from chalicelib.kernel.attribution import UNKNOWN, Origin
 from chalicelib.kernel.errors import Conflict, DomainError, InvalidRequest, NotFound, OutOfStock, VersionConflict
 from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
@@ -55,8 +56,9 @@ class CheckoutService:
             raise NotFound("no such shop")
         return tenant
 
-    def start(self, *, slug: str, body: Any, locale: str = "en") -> CheckoutStarted:
+    def start(self, *, slug: str, body: Any, locale: str = "en", origin: Origin = UNKNOWN) -> CheckoutStarted:
         """`locale` is the buyer's language negotiated from the request; the body's `locale` overrides it.
+        `origin`: the channel and device the storefront saw, kept on the order for the funnel.
 
         The product comes from this container's recent copy; the order is saved only while the product is
         still at that version, so a change made elsewhere meanwhile makes the checkout read it again."""
@@ -81,7 +83,7 @@ class CheckoutService:
                 lookup_hash = self._hash(password) if password else ""  # ~0.1 s of argon2, before any key is held
             try:
                 return self._place(tenant, product, quantity=quantity, email=email, locale=locale,
-                                   lookup_hash=lookup_hash)
+                                   lookup_hash=lookup_hash, origin=origin)
             except VersionConflict as exc:
                 self._products.forget(tenant_id=tenant.id, product_id=product_id)
                 if fresh:
@@ -90,7 +92,7 @@ class CheckoutService:
         raise AssertionError("unreachable: the fresh attempt returns or raises")
 
     def _place(self, tenant: Tenant, product: Product, *, quantity: int, email: str, locale: str,
-               lookup_hash: str) -> CheckoutStarted:
+               lookup_hash: str, origin: Origin) -> CheckoutStarted:
         """Reserve the keys, open the PaymentIntent, save the order; nothing stays reserved if any step fails."""
         now = self._clock.now()
         order_id = new_id("order")
@@ -116,6 +118,7 @@ class CheckoutService:
                 payment_intent_id=intent.id, product_name=product.name, locale=locale, lookup_hash=lookup_hash,
                 # the guide as sold: the order page shows it with the keys without reading the product again
                 usage_guide=product.usage_guide, usage_url=product.usage_url,
+                source=origin.source, device=origin.device,
             )
             created = self._announcement(order)
             self._orders.create(order, announce=created, product_version=product.version)

@@ -34,7 +34,7 @@ def to_order(tenant_id: str, item: OrderItem) -> Order:
         locale=item.locale or "en", lookup_hash=item.lookup_hash or "", replacements=int(item.replacements or 0),
         reported=tuple(KeyRef.decode(str(k)) for k in (item.reported or [])),
         keys_bundle=bytes(item.keys_bundle) if item.keys_bundle else None, usage_guide=item.usage_guide,
-        usage_url=item.usage_url or "",
+        usage_url=item.usage_url or "", source=item.source or "", device=item.device or "",
     )
 
 
@@ -52,6 +52,7 @@ class DynamoOrderStore:
             created_at=order.created_at, expires_at=order.expires_at, keys=[k.encode() for k in order.keys],
             payment_intent_id=order.payment_intent_id, locale=order.locale, lookup_hash=order.lookup_hash,
             usage_guide=order.usage_guide, usage_url=order.usage_url or None,
+            source=order.source or None, device=order.device or None,
             gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
             # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
             gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),

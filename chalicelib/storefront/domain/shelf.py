@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ...catalog.domain import Product
+from ...kernel.attribution import Visit
 from ...tenancy.domain.models import Tenant
 
 
@@ -48,3 +49,9 @@ def matches(product: Product, query: str) -> bool:
 
 class StockReader(Protocol):
     def stock_many(self, *, tenant_id: str, products: Any) -> Mapping[str, Any]: ...
+
+
+class Visits(Protocol):
+    """Where storefront page views are counted (the insights funnel)."""
+
+    def viewed(self, *, tenant: Tenant, product_id: str | None, visit: Visit) -> None: ...

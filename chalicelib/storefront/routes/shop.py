@@ -6,14 +6,17 @@ from typing import Any
 
 from chalice import Blueprint
 
-from chalicelib.http.pages import page, translator
+from chalicelib.http.pages import cookie, page, translator
 from chalicelib.http.routes import Call, QueryParam, endpoint
-from chalicelib.http.schema import obj, string
+from chalicelib.http.schema import boolean, obj, string
 from chalicelib.kernel import validation as v
+from chalicelib.kernel.attribution import SOURCE_COOKIE, SOURCE_COOKIE_SECONDS, Visit
 from chalicelib.kernel.errors import NotFound
 
 storefront = Blueprint(__name__)
 LANG = QueryParam("lang", string(enum=("en", "zh-CN")), "the page's language; remembered in a cookie")
+UTM = QueryParam("utm_source", string(max_length=100),
+                 "the campaign that brought the buyer: the funnel's channel (else the referring site)")
 
 # The error codes the checkout page explains in the buyer's language (the API's own message is English).
 CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_declined", "payment_failed",
@@ -24,20 +27,20 @@ CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_
 @endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",
           rate=None, produces="text/html",
           query=(QueryParam("category", string(max_length=100), "show one category"),
-                 QueryParam("q", string(max_length=100), "search names, categories and descriptions"), LANG))
+                 QueryParam("q", string(max_length=100), "search names, categories and descriptions"), LANG, UTM))
 def shop(call: Call, slug: str) -> Any:
     assert call.tenant is not None
     found = call.c.storefront.shelf.browse(tenant=call.tenant, category=call.query.get("category"),
-                                     query=call.query.get("q"))
-    return page(call, "shop.html", browse=found)
+                                           query=call.query.get("q"), visit=_visit(call))
+    return page(call, "shop.html", browse=found, cookies=_arrival_cookie(call))
 
 
 @endpoint(storefront, "GET", "/s/{slug}/p/{product_id}", summary="A product's checkout page", tag="Storefront",
-          auth="shop", rate=None, produces="text/html", query=(LANG,))
+          auth="shop", rate=None, produces="text/html", query=(LANG, UTM))
 def product_page(call: Call, slug: str, product_id: str) -> Any:
     assert call.tenant is not None
     c = call.c
-    item = c.storefront.shelf.item(tenant=call.tenant, product_id=product_id)
+    item = c.storefront.shelf.item(tenant=call.tenant, product_id=product_id, visit=_visit(call))
     s = c.settings
     t = translator(call)
     return page(call, "product.html", stripe=True, item=item, product=item.product,
@@ -49,7 +52,24 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
                 errors=t.messages(tuple(f"checkout.error.{code}" for code in CHECKOUT_ERRORS)),
                 texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
                                   "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
-                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet")))
+                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet")),
+                cookies=_arrival_cookie(call))
+
+
+def _visit(call: Call) -> Visit:
+    return Visit(utm_source=call.query.get("utm_source"), referrer=call.header("referer"), host=call.header("host"),
+                 source_cookie=cookie(call, SOURCE_COOKIE), user_agent=call.header("user-agent"))
+
+
+def _arrival_cookie(call: Call) -> list[str]:
+    """The channel a view brings, kept for the shop's own pages only (its path), so the checkout can say where the
+    buyer came from. Nothing else is in it; a view that brings none leaves the cookie as it is."""
+    arrived = _visit(call).arrival()
+    if arrived is None or call.tenant is None:
+        return []
+    secure = "; Secure" if call.c.settings.production else ""
+    return [f"{SOURCE_COOKIE}={arrived}; Path=/s/{call.tenant.slug}; Max-Age={SOURCE_COOKIE_SECONDS}; "
+            f"SameSite=Lax; HttpOnly{secure}"]
 
 
 @endpoint(storefront, "POST", "/s/{slug}/orders/{order_id}/local-pay", summary="Local stack only: pay by test card",
@@ -65,3 +85,13 @@ def local_pay(call: Call, slug: str, order_id: str) -> Any:
     view = c.sales.orders.for_buyer(tenant=call.tenant, order_id=order_id, token=body.get("token"))
     status = c.platform.local_card.pay(tenant=call.tenant, order=view.order, card=body.get("card"))
     return {"status": status}
+
+
+@endpoint(storefront, "POST", "/s/{slug}/orders/{order_id}/paying", summary="The buyer pressed Pay (the funnel)",
+          tag="Storefront", auth="shop", rate="checkout", in_openapi=False, idempotent=False,
+          response=obj({"counted": boolean()}))
+def paying(call: Call, slug: str, order_id: str) -> Any:
+    """The checkout page's beacon when the buyer presses Pay: the order's payment step, counted once per order."""
+    assert call.tenant is not None
+    body = v.body_object(call.json())
+    return {"counted": call.c.insights.funnel.paying(tenant=call.tenant, order_id=order_id, token=body.get("token"))}

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.catalog.domain import ProductDirectory
+from chalicelib.kernel.attribution import Visit
 from chalicelib.kernel.errors import NotFound
-from chalicelib.storefront.domain.shelf import ShelfItem, StockReader, matches, stock_state
+from chalicelib.storefront.domain.shelf import ShelfItem, StockReader, Visits, matches, stock_state
 from chalicelib.tenancy.domain.models import Tenant
 
 MAX_QUERY = 100
@@ -29,8 +30,10 @@ class StorefrontService:
     seconds per container: a busy shop costs one listing query and a few BatchGets per TTL, not per view."""
 
     def __init__(self, *, products: ProductDirectory, stock: StockReader, ttl: float = 10.0,
-                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
+                 visits: Visits | None = None) -> None:
         self._products = products
+        self._visits = visits  # the funnel: each page view counted (at most one write, see insights' funnel)
         self._stock = stock
         self._ttl = ttl
         self._clock = clock
@@ -65,8 +68,12 @@ class StorefrontService:
         at = self._wall()
         return [i for i in items if i.product.on_sale_at(at)]
 
-    def browse(self, *, tenant: Tenant, category: str | None = None, query: str | None = None) -> Browse:
+    def browse(self, *, tenant: Tenant, category: str | None = None, query: str | None = None,
+               visit: Visit | None = None) -> Browse:
+        """The shelf for one view of the shop's page (counted in the funnel when `visit` is given)."""
         items = self.shelf(tenant=tenant)
+        if visit is not None and self._visits is not None:
+            self._visits.viewed(tenant=tenant, product_id=None, visit=visit)
         categories = sorted({i.product.category for i in items if i.product.category}, key=str.casefold)
         chosen = (category or "").strip()
         if chosen not in categories:
@@ -76,8 +83,15 @@ class StorefrontService:
                  and (not text or matches(i.product, text))]
         return Browse(items=shown, categories=categories, category=chosen, query=text, total=len(items))
 
-    def item(self, *, tenant: Tenant, product_id: str) -> ShelfItem:
-        """A product on sale with its stock state; anything else (inactive, archived, unknown) is 404."""
+    def item(self, *, tenant: Tenant, product_id: str, visit: Visit | None = None) -> ShelfItem:
+        """A product on sale with its stock state; anything else (inactive, archived, unknown) is 404. A `visit`
+        of a product on sale is counted in the funnel."""
+        found = self._item(tenant=tenant, product_id=product_id)
+        if visit is not None and self._visits is not None:
+            self._visits.viewed(tenant=tenant, product_id=product_id, visit=visit)
+        return found
+
+    def _item(self, *, tenant: Tenant, product_id: str) -> ShelfItem:
         for shelf_item in self.shelf(tenant=tenant):
             if shelf_item.product.id == product_id:
                 return shelf_item

@@ -1,4 +1,4 @@
-"""Merchant API: the operations platform's insights (the console reads the same services)."""
+"""Merchant API: the weekday × hour heatmap and its peak windows."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Insights' merchant API: heatmap, funnel, stock and forecasts, segments (the console reads the same services)."""
