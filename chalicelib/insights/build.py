@@ -46,6 +46,34 @@ class InsightsParts(Parts):
                              clock=c.platform.clock)
 
     @cached_property
+    def segment_store(self) -> Any:
+        from chalicelib.insights.store.segments import DynamoSegmentStore
+
+        return DynamoSegmentStore()
+
+    @cached_property
+    def nightly(self) -> Any:
+        from chalicelib.insights.service.nightly import NightlyService
+
+        c = self.c
+        return NightlyService(buyers=self.rollup_store, store=self.segment_store, tenants=c.tenancy.tenants,
+                              clock=c.platform.clock)
+
+    @cached_property
+    def segments(self) -> Any:
+        from chalicelib.insights.service.segments import SegmentService
+
+        c = self.c
+        return SegmentService(store=self.segment_store, tenants=c.tenancy.tenants, clock=c.platform.clock)
+
+    @cached_property
+    def recommendations(self) -> Any:
+        from chalicelib.insights.service.recommendations import RecommendationService
+
+        return RecommendationService(store=self.segment_store, products=self.c.catalog.products,
+                                     ttl=float(self.c.platform.settings.recommendations_cache_seconds))
+
+    @cached_property
     def alert_store(self) -> Any:
         from chalicelib.insights.store.stock_alerts import DynamoAlertStore
 

@@ -16,7 +16,8 @@ class StorefrontParts(Parts):
         c = self.c
         return StorefrontService(products=c.catalog.products, stock=c.inventory.pool,
                                  ttl=float(c.platform.settings.storefront_cache_seconds),
-                                 wall=lambda: float(c.platform.clock.now()), visits=c.insights.funnel)
+                                 wall=lambda: float(c.platform.clock.now()), visits=c.insights.funnel,
+                                 picks=c.insights.recommendations)
 
     @cached_property
     def buyer_sessions(self) -> Any:

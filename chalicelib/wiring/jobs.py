@@ -135,6 +135,8 @@ TENANT_JOB = "tenant_job"
 # Per-shop jobs: the schedule fans out one queue message per shop; each message runs its shop's job alone.
 TENANT_JOBS: dict[str, Callable[[str], object]] = {
     "stock_alerts": lambda tenant_id: container().insights.stock_alerts.check(tenant_id),
+    # segments and co-purchase rules: made on the first run of each shop day, nothing on the others
+    "nightly": lambda tenant_id: container().insights.nightly.run(tenant_id),
 }
 
 
@@ -161,7 +163,7 @@ def run_tenant_job(job: str, tenant_id: str) -> object:
     return TENANT_JOBS[job](tenant_id)
 
 
-HOURLY_JOBS = ("stock_alerts",)
+HOURLY_JOBS = ("stock_alerts", "nightly")
 _last_fan_out: dict[str, float] = {}
 
 

@@ -55,10 +55,12 @@ class World:
         assert handle_outbox_batch([m for m in env.c.platform.outbox.pending(older_than=now + 3600, limit=1000)
                                     if m.tenant_id == self.tenant_a]) == {}
         customers = env.c.sales.customers.list(tenant_id=self.tenant_a, limit=1, cursor=None).items
+        # a segment name is no shop's id: A's segments are made, the intruder's shop has none of its own
+        assert env.c.insights.nightly.run(self.tenant_a).sizes["new"] == 1
         self.ids = {"user_id": user_id(env, self.tenant_a, member), "product_id": product.id,
                     "key_id": available[0].id, "order_id": started["order_id"],
                     "report_id": json.loads(r.body)["id"], "customer_id": customers[0].id, "api_key_id": key.id,
-                    "endpoint_id": endpoint.id, "action": "delete"}
+                    "endpoint_id": endpoint.id, "action": "delete", "segment": "new"}
 
     def path(self, template: str) -> str:
         return re.sub(r"\{(\w+)\}", lambda m: self.ids[m.group(1)], template)

@@ -118,6 +118,8 @@ FACTORIES: dict[str, Callable[[World], str]] = {
     "batch_id": lambda w: str(w.batch["batch_id"]),
     "key_id": lambda w: str(w.get(f"/v1/products/{w.product['id']}/keys?status=available")["data"][0]["id"]),
     "customer_id": _customer,
+    # a segment name is no tenant's id: A's nightly run is made, so B (no run of its own) meets A's segment as absent
+    "segment": lambda w: (w.container.insights.nightly.run(w.a["tenant"]["id"]), "regular")[1],
     "endpoint_id": lambda w: str(w.post("/v1/webhook_endpoints", {"url": "https://hooks.example.com/kamidrop",
                                                                   "events": ["order.paid"]})["id"]),
     "event_id": _event,

@@ -1,13 +1,19 @@
-"""The console's insights pages: the funnel (where buyers come from and where they leave)."""
+"""The console's insights pages: the funnel (where buyers come from and where they leave), the customer segments
+with their members and CSV, and what sells together."""
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import date
+
 from chalice import Blueprint, Response
 
-from chalicelib.console.routes.render import TAG, console_page, forbidden_page
-from chalicelib.http.routes import Call, QueryParam, endpoint
-from chalicelib.http.schema import integer
-from chalicelib.kernel.errors import PermissionDenied
+from chalicelib.console.routes.render import TAG, console_page, forbidden_page, redirect
+from chalicelib.http.routes import FORM_TYPE, Call, QueryParam, endpoint
+from chalicelib.http.schema import integer, string
+from chalicelib.insights.domain.segments import LIFECYCLES, SEGMENTS, TIERS
+from chalicelib.kernel.errors import InvalidRequest, NotFound, PermissionDenied
 
 console_insights = Blueprint(__name__)
 PERIODS = (1, 7, 30, 90)
@@ -24,3 +30,80 @@ def funnel(call: Call) -> Response:
     except PermissionDenied as exc:
         return forbidden_page(call, exc)
     return console_page(call, "console/insights_funnel.html", r=found, days=days, periods=PERIODS, tab="funnel")
+
+
+@endpoint(console_insights, "GET", "/console/insights/segments", summary="Customer segments", tag=TAG,
+          auth="console", produces="text/html", in_openapi=False,
+          query=(QueryParam("done", string(enum=("recomputed",))),))
+def segments(call: Call) -> Response:
+    try:
+        found = call.c.insights.segments.overview(actor=call.actor, tenant_id=call.tenant_id)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return console_page(call, "console/insights_segments.html", o=found, tab="segments", lifecycles=LIFECYCLES,
+                        tiers=TIERS, trends={s: trend(found.history, s) for s in SEGMENTS},
+                        done=call.query.get("done"))
+
+
+@endpoint(console_insights, "POST", "/console/insights/segments/recompute", summary="Recompute the segments now",
+          tag=TAG, auth="console", content_types=(FORM_TYPE,), produces="text/html", idempotent=False,
+          in_openapi=False)
+def recompute(call: Call) -> Response:
+    try:
+        call.c.insights.nightly.recompute(actor=call.actor, tenant_id=call.tenant_id)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return redirect("/console/insights/segments?done=recomputed")
+
+
+@endpoint(console_insights, "GET", "/console/insights/segments/{segment}", summary="A segment's customers", tag=TAG,
+          auth="console", produces="text/html", in_openapi=False,
+          query=(QueryParam("cursor", string(max_length=100)),))
+def segment(call: Call, segment: str) -> Response:
+    try:
+        page = call.c.insights.segments.members(actor=call.actor, tenant_id=call.tenant_id, segment=segment,
+                                                cursor=call.query.get("cursor"), limit=50)
+    except NotFound:
+        return console_page(call, "console/not_found.html", status=404)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    except InvalidRequest:
+        return redirect(f"/console/insights/segments/{segment}")  # a cursor of an older run: start again
+    return console_page(call, "console/insights_segment.html", page=page, segment=segment, tab="segments")
+
+
+@endpoint(console_insights, "GET", "/console/insights/segments/{segment}/export", summary="A segment as CSV",
+          tag=TAG, auth="console", produces="text/csv", in_openapi=False)
+def export_segment(call: Call, segment: str) -> Response:
+    try:
+        day, rows = call.c.insights.segments.export(actor=call.actor, tenant_id=call.tenant_id, segment=segment)
+    except NotFound:
+        return console_page(call, "console/not_found.html", status=404)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    # a BOM so spreadsheets read the file as UTF-8 (e-mail addresses may hold any script)
+    return Response(body="\ufeff" + out.getvalue(), status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{segment}-{day}.csv"'})
+
+
+@endpoint(console_insights, "GET", "/console/insights/together", summary="Bought together", tag=TAG,
+          auth="console", produces="text/html", in_openapi=False)
+def together(call: Call) -> Response:
+    try:
+        day, rules = call.c.insights.recommendations.table(actor=call.actor, tenant_id=call.tenant_id)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return console_page(call, "console/insights_together.html", day=day, rules=rules, tab="together")
+
+
+def trend(history: list[tuple[date, dict[str, int]]], segment: str, width: int = 120, height: int = 28) -> str:
+    """The segment's size per night as an SVG polyline's points (empty with fewer than two nights)."""
+    sizes = [sizes.get(segment, 0) for _, sizes in history]
+    if len(sizes) < 2:
+        return ""
+    top = max(sizes) or 1
+    step = width / (len(sizes) - 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (n / top) * (height - 4):.1f}" for i, n in enumerate(sizes))

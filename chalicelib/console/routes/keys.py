@@ -17,19 +17,13 @@ from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import string
 from chalicelib.inventory.domain.keys import KEY_STATUSES, parse_key_id
 from chalicelib.kernel.errors import DomainError, NotFound, PermissionDenied
+from chalicelib.kernel.spreadsheet import spreadsheet_safe
 from chalicelib.tenancy.domain.roles import Permission
 
 console_keys = Blueprint(__name__)
 PAGE_SIZE = 50
 IMPORT_PART = 2_000  # lines per request of a console upload (the page sends a file in parts)
 EXPORT_MAX = 10_000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A leading apostrophe keeps a spreadsheet from running a value that starts like a formula (OWASP CSV
-    injection); the apostrophe is not part of the key and spreadsheets do not show it."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _keys_page(call: Call, product_id: str, *, status: int = 200, **context: Any) -> Response:

@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.kernel.spreadsheet import spreadsheet_safe
+
 from .buyers import BuyerSummary
 
 NEW, REGULAR, VIP, DORMANT, CHURN_RISK = "new", "regular", "vip", "dormant", "churn_risk"
@@ -43,7 +45,6 @@ SEGMENTS = LIFECYCLES + TIERS  # the stable ids other features (coupons, exports
 # Minor-unit digits where ISO 4217 says other than 2 (a copy of the few we need: domains import no kernel).
 _MINOR_DIGITS = {"jpy": 0, "krw": 0, "vnd": 0, "clp": 0, "isk": 0, "pyg": 0, "ugx": 0, "xaf": 0, "xof": 0,
                  "bhd": 3, "jod": 3, "kwd": 3, "omr": 3, "tnd": 3}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet reads a cell starting so as a formula
 
 RFM = tuple[int, int, int]
 
@@ -226,7 +227,7 @@ def money_text(amount: int, currency: str) -> str:
 
 def safe_cell(text: str) -> str:
     """A cell a spreadsheet will not run: text starting with = + - @ (or a tab, a CR) gets a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return spreadsheet_safe(text)
 
 
 CSV_HEADER = ["buyer_id", "email", "lifecycle", "tier", "r", "f", "m", "orders", "spent", "currency",

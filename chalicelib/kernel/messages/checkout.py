@@ -68,4 +68,5 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "zh-CN": "网络连接失败，请检查网络后重试。"},
     "checkout.error.generic": {"en": "Something went wrong on our side. Try again in a moment.",
                                "zh-CN": "系统繁忙，请稍后重试。"},
+    "checkout.also_bought": {"en": "Buyers of this also bought", "zh-CN": "买了它的人还买了"},
 }

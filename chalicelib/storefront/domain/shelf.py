@@ -55,3 +55,10 @@ class Visits(Protocol):
     """Where storefront page views are counted (the insights funnel)."""
 
     def viewed(self, *, tenant: Tenant, product_id: str | None, visit: Visit) -> None: ...
+
+
+class Picks(Protocol):
+    """What buyers of a product also bought (the insights co-purchase rules), best first."""
+
+    def also_bought(self, *, tenant_id: str, product_id: str, exclude: set[str] | None = None,
+                    limit: int = 3) -> list[str]: ...

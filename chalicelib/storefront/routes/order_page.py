@@ -27,8 +27,12 @@ BUYER_ORDER = obj({"order": ORDER, "keys": array(string(), "the plaintext keys o
 
 
 def render_order_page(call: Call, view: BuyerOrder) -> Response:
+    assert call.tenant is not None
+    # what buyers of this also bought, once the keys are here (not while the buyer is still waiting for them)
+    also = call.c.storefront.shelf.also_bought(tenant=call.tenant, product_id=view.order.product_id) \
+        if view.keys else []
     return page(call, "order.html", order=view.order, keys=view.keys, usage_guide=view.usage_guide,
-                usage_url=view.usage_url, lines=view.lines, reports=view.reports)
+                usage_url=view.usage_url, lines=view.lines, reports=view.reports, also=also)
 
 
 @endpoint(order_page_routes, "GET", "/s/{slug}/orders/{order_id}", summary="The buyer's order page", tag="Storefront",

@@ -41,9 +41,10 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
     assert call.tenant is not None
     c = call.c
     item = c.storefront.shelf.item(tenant=call.tenant, product_id=product_id, visit=_visit(call))
+    also = c.storefront.shelf.also_bought(tenant=call.tenant, product_id=product_id)
     s = c.settings
     t = translator(call)
-    return page(call, "product.html", stripe=True, item=item, product=item.product,
+    return page(call, "product.html", stripe=True, item=item, product=item.product, also=also,
                 price=t.money(item.product.price, item.product.currency),
                 unit={"amount": item.product.price, "currency": item.product.currency},
                 stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,

@@ -10,10 +10,19 @@ from dataclasses import dataclass
 from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.kernel.attribution import Visit
 from chalicelib.kernel.errors import NotFound
-from chalicelib.storefront.domain.shelf import ShelfItem, StockReader, Visits, matches, stock_state
+from chalicelib.storefront.domain.shelf import (
+    Picks,
+    ShelfItem,
+    StockReader,
+    StockState,
+    Visits,
+    matches,
+    stock_state,
+)
 from chalicelib.tenancy.domain.models import Tenant
 
 MAX_QUERY = 100
+SHOWN = 3  # "also bought" products a buyer page shows
 
 
 @dataclass(frozen=True)
@@ -31,9 +40,10 @@ class StorefrontService:
 
     def __init__(self, *, products: ProductDirectory, stock: StockReader, ttl: float = 10.0,
                  clock: Callable[[], float] = time.monotonic, wall: Callable[[], float] = time.time,
-                 visits: Visits | None = None) -> None:
+                 visits: Visits | None = None, picks: Picks | None = None) -> None:
         self._products = products
         self._visits = visits  # the funnel: each page view counted (at most one write, see insights' funnel)
+        self._picks = picks  # "buyers also bought": the nightly co-purchase rules
         self._stock = stock
         self._ttl = ttl
         self._clock = clock
@@ -90,6 +100,15 @@ class StorefrontService:
         if visit is not None and self._visits is not None:
             self._visits.viewed(tenant=tenant, product_id=product_id, visit=visit)
         return found
+
+    def also_bought(self, *, tenant: Tenant, product_id: str, exclude: set[str] | None = None) -> list[ShelfItem]:
+        """Up to SHOWN products bought by buyers of `product_id`, best rule first, of those on sale with stock now."""
+        if self._picks is None:
+            return []
+        ids = self._picks.also_bought(tenant_id=tenant.id, product_id=product_id,
+                                      exclude=(exclude or set()) | {product_id}, limit=SHOWN + 3)
+        on_sale = {i.product.id: i for i in self.shelf(tenant=tenant) if i.state != StockState.SOLD_OUT}
+        return [on_sale[pid] for pid in ids if pid in on_sale][:SHOWN]
 
     def _item(self, *, tenant: Tenant, product_id: str) -> ShelfItem:
         for shelf_item in self.shelf(tenant=tenant):
