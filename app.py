@@ -31,6 +31,7 @@ from chalicelib.http.health import health_routes
 from chalicelib.insights.routes.funnel import funnel_routes
 from chalicelib.insights.routes.heatmap import insights
 from chalicelib.insights.routes.segments import segment_routes
+from chalicelib.insights.routes.stock import stock_routes
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
 from chalicelib.redemption.routes import redemption
@@ -47,7 +48,8 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
-                  console_integrations, insights, funnel_routes, segment_routes):
+                  console_integrations, insights, funnel_routes, segment_routes,
+                  stock_routes):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -11,7 +11,7 @@ from chalicelib.catalog.shapes import product_json, stock_json
 from chalicelib.http import serialize
 from chalicelib.http.errors import error_response
 from chalicelib.http.parsing import MAX_IMPORT_BYTES, if_match_version
-from chalicelib.http.routes import Call, QueryParam, endpoint
+from chalicelib.http.routes import LIST_QUERY, Call, QueryParam, endpoint
 from chalicelib.http.schema import CURRENCY, array, boolean, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.kernel.errors import InvalidRequest
 
@@ -66,7 +66,6 @@ IMPORT_RESULT = obj({
     "rejected": array(obj({"line": integer(minimum=1), "reason": string()})),
 })
 STOCK = obj({"available": integer(minimum=0), "reserved": integer(minimum=0), "sold": integer(minimum=0)})
-LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
 FILTER_QUERY = (QueryParam("category", string(max_length=50), "only products of this category"),
                 QueryParam("archived", string(enum=("true", "false")), "only archived (true) or current (false)"))
 IMPORT_QUERY = (QueryParam("supplier", string(max_length=100), "text/plain imports: the supplier's name"),

@@ -42,6 +42,11 @@ class QueryParam:
     required: bool = False
 
 
+# A list route's paging parameters, as every list route takes them (see parsing.list_params).
+LIST_QUERY = (QueryParam("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+              QueryParam("cursor", {"type": "string", "maxLength": 500}))
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     """One endpoint as integrators see it; the single source for dispatch, docs and test matrices."""

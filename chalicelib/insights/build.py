@@ -56,8 +56,23 @@ class InsightsParts(Parts):
         from chalicelib.insights.service.nightly import NightlyService
 
         c = self.c
-        return NightlyService(buyers=self.rollup_store, store=self.segment_store, tenants=c.tenancy.tenants,
-                              clock=c.platform.clock)
+        return NightlyService(buyers=self.rollup_store, store=self.segment_store, forecasts=self.stock_outlook,
+                              tenants=c.tenancy.tenants, clock=c.platform.clock)
+
+    @cached_property
+    def outlook_store(self) -> Any:
+        from chalicelib.insights.store.outlooks import DynamoOutlookStore
+
+        return DynamoOutlookStore()
+
+    @cached_property
+    def stock_outlook(self) -> Any:
+        from chalicelib.insights.service.stock_outlook import StockOutlookService
+
+        c = self.c
+        return StockOutlookService(store=self.outlook_store, rollups=self.rollup_store, stock=c.inventory.keys,
+                                   levels=c.inventory.pool, products=c.catalog.products, tenants=c.tenancy.tenants,
+                                   clock=c.platform.clock)
 
     @cached_property
     def segments(self) -> Any:

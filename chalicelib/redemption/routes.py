@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.http import serialize
-from chalicelib.http.routes import Call, QueryParam, endpoint
+from chalicelib.http.routes import LIST_QUERY, Call, endpoint
 from chalicelib.http.schema import Schema, boolean, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.inventory.domain.cardkeys import MAX_KEY_LENGTH
 from chalicelib.redemption.domain import (
@@ -58,7 +58,6 @@ REDEEM = obj({"key": KEY_VALUE, "product_id": PRODUCT_ID,
               "redeemer": string("your id for who redeems it (store, cashier, account)", min_length=1,
                                  max_length=MAX_REDEEMER_LENGTH, pattern=REDEEMER_PATTERN)},
              required=("key", "redeemer"), closed=True)
-LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
 
 
 def _redemption(r: Redemption) -> dict[str, Any]:

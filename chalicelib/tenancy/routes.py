@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.http import serialize
-from chalicelib.http.routes import Call, QueryParam, endpoint
+from chalicelib.http.routes import LIST_QUERY, Call, endpoint
 from chalicelib.http.schema import array, boolean, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.kernel.i18n import LOCALES
 from chalicelib.tenancy.domain.api_keys import ALL_SCOPES, SCOPE_HELP
@@ -75,7 +75,6 @@ ROTATED = obj({**API_KEY_WITH_SECRET["properties"],
                "previous_secret_expires_at": timestamp("the old secret works until then")}, title="RotatedApiKey")
 KEY_CREATE = obj({"name": string(max_length=100), "scopes": array(string(enum=ALL_SCOPES), min_items=1)},
                  closed=True)
-LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
 SCOPES_DOC = "Scopes: " + "; ".join(f"`{name}`: {text}" for name, text in SCOPE_HELP.items()) + "."
 
 

@@ -1,5 +1,6 @@
-"""The console's insights pages: the funnel (where buyers come from and where they leave), the customer segments
-with their members and CSV, and what sells together."""
+"""The console's insights pages: the funnel (where buyers come from and where they leave), what will run out and
+what to reorder (with each product's forecast), the customer segments with their members and CSV, and what sells
+together."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from chalicelib.console.routes.render import TAG, console_page, forbidden_page, 
 from chalicelib.http.routes import FORM_TYPE, Call, QueryParam, endpoint
 from chalicelib.http.schema import integer, string
 from chalicelib.insights.domain.segments import LIFECYCLES, SEGMENTS, TIERS
+from chalicelib.insights.service.stock_outlook import ProductForecast
 from chalicelib.kernel.errors import InvalidRequest, NotFound, PermissionDenied
 
 console_insights = Blueprint(__name__)
@@ -107,3 +109,42 @@ def trend(history: list[tuple[date, dict[str, int]]], segment: str, width: int =
     top = max(sizes) or 1
     step = width / (len(sizes) - 1)
     return " ".join(f"{i * step:.1f},{height - 2 - (n / top) * (height - 4):.1f}" for i, n in enumerate(sizes))
+
+
+@endpoint(console_insights, "GET", "/console/insights/stock", summary="Stock outlook", tag=TAG, auth="console",
+          produces="text/html", in_openapi=False)
+def stock(call: Call) -> Response:
+    try:
+        computed_on, rows = call.c.insights.stock_outlook.needing_keys(actor=call.actor, tenant_id=call.tenant_id)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return console_page(call, "console/insights_stock.html", rows=rows, computed_on=computed_on, tab="stock")
+
+
+@endpoint(console_insights, "GET", "/console/insights/stock/{product_id}", summary="A product's forecast", tag=TAG,
+          auth="console", produces="text/html", in_openapi=False)
+def product_forecast(call: Call, product_id: str) -> Response:
+    try:
+        found = call.c.insights.stock_outlook.product(actor=call.actor, tenant_id=call.tenant_id,
+                                                      product_id=product_id)
+    except NotFound:
+        return console_page(call, "console/not_found.html", status=404)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return console_page(call, "console/insights_forecast.html", f=found, chart=forecast_chart(found), tab="stock")
+
+
+def forecast_chart(found: ProductForecast, width: int = 700, height: int = 160) -> dict[str, object]:
+    """The recent days as bars and the forecast days as a line, on one scale (SVG coordinates)."""
+    recent = list(found.recent)
+    ahead = list(found.forecast.daily) if found.forecast else []
+    days = len(recent) + len(ahead)
+    if not days:
+        return {"w": width, "h": height, "bars": [], "line": "", "split": 0}
+    top = max([*recent, *ahead, 1])
+    step = width / days
+    bars = [{"x": round(i * step, 1), "w": round(max(step - 1, 1), 1), "h": round(n / top * (height - 10), 1),
+             "y": round(height - n / top * (height - 10), 1)} for i, n in enumerate(recent)]
+    line = " ".join(f"{(len(recent) + i + 0.5) * step:.1f},{height - v / top * (height - 10):.1f}"
+                    for i, v in enumerate(ahead))
+    return {"w": width, "h": height, "bars": bars, "line": line, "split": round(len(recent) * step, 1)}

@@ -1,4 +1,5 @@
-"""The nightly per-shop job: segments and co-purchase rules, from one read of the shop's buyer aggregates.
+"""The nightly per-shop job: demand forecasts (from the rollups), then segments and co-purchase rules (from one read
+of the shop's buyer aggregates).
 
 It runs from the hourly per-shop fan-out and does its work on the first run of each shop day (just after the
 shop's midnight, so the day before is whole); again the same day it does nothing, so a redelivered message or a
@@ -22,6 +23,10 @@ class BuyerSource(Protocol):
     def buyers(self, tenant_id: str) -> list[BuyerTotals]: ...
 
 
+class Forecasts(Protocol):
+    def refresh(self, tenant_id: str) -> int: ...
+
+
 class NightlyStore(Protocol):
     def latest(self, tenant_id: str) -> dict[str, object] | None: ...
     def save_run(self, tenant_id: str, *, day: object, now: int, currency: str, thresholds: dict[str, int],
@@ -36,11 +41,14 @@ class NightlyReport:
     buyers: int = 0
     sizes: dict[str, int] | None = None
     rules: int = 0
+    forecasts: int = 0
 
 
 class NightlyService:
-    def __init__(self, *, buyers: BuyerSource, store: NightlyStore, tenants: TenantDirectory, clock: Clock) -> None:
+    def __init__(self, *, buyers: BuyerSource, store: NightlyStore, forecasts: Forecasts, tenants: TenantDirectory,
+                 clock: Clock) -> None:
         self._buyers = buyers
+        self._forecasts = forecasts
         self._store = store
         self._tenants = tenants
         self._clock = clock
@@ -66,10 +74,11 @@ class NightlyService:
         members = {segment: csv_rows(found, segment, emails)[1:] for segment in SEGMENTS}
         thresholds = {"whale_monthly": segment_rules.whale_monthly, "regular_monthly": segment_rules.regular_monthly,
                       "dormant_days": segment_rules.dormant_days, "new_days": segment_rules.new_days}
-        # rules first: the segment run's pointer is what says "done for today"
+        # forecasts and rules first: the segment run's pointer is what says "done for today"
+        forecast_count = self._forecasts.refresh(tenant_id)
         co_bought = rules(t.products for t in totals)
         self._store.save_rules(tenant_id, day=today, found=co_bought)
         self._store.save_run(tenant_id, day=today, now=now, currency=currency, thresholds=thresholds,
                              sizes=found.sizes, members=members)
         return NightlyReport(ran=True, day=today.isoformat(), buyers=len(totals), sizes=found.sizes,
-                             rules=sum(len(r) for r in co_bought.values()))
+                             rules=sum(len(r) for r in co_bought.values()), forecasts=forecast_count)

@@ -7,14 +7,13 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.http import serialize
-from chalicelib.http.routes import Call, QueryParam, endpoint
-from chalicelib.http.schema import integer, page_of, string
+from chalicelib.http.routes import LIST_QUERY, Call, endpoint
+from chalicelib.http.schema import page_of
 from chalicelib.integrations.routes import shapes
 
 webhooks = Blueprint(__name__)
 
 TAG = "Webhooks"
-LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
 CATALOGUE = (
     "Events (payload `{id, type, api_version: \"2026-11-01\", created_at, tenant_id, data}`): "
     "`order.created`, `order.paid`, `order.delivered`, `order.refunded`, `order.failed` (data: the order object, "

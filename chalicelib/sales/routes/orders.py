@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.http import serialize
-from chalicelib.http.routes import Call, QueryParam, endpoint
+from chalicelib.http.routes import LIST_QUERY, Call, QueryParam, endpoint
 from chalicelib.http.schema import CURRENCY, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.sales.domain.orders import Customer
 from chalicelib.sales.routes.shapes import order_json
@@ -23,7 +23,6 @@ ORDER = obj({
     "expires_at": timestamp(), "paid_at": timestamp(nullable=True), "delivered_at": timestamp(nullable=True),
     "refunded_at": timestamp(nullable=True), "failure_reason": string(nullable=True),
 }, title="Order")
-LIST_QUERY = (QueryParam("limit", integer(minimum=1, maximum=100)), QueryParam("cursor", string(max_length=500)))
 ORDER_QUERY = (
     *LIST_QUERY,
     QueryParam("status", string(enum=STATUSES), "only orders in this status"),
