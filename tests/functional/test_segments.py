@@ -81,8 +81,8 @@ def _planted(env: dict[str, Any]) -> Shop:
             s.sale(f"g{n}@example.com", "accel", "2026-11-11")
     for n in range(5):  # accelerator only, new this month
         s.sale(f"a{n}@example.com", "accel", "2026-11-15")
-    for n in range(3):  # gift cards last month only: at risk of churning
-        s.sale(f"r{n}@example.com", "gift", "2026-10-20")
+    for n in range(3):  # gift cards last month only, silent for 20 days: at risk of churning
+        s.sale(f"r{n}@example.com", "gift", "2026-10-31")
     s.sale("d0@example.com", "gift", "2026-09-01")  # dormant since September
     order = s.sale("w0@example.com", "gift", "2026-11-18", amount=600_000)  # a whale this month...
     s.sale("w0@example.com", "gift", "2026-11-19", amount=2_000)

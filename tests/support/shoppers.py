@@ -75,7 +75,7 @@ def _day(rng: random.Random, first: date, last: date) -> date:
 def population(size: int = 4_000, seed: int = 7, today: date = date(2024, 6, 20),
                zone: str = "Asia/Shanghai") -> Population:
     """`size` buyers over six months of history to `today` (best mid-month: a dormant buyer's last sale is then
-    surely 30+ days back): 20 % dormant (last sale 2–5 calendar months ago), 15 % churn risk (last sale last month),
+    surely 30+ days back): 20 % dormant (last sale 2–5 calendar months ago), 15 % churn risk (last sale last month, 14–29 days ago),
     15 % new (every sale this month, small), a few whales (over 5,000.00 this month), the rest regulars (first sale
     60+ days ago, a sale this month). Exactly round(25 % × size) buyers bought GAME, exactly round(32 %) of those
     ACCEL too, and round(5 %) of the others ACCEL alone; every buyer may also buy one or two NOISE products."""
@@ -124,8 +124,9 @@ def _days(rng: random.Random, kind: str, today: date, start: date, this_month: d
         back = rng.randint(2, 5)
         last = _day(rng, _months_back(today, back), _months_back(today, back - 1) - timedelta(days=1))
         return [last] + [_day(rng, start, last) for _ in range(max(at_least, rng.randint(1, 4)) - 1)]
-    if kind == "churn_risk":
-        last = _day(rng, previous, this_month - timedelta(days=1))
+    if kind == "churn_risk":  # last month, silent 14–29 days
+        last = _day(rng, max(previous, today - timedelta(days=29)),
+                    min(this_month - timedelta(days=1), today - timedelta(days=14)))
         return [last] + [_day(rng, start, last) for _ in range(max(at_least, rng.randint(1, 4)) - 1)]
     if kind == "new":
         return [_day(rng, this_month, today) for _ in range(max(at_least, rng.randint(1, 2)))]

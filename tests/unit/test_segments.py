@@ -76,18 +76,18 @@ def test_every_buyer_gets_one_lifecycle_and_one_tier_and_the_sizes_count_them() 
     # when the shop is segmented
     run = segment_all(_shop(), date(2024, 4, 15), SHANGHAI)
     # then: a is a VIP by F = M = 5 (not a whale: the best month is 1,200.00); b and d first bought within 30
-    # days; c is an old active buyer; e bought last month (40 days ago, still churn risk, not dormant); f is
+    # days; c is an old active buyer; e bought last month but 40 days ago (dormant: silence counts first); f is
     # dormant (last sale in February)
     assert {b: (s.lifecycle, s.tier, s.rfm, s.month_spend) for b, s in run.buyers.items()} == {
         "cus_a": ("vip", "regular_spender", (5, 5, 5), 120_000),
         "cus_b": ("new", "casual", (3, 1, 2), 300),
         "cus_c": ("regular", "casual", (3, 4, 2), 100),
         "cus_d": ("new", "casual", (2, 1, 1), 200),
-        "cus_e": ("churn_risk", "casual", (1, 1, 1), 100),
+        "cus_e": ("dormant", "casual", (1, 1, 1), 100),
         "cus_f": ("dormant", "casual", (1, 3, 4), 0),
     }
     # and every segment id has a size, zeros kept, lifecycles then tiers
-    assert run.sizes == {"new": 2, "regular": 1, "vip": 1, "dormant": 1, "churn_risk": 1,
+    assert run.sizes == {"new": 2, "regular": 1, "vip": 1, "dormant": 2, "churn_risk": 0,
                          "whale": 0, "regular_spender": 1, "casual": 5}
     assert list(run.sizes) == list(SEGMENTS)
     assert [b.buyer for b in run.members("new")] == ["cus_b", "cus_d"]  # the bigger spender first
@@ -122,9 +122,9 @@ def test_days_and_months_are_the_shop_zone_s_not_utc() -> None:
     # given sales at 16:30 UTC on 30 April (1 May in Shanghai) and on 1 May (2 May in Shanghai), today 31 May
     late = [BuyerSummary(f"cus_{d}", sale_at(date(2024, m, d), 16, "UTC", 30), sale_at(date(2024, m, d), 16, "UTC", 30),
                          1, "usd", 1_000) for m, d in ((4, 30), (5, 1))]
-    # then Shanghai counts 30 and 29 days (dormant, new); UTC sees April (churn risk) and 30 days (dormant)
+    # then Shanghai counts 30 and 29 days (dormant, new); UTC counts 31 and 30 days (both dormant)
     assert [classify(b, date(2024, 5, 31), SHANGHAI).lifecycle for b in late] == ["dormant", "new"]
-    assert [classify(b, date(2024, 5, 31), "UTC").lifecycle for b in late] == ["churn_risk", "dormant"]
+    assert [classify(b, date(2024, 5, 31), "UTC").lifecycle for b in late] == ["dormant", "dormant"]
 
 
 def test_a_month_s_spend_is_the_better_of_this_month_and_last_with_inclusive_bounds() -> None:
@@ -166,13 +166,13 @@ def test_a_refund_takes_spend_back_from_the_month_of_its_sale_and_can_drop_the_t
 
 
 def test_risk_comes_before_value_and_a_lone_classify_makes_vips_of_whales_only() -> None:
-    # given, on 31 May, a whale who bought this month, a whale who last bought last month (on 30 April), and a
+    # given, on 15 May, a whale who bought this month, a whale who last bought last month (on 30 April), and a
     # big spender of February who last bought on 1 March
-    buyers = [_buyer("cus_on", "2024-01-01 12:00", "2024-05-30 12:00", monthly={"2024-05": 1_000_000}),
+    buyers = [_buyer("cus_on", "2024-01-01 12:00", "2024-05-14 12:00", monthly={"2024-05": 1_000_000}),
               _buyer("cus_lapsing", "2024-01-01 12:00", "2024-04-30 12:00", monthly={"2024-04": 1_000_000}),
               _buyer("cus_gone", "2024-01-01 12:00", "2024-03-01 12:00", monthly={"2024-02": 1_000_000})]
     # when classified one by one (no RFM)
-    found = [classify(b, date(2024, 5, 31), SHANGHAI) for b in buyers]
+    found = [classify(b, date(2024, 5, 15), SHANGHAI) for b in buyers]
     # then only the active whale is a VIP; February's spend is no longer "a month" of theirs
     assert [(s.lifecycle, s.tier, s.rfm) for s in found] == [
         ("vip", "whale", None), ("churn_risk", "whale", None), ("dormant", "casual", None)]
@@ -250,3 +250,13 @@ def test_20000_buyers_are_segmented_in_well_under_a_second() -> None:
     # then
     assert len(run.buyers) == 20_000 and run.sizes["dormant"] == 4_000
     assert spent < 1.0, spent
+
+
+def test_a_last_month_buyer_is_at_risk_only_once_silent_for_two_weeks() -> None:
+    # given, on 5 December, buyers whose last sale was on 28 November (7 days), 21 November (14 days) and
+    # 4 November (31 days), all first seen in the summer
+    lasts = {"cus_recent": "2026-11-28 12:00", "cus_slipping": "2026-11-21 12:00", "cus_gone": "2026-11-04 12:00"}
+    found = {b: classify(_buyer(b, "2026-06-01 12:00", last), date(2026, 12, 5), SHANGHAI).lifecycle
+             for b, last in lasts.items()}
+    # then the one who bought a week ago is still a regular, two weeks' silence is a risk, a month is dormant
+    assert found == {"cus_recent": "regular", "cus_slipping": "churn_risk", "cus_gone": "dormant"}

@@ -4,16 +4,15 @@ Every day below is a day of the shop's zone (`zone`, IANA); epochs are converted
 shop day the run is for, and "within N days" means the N shop days ending with today (today counted).
 
 Lifecycle, exactly one, the first that holds:
-  1. `churn_risk`: the latest sale falls in last calendar month (so they bought last month, not this month).
-  2. `dormant`:    no sale within `dormant_days` (30): the latest sale is 30 or more days before today.
+  1. `dormant`:    no sale within `dormant_days` (30): the latest sale is 30 or more days before today.
+  2. `churn_risk`: bought last calendar month, not this month, and silent for `slipping_days` (14) or more: the
+                   buyers slipping away before they go dormant. (Without the 14 days, every buyer of the last days
+                   of a month would be "at risk" on the 1st; a merchant acts on silence, not on a calendar page.)
   3. `vip`:        an active buyer (neither of the above) in the `whale` tier, or with F and M both at least
                    `vip_min_score` (5: the top fifth of the shop by orders and by spend).
   4. `new`:        the first sale is within `new_days` (30).
   5. `regular`:    every other active buyer.
-  churn_risk comes before dormant so that "bought last month, not this month" is the whole of that cohort on any
-  day of the month (a last-month buyer silent for 30+ days is churn_risk, not dormant); dormant is then the longer
-  silence. Every dormant buyer has had no sale within 30 days; risk comes before value, so a lapsing VIP is shown
-  as at risk rather than as VIP.
+  Risk comes before value, so a lapsing VIP is shown as at risk rather than as VIP.
 
 Value tier, exactly one, on "a month's spend" = the greater of this calendar month so far and last calendar month
 (`monthly`, net of refunds): a buyer is a whale as soon as they spend it, and stays one until a whole calendar
@@ -58,6 +57,7 @@ class SegmentRules:
     whale_monthly: int = 500_000  # a month's spend above this is a whale
     regular_monthly: int = 50_000  # from this up to whale_monthly is a regular spender; below, casual
     vip_min_score: int = 5  # F and M both at least this make an active buyer a VIP
+    slipping_days: int = 14  # a last-month buyer silent this long is at risk of churning
 
     @classmethod
     def for_currency(cls, currency: str, whale: int = 5_000, regular: int = 500) -> SegmentRules:
@@ -147,10 +147,11 @@ def _classify(buyer: BuyerSummary, first: date, last: date, today: _Today, rules
               rfm: RFM | None) -> BuyerSegments:
     month_spend = max(buyer.monthly.get(today.this_month, 0), buyer.monthly.get(today.last_month, 0))
     tier = _tier(month_spend, rules)
-    if (last.year, last.month) == today.last_month_of:
-        lifecycle = CHURN_RISK
-    elif (today.day - last).days >= rules.dormant_days:
+    silent = (today.day - last).days
+    if silent >= rules.dormant_days:
         lifecycle = DORMANT
+    elif (last.year, last.month) == today.last_month_of and silent >= rules.slipping_days:
+        lifecycle = CHURN_RISK
     elif tier == WHALE or (rfm is not None and min(rfm[1], rfm[2]) >= rules.vip_min_score):
         lifecycle = VIP
     elif (today.day - first).days < rules.new_days:
