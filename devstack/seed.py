@@ -1,5 +1,6 @@
-"""Seed a demo shop through the public HTTP API (sign-up, products, key imports) and the console's own pages
-(the owner confirms the e-mail with the link the stack mailed, so the demo console login works)."""
+"""Seed a demo shop through the public HTTP API (sign-up, products, key imports, six months of order history through
+the history import) and the console's own pages (the owner confirms the e-mail with the link the stack mailed, so
+the demo console login works)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+
+from devstack.demo_history import history_csv
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.kamidrop.test"
@@ -30,9 +33,17 @@ DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("NFLX", {"name": "Netflix 1 month", "price": 1299, "currency": "usd", "category": "Streaming",
               "usage_guide": "Sign in at netflix.com/redeem and paste the key."}),
 )
+# Products the history sells too, after the two above (so the storefront lists those first), with their stock.
+HISTORY_PRODUCTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
+    ("GEMS", 80, {"name": "Game gems 60", "price": 499, "currency": "usd", "category": "Games"}),
+    ("ACCEL", 40, {"name": "Game accelerator 30 days", "price": 299, "currency": "usd", "category": "Games"}),
+    ("OFFICE", 5, {"name": "Office licence key", "price": 3999, "currency": "usd", "category": "Software"}),
+    ("PROMO", 20, {"name": "Spring promo code", "price": 500, "currency": "usd", "category": "Gift cards"}),
+)
 DEMO_SHOP_SETTINGS: dict[str, Any] = {
     "announcement": "Keys arrive on screen and by e-mail within seconds. 付款后卡密立即显示并发送到邮箱。",
     "support_contact": "help@demo.kamidrop.test",
+    "timezone": "Asia/Shanghai",
 }
 
 
@@ -102,8 +113,10 @@ def _patch(api: _Api, path: str, body: dict[str, Any]) -> None:
                         status=response.status_code, code=_error_code(response))
 
 
-def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir: Path | None = None) -> dict[str, Any]:
-    """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`.
+def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir: Path | None = None,
+         history: bool = True) -> dict[str, Any]:
+    """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`. With `history`, six
+    months of past orders are imported (the worker counts them into the figures within a minute or two).
 
     Fails with SeedError when the slug is already taken (the stack was seeded before).
     """
@@ -125,24 +138,33 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir
     api.session.headers["Authorization"] = f"Bearer {api_key}"
     _patch(api, "/v1/tenant", DEMO_SHOP_SETTINGS)
 
-    product_ids: list[str] = []
-    for prefix, body in DEMO_PRODUCTS:
-        product = api.post("/v1/products", body)
-        product_id = product.get("id")
-        if not isinstance(product_id, str):
-            raise SeedError(f"POST /v1/products answered without an id for {body['name']!r}")
-        keys = [random_key(prefix) for _ in range(KEYS_PER_PRODUCT)]
-        result = api.post(f"/v1/products/{product_id}/keys", {"keys": keys}, expect=(200, 201))
-        if result.get("imported") != KEYS_PER_PRODUCT:
-            raise SeedError(f"importing keys for {body['name']!r}: expected {KEYS_PER_PRODUCT} imported, "
-                            f"got {result.get('imported')!r} (duplicates {result.get('duplicates')!r}, "
-                            f"rejected {len(result.get('rejected') or [])})")
-        product_ids.append(product_id)
+    product_ids = [_product(api, prefix, KEYS_PER_PRODUCT, body) for prefix, body in DEMO_PRODUCTS]
+    if history:
+        priced = {body["name"]: (pid, int(body["price"])) for pid, (_, body) in zip(product_ids, DEMO_PRODUCTS,
+                                                                                     strict=True)}
+        for prefix, count, body in HISTORY_PRODUCTS:
+            priced[body["name"]] = (_product(api, prefix, count, body), int(body["price"]))
+        api.post("/v1/insights/history", {"csv": history_csv(priced, int(time.time())), "preset": "kamidrop"},
+                 expect=(202,))
 
     if mail_dir is not None:
         confirm_console_email(api.base, DEMO_EMAIL, password, mail_dir, timeout=timeout)
     return {"slug": slug, "api_key": api_key, "console_email": DEMO_EMAIL,
             "console_password": password, "products": product_ids}
+
+
+def _product(api: _Api, prefix: str, count: int, body: dict[str, Any]) -> str:
+    product = api.post("/v1/products", body)
+    product_id = product.get("id")
+    if not isinstance(product_id, str):
+        raise SeedError(f"POST /v1/products answered without an id for {body['name']!r}")
+    keys = [random_key(prefix) for _ in range(count)]
+    result = api.post(f"/v1/products/{product_id}/keys", {"keys": keys}, expect=(200, 201))
+    if result.get("imported") != count:
+        raise SeedError(f"importing keys for {body['name']!r}: expected {count} imported, "
+                        f"got {result.get('imported')!r} (duplicates {result.get('duplicates')!r}, "
+                        f"rejected {len(result.get('rejected') or [])})")
+    return product_id
 
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -89,6 +89,21 @@ class InsightsParts(Parts):
                                      ttl=float(self.c.platform.settings.recommendations_cache_seconds))
 
     @cached_property
+    def history_store(self) -> Any:
+        from chalicelib.insights.store.history import DynamoHistoryStore
+
+        return DynamoHistoryStore()
+
+    @cached_property
+    def history(self) -> Any:
+        from chalicelib.insights.service.history_import import HistoryImportService
+
+        c = self.c
+        return HistoryImportService(store=self.history_store, counter=self.rollup_store, products=c.catalog.products,
+                                    nightly=self.nightly, tenants=c.tenancy.tenants, queue=c.platform.queue,
+                                    clock=c.platform.clock)
+
+    @cached_property
     def alert_store(self) -> Any:
         from chalicelib.insights.store.stock_alerts import DynamoAlertStore
 

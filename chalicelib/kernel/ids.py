@@ -28,6 +28,7 @@ PREFIXES = {
     "key_access": "kac",
     "activity": "acv",
     "image": "img",
+    "history_import": "imp",
 }
 
 

@@ -51,6 +51,9 @@ def handle_queue_bodies(bodies: Sequence[str]) -> list[tuple[int, Exception]]:
             if data.get("kind") == TENANT_JOB:
                 run_tenant_job(str(data["job"]), str(data["tenant_id"]))
                 continue
+            if data.get("kind") == "history_chunk":  # one chunk of an imported order history
+                c.insights.history.count_chunk(str(data["tenant_id"]), str(data["job_id"]), int(data["chunk"]))
+                continue
             outbox.append((index, OutboxMessage(tenant_id=data["tenant_id"], id=data["outbox_id"], kind=data["kind"],
                                                 order_id=data["order_id"], created_at=c.platform.clock.now())))
         except Exception as exc:  # a bad body or a failed delivery: that message alone goes back

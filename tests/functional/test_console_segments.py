@@ -1,12 +1,14 @@
-"""The console's segments and bought-together pages: sizes with what to do, a segment's customers and its CSV, a
-recompute that the merchant starts, the rules with the products' names."""
+"""The console's segments and bought-together pages (sizes with what to do, a segment's customers and its CSV, a
+recompute that the merchant starts, the rules with the products' names) and the history import page."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -97,3 +99,28 @@ def test_bought_together_names_the_products_and_their_lift(web: Any, env: Consol
     other, other_id, _ = owner_of_new_shop(web, env)
     env.c.insights.nightly.run(other_id)
     assert "No pair of products sells together often enough yet" in other.get("/console/insights/together").body.decode()
+
+
+def test_the_history_page_imports_a_file_and_lists_it(web: Any, env: ConsoleEnv) -> None:
+    # given a shop with a product, and the history page's CSRF token
+    owner, tenant_id, _ = owner_of_new_shop(web, env)
+    env.c.catalog.products.create(actor=SYSTEM, tenant_id=tenant_id, body={"name": "Game card", "price": 1000,
+                                                                           "currency": "usd"})
+    page = owner.get("/console/insights/history")
+    assert "No import yet." in page.body.decode()
+    day = datetime.fromtimestamp(env.clock.now() - 10 * DAY, tz=UTC).strftime("%Y-%m-%d 10:00:00")
+    headers = {"Content-Type": "application/json", "X-CSRF-Token": csrf_of(page)}
+    # when the page's script sends a file with one good and one bad line
+    bad = {"csv": f"order_id,created_at,product,amount,status\nA1,{day},Game card,10.00,paid\nA2,{day},Game card,"
+                  f"lots,paid\n", "preset": "kamidrop", "currency": "usd"}
+    r = owner.client.http.post("/console/insights/history", headers=owner._headers(headers), body=json.dumps(bad))
+    # then the line is named and nothing is imported
+    assert r.status_code == 400
+    assert json.loads(r.body)["error"]["errors"] == [{"line": 3, "message": "amount 'lots' is not an amount"}]
+    # when the fixed file is sent, its import is listed
+    good = dict(bad, csv=bad["csv"].replace("lots", "12.00"))
+    r = owner.client.http.post("/console/insights/history", headers=owner._headers(headers), body=json.dumps(good))
+    assert r.status_code == 202 and json.loads(r.body)["orders"] == 2
+    listed = owner.get("/console/insights/history").body.decode()
+    assert re.findall(r'<tr data-import="[^"]+">.*?<td class="num">(\d+)</td>', listed, re.S) == ["2"]
+    assert "Counting (0/1)" in listed

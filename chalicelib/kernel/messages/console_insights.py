@@ -87,8 +87,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.segment.dormant.act": {"en": "Win them back with an offer; export the list below.",
                                     "zh-CN": "用优惠召回；可导出名单。"},
     "console.segment.churn_risk": {"en": "At risk", "zh-CN": "流失风险"},
-    "console.segment.churn_risk.about": {"en": "Bought last month, nothing yet this month.",
-                                         "zh-CN": "上月购买过，本月尚未购买。"},
+    "console.segment.churn_risk.about": {"en": "Bought last month, nothing this month, silent for 2 weeks or more.",
+                                         "zh-CN": "上月购买过，本月未购买，且已两周以上未下单。"},
     "console.segment.churn_risk.act": {"en": "Remind them before they go: their usual card, in stock.",
                                        "zh-CN": "在流失前提醒：他们常买的卡密有货。"},
     "console.segment.whale": {"en": "Whales", "zh-CN": "鲸鱼用户"},
@@ -156,4 +156,41 @@ MESSAGES: dict[str, dict[str, str]] = {
                                "zh-CN": "历史误差（MASE）{mase}，简单重复上周为 {baseline}。"},
     "console.forecast.none": {"en": "No sales yet, so no forecast.", "zh-CN": "还没有销量，暂无预测。"},
     "console.forecast.import": {"en": "Import {n} keys", "zh-CN": "导入 {n} 个卡密"},
+    "console.insights.tab.history": {"en": "Import history", "zh-CN": "导入历史订单"},
+    "console.history.title": {"en": "Bring your past orders", "zh-CN": "导入过去的订单"},
+    "console.history.about": {
+        "en": "Import your order history (up to {mb} MB, 50,000 orders a file) so alerts, forecasts, reports and "
+              "segments work from day one. It counts in the figures only: no key is sold or created. Importing a "
+              "file again counts nothing twice.",
+        "zh-CN": "导入历史订单（每个文件最多 {mb} MB、5 万单），让库存提醒、销量预测、报表和客户分层从第一天起就可用。"
+                 "只计入统计，不会售出或生成卡密；重复导入同一文件不会重复计算。"},
+    "console.history.file": {"en": "The file", "zh-CN": "文件"},
+    "console.history.preset": {"en": "Exported from", "zh-CN": "导出来源"},
+    "console.history.preset.kamidrop": {"en": "kamidrop columns (order_id, created_at, product, …)",
+                                        "zh-CN": "kamidrop 列格式（order_id、created_at、product…）"},
+    "console.history.preset.dujiaoka": {"en": "dujiaoka (独角数卡) order export", "zh-CN": "独角数卡订单导出"},
+    "console.history.currency": {"en": "Currency of the amounts (if the file has none)",
+                                 "zh-CN": "金额币种（文件中没有时）"},
+    "console.history.choose": {"en": "CSV file", "zh-CN": "CSV 文件"},
+    "console.history.columns": {
+        "en": "Our columns: order_id, created_at (your shop's time), product (its name or id here), quantity, "
+              "amount (the total paid, e.g. 30.00), currency, email, status (paid rows count). Products must "
+              "exist in the shop first.",
+        "zh-CN": "列：order_id、created_at（店铺时区）、product（本店的商品名或 ID）、quantity、amount（实付总额，如 30.00）、"
+                 "currency、email、status（仅统计已支付）。商品需先在本店创建。"},
+    "console.history.start": {"en": "Import", "zh-CN": "开始导入"},
+    "console.history.reading": {"en": "Reading the file…", "zh-CN": "正在读取文件…"},
+    "console.history.sending": {"en": "Checking every line…", "zh-CN": "正在逐行检查…"},
+    "console.history.queued": {"en": "{orders} orders taken ({skipped} unpaid rows left out); they are being "
+                                     "counted now.", "zh-CN": "已接收 {orders} 单（跳过 {skipped} 行未支付），正在计入统计。"},
+    "console.history.failed": {"en": "The file could not be sent: try again.", "zh-CN": "文件发送失败，请重试。"},
+    "console.history.recent": {"en": "Recent imports", "zh-CN": "最近的导入"},
+    "console.history.when": {"en": "Imported", "zh-CN": "导入时间"},
+    "console.history.orders": {"en": "Orders", "zh-CN": "订单"},
+    "console.history.skipped": {"en": "Unpaid rows", "zh-CN": "未支付行"},
+    "console.history.span": {"en": "From – to", "zh-CN": "时间范围"},
+    "console.history.status": {"en": "Status", "zh-CN": "状态"},
+    "console.history.status.counting": {"en": "Counting ({done}/{chunks})", "zh-CN": "计入中（{done}/{chunks}）"},
+    "console.history.status.done": {"en": "In the figures", "zh-CN": "已计入"},
+    "console.history.none": {"en": "No import yet.", "zh-CN": "还没有导入。"},
 }
