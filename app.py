@@ -58,6 +58,7 @@ app.register_middleware(framework_answers(app), "http")  # the framework's own a
 
 BATCH_WINDOW_SECONDS = 1  # the local worker gathers its batches the same way (devstack/worker.py)
 QUEUE_NAME = os.environ.get("KAMIDROP_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-outbox")
+JOBS_QUEUE_NAME = os.environ.get("KAMIDROP_JOBS_QUEUE_NAME", f"kamidrop-{os.environ.get('KAMIDROP_STAGE', 'dev')}-jobs")
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
@@ -110,3 +111,12 @@ def outbox_messages(event: object) -> None:
     from chalicelib.wiring.jobs import handle_queue_batch
 
     handle_queue_batch([(record.body, record.receipt_handle) for record in event])  # type: ignore[attr-defined]
+
+
+# Background work, one message an invocation (a history chunk takes seconds): never ahead of a buyer's e-mail.
+@app.on_sqs_message(queue=JOBS_QUEUE_NAME, batch_size=1)
+def job_messages(event: object) -> None:
+    from chalicelib.wiring.jobs import handle_job_message
+
+    for record in event:  # type: ignore[attr-defined]
+        handle_job_message(record.body)

@@ -91,5 +91,5 @@ def _row(n: int, at: datetime, product: tuple[str, int], quantity: int, buyer: s
     product_id, price = product
     status = "paid" if rng.random() > 0.04 else "expired"  # some checkouts were never paid
     cents = price * quantity
-    return [f"D{n:06d}", at.strftime("%Y-%m-%d %H:%M:%S"), product_id, str(quantity),
+    return [f"D{n:06d}", at.isoformat(sep=" "), product_id, str(quantity),
             f"{cents // 100}.{cents % 100:02d}", "usd", buyer, status]

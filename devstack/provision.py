@@ -19,9 +19,11 @@ EMAIL_FROM = "orders@kamidrop.test"
 WEBHOOK_ID = "kamidrop"
 WEBHOOK_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed")
 
-# The same shape as infra/resources.json: outbox queue with a dead-letter queue behind it.
+# The same shape as infra/resources.json: the outbox queue and the jobs queue, each with a dead-letter queue.
 QUEUE_VISIBILITY_TIMEOUT = 60
 QUEUE_MAX_RECEIVE_COUNT = 5
+JOBS_VISIBILITY_TIMEOUT = 360  # above the job function's 300 s
+JOBS_MAX_RECEIVE_COUNT = 3
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class AwsResources:
     queue_url: str
     dead_letter_queue_url: str
     email_from: str
+    jobs_queue_url: str = ""
 
 
 def aws_client(service: str, endpoint: str) -> Any:
@@ -43,7 +46,7 @@ def aws_client(service: str, endpoint: str) -> Any:
 
 
 def create_aws_resources(endpoint: str, *, stage: str = "dev") -> AwsResources:
-    """KMS key (+ alias), outbox queue with its DLQ, and a verified SES sender in moto."""
+    """KMS key (+ alias), outbox and jobs queues with their DLQs, and a verified SES sender in moto."""
     kms = aws_client("kms", endpoint)
     key = kms.create_key(
         Description=f"kamidrop {stage}: wraps the per-tenant branch keys that encrypt card keys",
@@ -61,9 +64,18 @@ def create_aws_resources(endpoint: str, *, stage: str = "dev") -> AwsResources:
         Attributes={"VisibilityTimeout": str(QUEUE_VISIBILITY_TIMEOUT), "RedrivePolicy": redrive},
     )["QueueUrl"]
 
+    jobs_dlq_url = sqs.create_queue(QueueName=f"kamidrop-{stage}-jobs-dlq")["QueueUrl"]
+    jobs_dlq_arn = sqs.get_queue_attributes(QueueUrl=jobs_dlq_url, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    jobs_url = sqs.create_queue(
+        QueueName=f"kamidrop-{stage}-jobs",
+        Attributes={"VisibilityTimeout": str(JOBS_VISIBILITY_TIMEOUT), "RedrivePolicy": json.dumps(
+            {"deadLetterTargetArn": jobs_dlq_arn, "maxReceiveCount": JOBS_MAX_RECEIVE_COUNT})},
+    )["QueueUrl"]
+
     aws_client("ses", endpoint).verify_email_identity(EmailAddress=EMAIL_FROM)
-    return AwsResources(kms_key_arn=key["Arn"], queue_url=queue_url,
-                        dead_letter_queue_url=dlq_url, email_from=EMAIL_FROM)
+    return AwsResources(kms_key_arn=key["Arn"], queue_url=queue_url, dead_letter_queue_url=dlq_url,
+                        email_from=EMAIL_FROM, jobs_queue_url=jobs_url)
 
 
 def register_stripe_webhook(stripe_url: str, *, target_url: str, secret: str) -> None:

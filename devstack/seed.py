@@ -33,7 +33,7 @@ DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("NFLX", {"name": "Netflix 1 month", "price": 1299, "currency": "usd", "category": "Streaming",
               "usage_guide": "Sign in at netflix.com/redeem and paste the key."}),
 )
-# Products the history sells too, after the two above (so the storefront lists those first), with their stock.
+# Products the history sells too (made before the two above, so the storefront lists those first), with their stock.
 HISTORY_PRODUCTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
     ("GEMS", 80, {"name": "Game gems 60", "price": 499, "currency": "usd", "category": "Games"}),
     ("ACCEL", 40, {"name": "Game accelerator 30 days", "price": 299, "currency": "usd", "category": "Games"}),
@@ -138,12 +138,13 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir
     api.session.headers["Authorization"] = f"Bearer {api_key}"
     _patch(api, "/v1/tenant", DEMO_SHOP_SETTINGS)
 
+    # the history's own products first: the storefront lists the newest first, so the two demo cards lead it
+    priced = {body["name"]: (_product(api, prefix, count, body), int(body["price"]))
+              for prefix, count, body in (HISTORY_PRODUCTS if history else ())}
     product_ids = [_product(api, prefix, KEYS_PER_PRODUCT, body) for prefix, body in DEMO_PRODUCTS]
     if history:
-        priced = {body["name"]: (pid, int(body["price"])) for pid, (_, body) in zip(product_ids, DEMO_PRODUCTS,
-                                                                                     strict=True)}
-        for prefix, count, body in HISTORY_PRODUCTS:
-            priced[body["name"]] = (_product(api, prefix, count, body), int(body["price"]))
+        priced.update({body["name"]: (pid, int(body["price"]))
+                       for pid, (_, body) in zip(product_ids, DEMO_PRODUCTS, strict=True)})
         api.post("/v1/insights/history", {"csv": history_csv(priced, int(time.time())), "preset": "kamidrop"},
                  expect=(202,))
 

@@ -239,6 +239,7 @@ class Stack:
             "KAMIDROP_KEYSTORE_TABLE": f"kamidrop-{STAGE}-keystore",
             "KAMIDROP_KMS_KEY_ARN": resources.kms_key_arn,
             "KAMIDROP_QUEUE_URL": resources.queue_url,
+            "KAMIDROP_JOBS_QUEUE_URL": resources.jobs_queue_url,
             "KAMIDROP_EMAIL_FROM": resources.email_from,
             "KAMIDROP_PUBLIC_BASE_URL": self.api_url,
             "KAMIDROP_MAIL_DIR": str(self.mail_dir),

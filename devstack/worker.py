@@ -1,4 +1,5 @@
-"""Local stand-in for the Lambda triggers: long-polls the outbox queue and runs the schedules every minute."""
+"""Local stand-in for the Lambda triggers: long-polls the outbox queue (and, on a thread of its own, the jobs
+queue) and runs the schedules every minute."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ log = logging.getLogger("kamidrop.devstack.worker")
 
 
 def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple[int, Exception]]], *,
-              window: float = BATCH_WINDOW_SECONDS) -> int:
+              window: float = BATCH_WINDOW_SECONDS, batch: int = BATCH) -> int:
     """Receive up to 10 messages (gathered over `window` seconds, as app.py's SQS trigger does) and hand their
     bodies to `handle` together; delete the ones it did not report failed, in one request.
 
@@ -33,15 +34,15 @@ def poll_once(sqs: Any, queue_url: str, handle: Callable[[list[str]], list[tuple
     dead-letter queue), as app.py's handler arranges on Lambda. Only the exception type is logged:
     bodies may carry customer data. Returns how many messages were handled successfully.
     """
-    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH,
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=batch,
                                    WaitTimeSeconds=WAIT_SECONDS)
     messages = received.get("Messages", [])
     if not messages:
         return 0
-    if len(messages) < BATCH and window > 0:
+    if len(messages) < batch and window > 0:
         # Lambda's batching window: gather what else arrives within it, then handle all of it together.
         time.sleep(window)
-        messages += sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=BATCH - len(messages),
+        messages += sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=batch - len(messages),
                                         WaitTimeSeconds=0).get("Messages", [])
     try:
         failures = dict(handle([m["Body"] for m in messages]))
@@ -86,6 +87,13 @@ def serve(stop: threading.Event) -> int:
     import boto3
 
     sqs = boto3.client("sqs", endpoint_url=settings.aws_endpoint_url, region_name=settings.region)
+    jobs: threading.Thread | None = None
+    if settings.jobs_queue_url:
+        # background work on its own thread, as on Lambda its own function: a history import never holds up
+        # a buyer's e-mail
+        jobs = threading.Thread(target=_poll_jobs, args=(stop, sqs, settings.jobs_queue_url, handle_queue_bodies),
+                                name="jobs", daemon=True)
+        jobs.start()
     print(READY, flush=True)
     next_schedules = time.monotonic() + SCHEDULE_EVERY
     while not stop.is_set():
@@ -97,8 +105,20 @@ def serve(stop: threading.Event) -> int:
         except Exception as exc:
             log.warning("queue poll failed: %s; retrying in 1 s", type(exc).__name__)
             stop.wait(1.0)
+    if jobs is not None:
+        jobs.join(timeout=WAIT_SECONDS + 5)
     log.info("worker stopped")
     return 0
+
+
+def _poll_jobs(stop: threading.Event, sqs: Any, queue_url: str,
+               handle: Callable[[list[str]], list[tuple[int, Exception]]]) -> None:
+    while not stop.is_set():
+        try:
+            poll_once(sqs, queue_url, handle, window=0, batch=1)
+        except Exception as exc:
+            log.warning("jobs queue poll failed: %s; retrying in 1 s", type(exc).__name__)
+            stop.wait(1.0)
 
 
 def main() -> int:

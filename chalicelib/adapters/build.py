@@ -82,6 +82,16 @@ class PlatformParts(Parts):
         return SqsQueue(sqs_client=self._client("sqs"), queue_url=self.settings.queue_url)
 
     @cached_property
+    def jobs_queue(self) -> Any:
+        """Where background work goes (per-shop jobs, history chunks), so it never queues ahead of a buyer's key
+        e-mail; without a jobs queue of its own, the outbox queue (or the queue a test injected)."""
+        if not self.settings.jobs_queue_url:
+            return self.queue
+        from chalicelib.adapters.queue_sqs import SqsQueue
+
+        return SqsQueue(sqs_client=self._client("sqs"), queue_url=self.settings.jobs_queue_url)
+
+    @cached_property
     def outbox(self) -> Any:
         from chalicelib.adapters.dynamo.outbox import DynamoOutbox
 

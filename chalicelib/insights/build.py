@@ -57,7 +57,7 @@ class InsightsParts(Parts):
 
         c = self.c
         return NightlyService(buyers=self.rollup_store, store=self.segment_store, forecasts=self.stock_outlook,
-                              tenants=c.tenancy.tenants, clock=c.platform.clock)
+                              tenants=c.tenancy.tenants, clock=c.platform.clock, digests=self.slow_movers)
 
     @cached_property
     def outlook_store(self) -> Any:
@@ -100,8 +100,22 @@ class InsightsParts(Parts):
 
         c = self.c
         return HistoryImportService(store=self.history_store, counter=self.rollup_store, products=c.catalog.products,
-                                    nightly=self.nightly, tenants=c.tenancy.tenants, queue=c.platform.queue,
+                                    nightly=self.nightly, tenants=c.tenancy.tenants, queue=c.platform.jobs_queue,
                                     clock=c.platform.clock)
+
+    @cached_property
+    def sent_marks(self) -> Any:
+        from chalicelib.insights.store.sent_marks import DynamoSentMarks
+
+        return DynamoSentMarks()
+
+    @cached_property
+    def slow_movers(self) -> Any:
+        from chalicelib.insights.service.slow_movers import SlowMoverService
+
+        c = self.c
+        return SlowMoverService(rollups=self.rollup_store, stock=c.inventory.keys, marks=self.sent_marks,
+                                tenants=c.tenancy.tenants, mailer=c.platform.mailer, clock=c.platform.clock)
 
     @cached_property
     def alert_store(self) -> Any:

@@ -18,6 +18,8 @@ class Settings:
     keystore_table_name: str = "kamidrop-dev-keystore"
     kms_key_arn: str = ""
     queue_url: str = ""
+    # background work (per-shop jobs, history imports) apart from deliveries; "" = the outbox queue itself
+    jobs_queue_url: str = ""
     email_from: str = "orders@kamidrop.test"
     public_base_url: str = "http://127.0.0.1:8000"
     stripe_secret_key: str = ""
@@ -106,6 +108,7 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         keystore_table_name=e.get("KAMIDROP_KEYSTORE_TABLE", f"kamidrop-{stage}-keystore"),
         kms_key_arn=e.get("KAMIDROP_KMS_KEY_ARN", ""),
         queue_url=e.get("KAMIDROP_QUEUE_URL", ""),
+        jobs_queue_url=e.get("KAMIDROP_JOBS_QUEUE_URL", ""),
         email_from=e.get("KAMIDROP_EMAIL_FROM", "orders@kamidrop.test"),
         public_base_url=e.get("KAMIDROP_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         stripe_secret_key=e.get("STRIPE_SECRET_KEY", ""),

@@ -34,6 +34,13 @@ def handle_queue_batch(records: Sequence[tuple[str, str]]) -> None:
         raise failed[0][1]
 
 
+def handle_job_message(body: str) -> None:
+    """One message of the jobs queue (a per-shop job, a history chunk); raising leaves it for a retry."""
+    failed = handle_queue_bodies([body])
+    if failed:
+        raise failed[0][1]
+
+
 def handle_queue_bodies(bodies: Sequence[str]) -> list[tuple[int, Exception]]:
     """A batch from the queue (Lambda hands up to ten): outbox messages together, webhook nudges one by one.
     Returns the failed ones as (index, error); the caller leaves them on the queue for a retry."""
@@ -153,7 +160,7 @@ def fan_out(job: str) -> int:
     while True:
         ids, after = c.tenancy.tenants.ids(after=after)
         for tenant_id in ids:
-            c.platform.queue.send({"kind": TENANT_JOB, "job": job, "tenant_id": tenant_id})
+            c.platform.jobs_queue.send({"kind": TENANT_JOB, "job": job, "tenant_id": tenant_id})
             sent += 1
         if after is None:
             return sent

@@ -148,3 +148,13 @@ def forecast_chart(found: ProductForecast, width: int = 700, height: int = 160) 
     line = " ".join(f"{(len(recent) + i + 0.5) * step:.1f},{height - v / top * (height - 10):.1f}"
                     for i, v in enumerate(ahead))
     return {"w": width, "h": height, "bars": bars, "line": line, "split": round(len(recent) * step, 1)}
+
+
+@endpoint(console_insights, "GET", "/console/insights/slow", summary="Slow-moving stock", tag=TAG, auth="console",
+          produces="text/html", in_openapi=False)
+def slow(call: Call) -> Response:
+    try:
+        found = call.c.insights.slow_movers.idle(actor=call.actor, tenant_id=call.tenant_id)
+    except PermissionDenied as exc:
+        return forbidden_page(call, exc)
+    return console_page(call, "console/insights_slow.html", movers=found, tab="stock")

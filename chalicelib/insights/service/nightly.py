@@ -27,6 +27,10 @@ class Forecasts(Protocol):
     def refresh(self, tenant_id: str) -> int: ...
 
 
+class Digests(Protocol):
+    def weekly(self, tenant_id: str) -> bool: ...
+
+
 class NightlyStore(Protocol):
     def latest(self, tenant_id: str) -> dict[str, object] | None: ...
     def save_run(self, tenant_id: str, *, day: object, now: int, currency: str, thresholds: dict[str, int],
@@ -42,13 +46,15 @@ class NightlyReport:
     sizes: dict[str, int] | None = None
     rules: int = 0
     forecasts: int = 0
+    digest_sent: bool = False
 
 
 class NightlyService:
     def __init__(self, *, buyers: BuyerSource, store: NightlyStore, forecasts: Forecasts, tenants: TenantDirectory,
-                 clock: Clock) -> None:
+                 clock: Clock, digests: Digests | None = None) -> None:
         self._buyers = buyers
         self._forecasts = forecasts
+        self._digests = digests
         self._store = store
         self._tenants = tenants
         self._clock = clock
@@ -78,7 +84,11 @@ class NightlyService:
         forecast_count = self._forecasts.refresh(tenant_id)
         co_bought = rules(t.products for t in totals)
         self._store.save_rules(tenant_id, day=today, found=co_bought)
+        # Monday's run carries the weekly slow-mover digest, which marks its own week (a forced run sends nothing
+        # twice); before the pointer, so a failed e-mail makes the queue retry the run, and the digest with it
+        digest_sent = self._digests.weekly(tenant_id) if self._digests is not None else False
         self._store.save_run(tenant_id, day=today, now=now, currency=currency, thresholds=thresholds,
                              sizes=found.sizes, members=members)
         return NightlyReport(ran=True, day=today.isoformat(), buyers=len(totals), sizes=found.sizes,
+                             digest_sent=digest_sent,
                              rules=sum(len(r) for r in co_bought.values()), forecasts=forecast_count)
