@@ -20,6 +20,7 @@ from chalicelib.console.routes.integrations import console_integrations
 from chalicelib.console.routes.keys import console_keys
 from chalicelib.console.routes.orders import console_orders
 from chalicelib.console.routes.products import console_products
+from chalicelib.console.routes.reports import console_reports
 from chalicelib.console.routes.security import console_security
 from chalicelib.console.routes.settings import console_settings
 from chalicelib.console.routes.signin import console_signin
@@ -32,6 +33,7 @@ from chalicelib.http.health import health_routes
 from chalicelib.insights.routes.funnel import funnel_routes
 from chalicelib.insights.routes.heatmap import insights
 from chalicelib.insights.routes.history import history_routes
+from chalicelib.insights.routes.reports import report_routes
 from chalicelib.insights.routes.segments import segment_routes
 from chalicelib.insights.routes.stock import stock_routes
 from chalicelib.integrations.routes.webhooks import webhooks
@@ -50,8 +52,8 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
-                  console_history, console_integrations, insights, funnel_routes, segment_routes,
-                  stock_routes, history_routes):
+                  console_history, console_reports, console_integrations, insights, funnel_routes, segment_routes,
+                  stock_routes, history_routes, report_routes):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -50,6 +50,7 @@ EVENT_HELP: dict[str, str] = {
     "stock.out": "a product has no available keys left",
     "key.redeemed": "a partner redeemed a card key",
     "key.reported": "a buyer reported a card key as not working",
+    "report.ready": "a daily, weekly or monthly report of the shop is ready (once per period)",
 }
 EVENT = obj({
     "id": id_of("evt", "the event id; the same in every endpoint's copy of this event"),

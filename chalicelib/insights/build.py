@@ -57,7 +57,8 @@ class InsightsParts(Parts):
 
         c = self.c
         return NightlyService(buyers=self.rollup_store, store=self.segment_store, forecasts=self.stock_outlook,
-                              tenants=c.tenancy.tenants, clock=c.platform.clock, digests=self.slow_movers)
+                              tenants=c.tenancy.tenants, clock=c.platform.clock, digests=self.slow_movers,
+                              reports=self.reports)
 
     @cached_property
     def outlook_store(self) -> Any:
@@ -116,6 +117,22 @@ class InsightsParts(Parts):
         c = self.c
         return SlowMoverService(rollups=self.rollup_store, stock=c.inventory.keys, marks=self.sent_marks,
                                 tenants=c.tenancy.tenants, mailer=c.platform.mailer, clock=c.platform.clock)
+
+    @cached_property
+    def report_subscriptions(self) -> Any:
+        from chalicelib.insights.store.report_subscriptions import DynamoReportSubscriptions
+
+        return DynamoReportSubscriptions()
+
+    @cached_property
+    def reports(self) -> Any:
+        from chalicelib.insights.service.reports import ReportService
+
+        c = self.c
+        return ReportService(rollups=self.rollup_store, funnel=self.funnel_store, stock=c.inventory.keys,
+                             subscriptions=self.report_subscriptions, marks=self.sent_marks, staff=c.tenancy.staff,
+                             events=c.integrations.events, mailer=c.platform.mailer, tenants=c.tenancy.tenants,
+                             clock=c.platform.clock, base_url=c.platform.settings.public_base_url)
 
     @cached_property
     def alert_store(self) -> Any:

@@ -15,7 +15,7 @@ from ..kernel.errors import InvalidRequest
 API_VERSION = "2026-11-01"
 EVENT_TYPES = (
     "order.created", "order.paid", "order.delivered", "order.refunded", "order.failed",
-    "stock.low", "stock.out", "key.redeemed", "key.reported",
+    "stock.low", "stock.out", "key.redeemed", "key.reported", "report.ready",
 )
 TEST_EVENT = "webhook.test"  # sent only by the test call, to one endpoint; never subscribable
 ALL_EVENTS = "*"

@@ -65,11 +65,12 @@ def catalog() -> Mapping[str, Mapping[str, str]]:
         lookup,
         mail,
         order,
+        reports,
     )
 
     merged: dict[str, Mapping[str, str]] = {}
     for module in (common, checkout, order, lookup, after_sales, mail, console, console_shop, console_team,
-                   console_media, console_insights, insights):
+                   console_media, console_insights, insights, reports):
         for key, texts in module.MESSAGES.items():
             if key in merged:
                 raise ValueError(f"message id {key!r} is defined twice")

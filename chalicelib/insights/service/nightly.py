@@ -31,6 +31,10 @@ class Digests(Protocol):
     def weekly(self, tenant_id: str) -> bool: ...
 
 
+class Reports(Protocol):
+    def send_due(self, tenant_id: str) -> list[str]: ...
+
+
 class NightlyStore(Protocol):
     def latest(self, tenant_id: str) -> dict[str, object] | None: ...
     def save_run(self, tenant_id: str, *, day: object, now: int, currency: str, thresholds: dict[str, int],
@@ -47,14 +51,16 @@ class NightlyReport:
     rules: int = 0
     forecasts: int = 0
     digest_sent: bool = False
+    reports: tuple[str, ...] = ()  # the reports told this run (daily; weekly on Mondays; monthly on the 1st)
 
 
 class NightlyService:
     def __init__(self, *, buyers: BuyerSource, store: NightlyStore, forecasts: Forecasts, tenants: TenantDirectory,
-                 clock: Clock, digests: Digests | None = None) -> None:
+                 clock: Clock, digests: Digests | None = None, reports: Reports | None = None) -> None:
         self._buyers = buyers
         self._forecasts = forecasts
         self._digests = digests
+        self._reports = reports
         self._store = store
         self._tenants = tenants
         self._clock = clock
@@ -87,8 +93,9 @@ class NightlyService:
         # Monday's run carries the weekly slow-mover digest, which marks its own week (a forced run sends nothing
         # twice); before the pointer, so a failed e-mail makes the queue retry the run, and the digest with it
         digest_sent = self._digests.weekly(tenant_id) if self._digests is not None else False
+        reports = self._reports.send_due(tenant_id) if self._reports is not None else []  # the day before is closed
         self._store.save_run(tenant_id, day=today, now=now, currency=currency, thresholds=thresholds,
                              sizes=found.sizes, members=members)
         return NightlyReport(ran=True, day=today.isoformat(), buyers=len(totals), sizes=found.sizes,
-                             digest_sent=digest_sent,
+                             digest_sent=digest_sent, reports=tuple(reports),
                              rules=sum(len(r) for r in co_bought.values()), forecasts=forecast_count)
