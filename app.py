@@ -11,6 +11,7 @@ from chalicelib.aftersales.routes.reports import after_sales
 from chalicelib.apidocs.routes import docs
 from chalicelib.catalog.routes import catalog
 from chalicelib.console.routes.aftersales import console_aftersales
+from chalicelib.console.routes.cockpit import console_cockpit
 from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.history import console_history
 from chalicelib.console.routes.home import console_home
@@ -52,8 +53,8 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   checkout_routes, order_page_routes, storefront, lookup, console_signup, console_signin, console_home,
                   console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
-                  console_history, console_reports, console_integrations, insights, funnel_routes, segment_routes,
-                  stock_routes, history_routes, report_routes):
+                  console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
+                  segment_routes, stock_routes, history_routes, report_routes):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -135,6 +135,15 @@ class InsightsParts(Parts):
                              clock=c.platform.clock, base_url=c.platform.settings.public_base_url)
 
     @cached_property
+    def cockpit(self) -> Any:
+        from chalicelib.insights.service.cockpit import CockpitService
+
+        c = self.c
+        return CockpitService(rollups=self.rollup_store, funnel=self.funnel_store, outlook=self.stock_outlook,
+                              tenants=c.tenancy.tenants, clock=c.platform.clock,
+                              recent_seconds=float(c.platform.settings.console_cache_seconds))
+
+    @cached_property
     def alert_store(self) -> Any:
         from chalicelib.insights.store.stock_alerts import DynamoAlertStore
 

@@ -3,6 +3,7 @@ try, and the figures by device and channel, for the period chosen."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -71,3 +72,29 @@ def test_a_new_shop_sees_an_empty_funnel_and_how_to_tag_its_links(web: Any, env:
     assert 'id="funnel-empty"' in page and "?utm_source=newsletter" in page
     assert re.search(r'<a href="/console/insights\?days=7" aria-current="page">7 days</a>', page)
     assert "No device or channel leaves a step far more often" in page
+
+
+def test_the_cockpit_shows_today_and_refreshes_from_its_json(web: Any, env: ConsoleEnv) -> None:
+    # given a shop that sold 3 keys of one card in one order today, and whose funnel counted two product views
+    from chalicelib.insights.domain.rollups import SALE, Fact
+
+    owner, tenant_id, _ = owner_of_new_shop(web, env)
+    tenant = env.c.tenancy.tenants.get(tenant_id=tenant_id)
+    now = env.clock.now()
+    fact = Fact(SALE, f"ord_cockpit_{tenant_id[-6:]}", "prd_cockpit", now, 3, 1500, "usd")
+    assert env.c.insights.rollup_store.record(tenant_id, fact, bucket(now, tenant.zone))
+    _touch(env, tenant_id, PRODUCT, "mobile", "direct", 2, now)
+    # when the owner opens the cockpit
+    page = owner.get("/console/cockpit").body.decode()
+    # then today's figures are on it, and the hour of the sale has the tallest bar
+    assert 'id="c-orders">1<' in page and 'id="c-units">3<' in page and 'id="c-revenue">$15.00<' in page
+    heights = re.findall(r'<span title="(\d+):00 · (\d+)" style="height:(\d+)%">', page)
+    hour = bucket(now, tenant.zone).hour
+    assert [(int(h), int(n), int(p)) for h, n, p in heights if int(n)] == [(hour, 1, 100)]
+    assert '<div data-step="product"><span>Product views</span><b>2</b></div>' in page
+    # and the page's script reads the same figures as JSON
+    live = owner.get("/console/cockpit/live", headers={"Accept": "application/json"})
+    body = json.loads(live.body)
+    assert (live.status_code, body["orders"], body["units"], body["revenue"], body["funnel"]["product"]) == (
+        200, 1, 3, "$15.00", 2)
+    assert body["top"] == [{"name": "prd_cockpit", "units": 3, "revenue": "$15.00"}]

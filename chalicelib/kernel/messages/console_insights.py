@@ -229,4 +229,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.reports2.mail_hint": {"en": "Sent to your own address each morning for the day before, on Mondays for "
                                          "the last week and on the 1st for the last month.",
                                    "zh-CN": "每天早上发送前一日的日报，周一发送上周周报，每月 1 日发送上月月报，发到您自己的邮箱。"},
+    "console.nav.cockpit": {"en": "Cockpit", "zh-CN": "数据大屏"},
+    "console.cockpit.title": {"en": "Today", "zh-CN": "今日实况"},
+    "console.cockpit.about": {"en": "Leave it open on a big screen: it refreshes every {s} s. Updated",
+                              "zh-CN": "可在大屏上常开：每 {s} 秒自动刷新。更新于"},
+    "console.cockpit.hours": {"en": "Orders by hour", "zh-CN": "每小时订单"},
+    "console.cockpit.top": {"en": "Top products today", "zh-CN": "今日热销"},
+    "console.cockpit.no_sales": {"en": "No sales yet today.", "zh-CN": "今天还没有销售。"},
+    "console.cockpit.warnings": {"en": "Needs keys", "zh-CN": "需要补货"},
+    "console.cockpit.all_covered": {"en": "Every product is covered for two weeks.", "zh-CN": "所有商品两周内库存充足。"},
+    "console.cockpit.left": {"en": "{n} left", "zh-CN": "剩 {n} 个"},
+    "console.cockpit.runs_out": {"en": "runs out {day}", "zh-CN": "{day} 断货"},
+    "console.cockpit.reorder": {"en": "reorder {n}", "zh-CN": "建议补 {n}"},
+    "console.cockpit.funnel": {"en": "Today's funnel", "zh-CN": "今日转化漏斗"},
 }
