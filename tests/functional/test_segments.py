@@ -147,7 +147,8 @@ def test_a_segment_pages_with_a_cursor_and_exports_whole_as_csv(env: dict[str, A
 def test_segments_answer_clearly_before_a_run_and_for_bad_requests(env: dict[str, Any]) -> None:
     s = Shop(env)
     body = json.loads(s.get("/v1/segments").body)
-    assert (body["computed_on"], body["history"], {x["size"] for x in body["segments"]}) == (None, [], {0})
+    assert (body["computed_on"], body["thresholds"], body["history"], {x["size"] for x in body["segments"]}) == (
+        None, None, [], {0})
     r = s.get("/v1/segments/vip/customers")
     assert (r.status_code, json.loads(r.body)["error"]["message"]) == (
         404, "no segments yet: they are computed each night from the shop's sales")

@@ -24,9 +24,11 @@ OVERVIEW = obj({
     "object": string(enum=("segment_overview",)),
     "computed_on": string("the shop day of the last nightly run (YYYY-MM-DD); null before the first", nullable=True),
     "currency": string("the shop's currency the value tiers are in (the one most of its sales are in)"),
-    "thresholds": obj({"whale_monthly": integer("a month's spend above this (minor units) is a whale"),
-                       "regular_monthly": integer("from this up to whale_monthly is a regular spender"),
-                       "dormant_days": integer(), "new_days": integer()}),
+    "thresholds": {**obj({"whale_monthly": integer("a month's spend above this (minor units) is a whale"),
+                          "regular_monthly": integer("from this up to whale_monthly is a regular spender"),
+                          "dormant_days": integer(), "new_days": integer()},
+                         description="the rules of the last run; null before the first"),
+                   "type": ["object", "null"]},
     "segments": array(SEGMENT, max_items=len(SEGMENTS)),
     "history": array(obj({"day": string(), "sizes": obj({s: integer(minimum=0) for s in SEGMENTS})}),
                      "each night's sizes, oldest first (90 days)"),
@@ -48,7 +50,8 @@ RECOMMENDATIONS = obj({"object": string(enum=("recommendations",)),
 
 
 def overview_json(o: SegmentOverview) -> dict[str, Any]:
-    return {"object": "segment_overview", "computed_on": o.day, "currency": o.currency, "thresholds": o.thresholds,
+    return {"object": "segment_overview", "computed_on": o.day, "currency": o.currency,
+            "thresholds": o.thresholds or None,
             "segments": [{"id": s, "kind": "lifecycle" if s in LIFECYCLES else "tier", "size": o.sizes.get(s, 0)}
                          for s in SEGMENTS],
             "history": [{"day": d.isoformat(), "sizes": {s: sizes.get(s, 0) for s in SEGMENTS}}
