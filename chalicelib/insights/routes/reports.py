@@ -43,8 +43,9 @@ REPORT = obj({
                             "summary": string()}), "days far from the same weekday's last 8 weeks"),
     "top_products": array(LINE, max_items=10), "products": array(LINE),
 }, title="Report")
-DATE = QueryParam("date", string(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$"), "a shop day (YYYY-MM-DD) inside the period; default: the last "
-                  "closed period (yesterday, last week, last month)")
+DATE = QueryParam("date", string(max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+                  "a shop day (YYYY-MM-DD) inside the period; default: the last closed period (yesterday, last week, "
+                  "last month)")
 
 
 def _line(p: ProductLine, names: dict[str, str]) -> dict[str, Any]:
