@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import PynamoDBException
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
@@ -83,3 +83,24 @@ def add_counters(pk: str, sk: str, values: dict[str, int]) -> dict[str, Any]:
             "UpdateExpression": "ADD " + ", ".join(f"{alias} :v{i}" for i, alias in enumerate(names)),
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": {f":v{i}": {"N": str(values[n])} for i, n in enumerate(names.values())}}
+
+
+def marker(pk: str, sk: str, ttl: int) -> dict[str, Any]:
+    """A transaction put of a "done already" flag: it fails when the flag is there (attribute_not_exists)."""
+    return {"TableName": Item.Meta.table_name, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "ttl": {"N": str(ttl)}},
+            "ConditionExpression": "attribute_not_exists(pk)"}
+
+
+def once(flag: dict[str, Any], updates: list[dict[str, Any]], what: str) -> bool:
+    """Puts the flag and applies the updates in one transaction; False (nothing applied) when the flag was there
+    already: the updates of a replayed message, a retried chunk, a second Pay press, happen once."""
+    try:
+        transaction_connection().transact_write_items(condition_check_items=[], delete_items=[], put_items=[flag],
+                                                      update_items=updates)
+    except TransactWriteError as exc:
+        if [r.code if r else None for r in exc.cancellation_reasons][:1] == ["ConditionalCheckFailed"]:
+            return False
+        raise unavailable(exc, what) from exc
+    except PynamoDBException as exc:
+        raise unavailable(exc, what) from exc
+    return True

@@ -18,11 +18,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
-
-from chalicelib.adapters.dynamo.counters import add_counters, call, query_all
-from chalicelib.adapters.dynamo.failures import unavailable
-from chalicelib.adapters.dynamo.items import Item, transaction_connection
+from chalicelib.adapters.dynamo.counters import add_counters, call, marker, once, query_all
+from chalicelib.adapters.dynamo.items import Item
 from chalicelib.insights.domain.funnel import FunnelCounts, Touch, from_row, merge, touch_counters
 from chalicelib.insights.domain.rollups import Bucket, months_covering
 
@@ -82,22 +79,9 @@ class DynamoFunnelStore:
 
     def add_once(self, tenant_id: str, order_id: str, touch: Touch, at: Bucket) -> bool:
         """Counts the order's payment step once, whatever the number of attempts: False when counted before."""
-        marker = {"TableName": Item.Meta.table_name,
-                  "Item": {"pk": {"S": f"T#{tenant_id}#RU#ORD#{order_id}"}, "sk": {"S": touch.step},
-                           "ttl": {"N": str(touch.at + MARKER_TTL)}},
-                  # the marker is the "counted already" flag of this order's step
-                  "ConditionExpression": "attribute_not_exists(pk)"}
-        try:
-            transaction_connection().transact_write_items(
-                condition_check_items=[], delete_items=[], put_items=[marker],
-                update_items=[counting_update(tenant_id, touch, at)])
-        except TransactWriteError as exc:
-            if [r.code if r else None for r in exc.cancellation_reasons][:1] == ["ConditionalCheckFailed"]:
-                return False
-            raise unavailable(exc, "counting the funnel") from exc
-        except PynamoDBException as exc:
-            raise unavailable(exc, "counting the funnel") from exc
-        return True
+        # the marker is the "counted already" flag of this order's step
+        return once(marker(f"T#{tenant_id}#RU#ORD#{order_id}", touch.step, touch.at + MARKER_TTL),
+                    [counting_update(tenant_id, touch, at)], "counting the funnel")
 
     def counts(self, tenant_id: str, first: date, last: date, product_id: str | None = None) -> FunnelCounts:
         """The funnel rows of the days `first`..`last` (one Query per month), of one product or all."""

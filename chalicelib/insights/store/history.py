@@ -11,11 +11,8 @@ import json
 import zlib
 from typing import Any
 
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
-
-from chalicelib.adapters.dynamo.counters import call, query_all, read_items
-from chalicelib.adapters.dynamo.failures import unavailable
-from chalicelib.adapters.dynamo.items import Item, transaction_connection
+from chalicelib.adapters.dynamo.counters import call, marker, once, query_all, read_items
+from chalicelib.adapters.dynamo.items import Item
 from chalicelib.insights.domain.history_import import CHUNK, HistoricOrder, ImportJob
 
 TTL = 30 * 24 * 3600
@@ -59,25 +56,11 @@ class DynamoHistoryStore:
     def counted(self, tenant_id: str, job_id: str, n: int, now: int) -> bool:
         """Marks the chunk counted and adds it to the job's `done`; False when it was counted before."""
         pk = partition(tenant_id)
-        try:
-            transaction_connection().transact_write_items(
-                condition_check_items=[], delete_items=[],
-                put_items=[{"TableName": Item.Meta.table_name,
-                            "Item": {"pk": {"S": pk}, "sk": {"S": f"D#{job_id}#{n:04d}"},
-                                     "ttl": {"N": str(now + TTL)}},
-                            # the marker is the chunk's "counted already" flag
-                            "ConditionExpression": "attribute_not_exists(pk)"}],
-                update_items=[{"TableName": Item.Meta.table_name,
-                               "Key": {"pk": {"S": pk}, "sk": {"S": f"J#{job_id}"}},
-                               "UpdateExpression": "ADD done :one", "ExpressionAttributeValues": {":one": {"N": "1"}},
-                               "ConditionExpression": "attribute_exists(pk)"}])
-        except TransactWriteError as exc:
-            if [r.code if r else None for r in exc.cancellation_reasons][:1] == ["ConditionalCheckFailed"]:
-                return False
-            raise unavailable(exc, "counting the import") from exc
-        except PynamoDBException as exc:
-            raise unavailable(exc, "counting the import") from exc
-        return True
+        # the marker is the chunk's "counted already" flag
+        return once(marker(pk, f"D#{job_id}#{n:04d}", now + TTL),
+                    [{"TableName": Item.Meta.table_name, "Key": {"pk": {"S": pk}, "sk": {"S": f"J#{job_id}"}},
+                      "UpdateExpression": "ADD done :one", "ExpressionAttributeValues": {":one": {"N": "1"}},
+                      "ConditionExpression": "attribute_exists(pk)"}], "counting the import")
 
     def get(self, tenant_id: str, job_id: str) -> ImportJob | None:
         found = read_items([(partition(tenant_id), f"J#{job_id}")], "reading the import", consistent=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
-from chalicelib.adapters.dynamo.counters import ConditionFailed, add_counters, call, query_all, read_items
+from chalicelib.adapters.dynamo.counters import ConditionFailed, add_counters, call, marker, query_all, read_items
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import Item, transaction_connection
 from chalicelib.insights.domain.buyers import BuyerTotals
@@ -62,12 +62,6 @@ def _month(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _put(pk: str, sk: str, ttl: int) -> dict[str, Any]:
-    # attribute_not_exists(pk): the marker is the "counted already" flag; its write is what may fail
-    return {"TableName": Item.Meta.table_name, "Item": {"pk": {"S": pk}, "sk": {"S": sk}, "ttl": {"N": str(ttl)}},
-            "ConditionExpression": "attribute_not_exists(pk)"}
-
-
 class DynamoRollupStore:
     def record(self, tenant_id: str, fact: Fact, at: Bucket, late: bool = False) -> bool:
         """Counts the fact once: False when this order's fact of this kind was counted before. `late`: it lands
@@ -78,18 +72,18 @@ class DynamoRollupStore:
         shop, product = counters(fact, at.hour)
         month = month_counters(fact, at.day)
         ttl = fact.at + MARKER_TTL
-        marker = _put(f"T#{tenant_id}#RU#ORD#{fact.order_id}", fact.kind, ttl)
+        order_marker = marker(f"T#{tenant_id}#RU#ORD#{fact.order_id}", fact.kind, ttl)
         # distinct buyers: one marker per buyer and day, and per buyer and product-day
         buyer_markers = [] if fact.kind != "sale" or not fact.buyer else [
-            ("shop", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", "DAY", ttl)),
-            ("product", _put(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", f"P#{fact.product_id}", ttl))]
+            ("shop", marker(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", "DAY", ttl)),
+            ("product", marker(f"T#{tenant_id}#RU#B#{at.day.isoformat()}#{fact.buyer}", f"P#{fact.product_id}", ttl))]
         buyer_update = buyer_items.counting_update(tenant_id, fact, at)
         paid = (funnel.counting_update(tenant_id, Touch(PAID, fact.product_id, fact.source, fact.device, fact.at), at)
                 if fact.kind == "sale" and fact.device else None)
         others = (([add_counters(pk, f"M#{fact.product_id}", month)] if month else [])
                   + ([buyer_update] if buyer_update else []) + ([paid] if paid else [])
                   + ([add_counters(digest_partition(tenant_id), DIGEST_SK, {"gen": 1})] if late else []))
-        counted = self._count(marker, buyer_markers, (pk, day_sk, shop), (pk, product_sk, product), others)
+        counted = self._count(order_marker, buyer_markers, (pk, day_sk, shop), (pk, product_sk, product), others)
         if fact.kind == "sale" and fact.buyer:
             # after the count, and again on a redelivery (the min/max moves are idempotent): a crash between the
             # two leaves no buyer without their dates
