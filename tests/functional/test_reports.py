@@ -14,6 +14,7 @@ import pytest
 
 from chalicelib import wiring
 from chalicelib.insights.domain.rollups import SALE, Fact, bucket
+from chalicelib.kernel.errors import InvalidRequest
 from tests.fakes import FakeMailer, FakeQueue, FixedClock, RecordingEvents
 from tests.support import shop
 
@@ -107,3 +108,24 @@ def _system() -> Any:
     from chalicelib.tenancy.domain.roles import SYSTEM
 
     return SYSTEM
+
+
+def test_a_member_who_opts_out_gets_no_report_and_a_removed_member_none_at_all(env: dict[str, Any]) -> None:
+    # given a shop whose owner opted in to the daily report, then out again
+    made = _shop(env)
+    c, mailer = env["c"], env["mailer"]
+    owner = c.tenancy.staff.list(actor=_system(), tenant_id=made["tenant_id"])[0]
+    for kinds in ({"daily", "weekly"}, set()):
+        c.insights.reports.subscribe(actor=_system(), tenant_id=made["tenant_id"], user_id=owner.user_id, kinds=kinds)
+    assert c.insights.reports.subscribed(actor=_system(), tenant_id=made["tenant_id"], user_id=owner.user_id) == set()
+    # and a subscription left by someone who is not (or no longer) on the staff
+    c.insights.report_subscriptions.save(made["tenant_id"], "usr_gone", {"daily"})
+    # when the nightly run tells yesterday's report
+    c.insights.nightly.run(made["tenant_id"])
+    # then the webhook is told, and nobody is e-mailed
+    assert [e["data"]["kind"] for e in env["events"].published if e["type"] == "report.ready"] == ["daily"]
+    assert [m for m in mailer.sent if "report" in m["subject"]] == []
+    # and an unknown kind is refused
+    with pytest.raises(InvalidRequest, match="reports are daily, weekly, monthly"):
+        c.insights.reports.subscribe(actor=_system(), tenant_id=made["tenant_id"], user_id=owner.user_id,
+                                     kinds={"hourly"})
