@@ -1,0 +1,696 @@
+"""Insights costs: the funnel's DynamoDB requests per storefront view and per order, the stock alert check of a
+shop of 1,000 products, and the nightly job of a shop with 20,000 orders by 4,000 buyers.
+
+Everything runs through the services and the HTTP layer (chalice.test.Client) on the harness's stack (moto +
+localstripe on 127.0.0.1); orders are counted straight into the rollups (rollup_store.record, as the outbox
+consumer counts a delivery), no Stripe payment. Measured:
+
+- funnel, per view: GET /s/{slug} and /s/{slug}/p/{id}, warm (shelf cached), with a desktop Chrome User-Agent
+  against `curl/8.5` (robots are not counted): DynamoDB requests per view and the difference; and a container
+  holding views for 2 s (KAMIDROP_FUNNEL_FLUSH_SECONDS=2, production's setting): funnel writes per view over 50
+  views in a row, the final flush included. Target (issue: first-party funnel): ≤ 1 extra request per view.
+- funnel, per order: the storefront checkout with and without an origin (browser vs robot User-Agent), the Pay
+  beacon, the `order_created` outbox message handled with and without an origin, and the paid step, which rides
+  in the sale's counting transaction (requests and transaction items with and without a device);
+- stock alerts: `stock_alerts.check` over --products active products with 4 keys each, a fifth of them selling
+  (low or critical): requests and wall seconds of the first run and of a second right after (tells nothing new);
+- nightly: a shop whose --orders sales by --buyers buyers over 180 days and 30 products are counted (rollups and
+  per-buyer aggregates); then `stock_outlook.refresh`, and `nightly.run(force=True)` with its parts counted
+  apart (buyer aggregates read, forecasts, co-purchase rules and segments saved, slow-mover digest, reports).
+  The nightly container's clock is set back to the last Monday (same time of day) so the weekly digest and
+  weekly report run too. Read capacity units from the bytes of the items each read returned (DynamoDB's rules:
+  a Query's items summed and rounded up to 4 KB, a BatchGet's per item; × 0.5 eventually consistent), and an
+  estimate from a scan of the buyer and month partitions beside it.
+
+    python -m bench.insights [--products 1000] [--orders 20000] [--buyers 4000] [--views 20] [--checkouts 5]
+    python -m bench.insights --orders 100000 --buyers 20000      # the issue's large shop (slow on moto)
+
+Request counts and capacity units carry over to AWS; times are this machine's and moto's (a Python emulator that
+applies DynamoDB requests one at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import math
+import random
+import secrets
+import statistics
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.harness import ErrorLog, Progress, RequestCounter, main, per, say, stack
+from chalicelib.insights.domain.rollups import SALE, Fact, bucket, months_covering
+from chalicelib.kernel.ids import new_id
+from chalicelib.sales.domain.orders import customer_id
+from chalicelib.tenancy.domain.roles import SYSTEM
+
+BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 "
+           "Safari/537.36")
+ROBOT = "curl/8.5"
+TARGET_EXTRA_PER_VIEW = 1
+BUFFERED_VIEWS = 50
+NIGHTLY_PRODUCTS = 30
+NIGHTLY_DAYS = 180
+IDLE_PRODUCTS = 4  # the last products of the nightly shop stop selling 45 days before: slow movers
+ALERT_KEYS = 4
+DAY = 86400
+READS = ("Query", "Scan", "GetItem", "BatchGetItem", "TransactGetItems")
+
+
+# ---- reading what each request read ---------------------------------------------------------------
+def _size(value: dict[str, Any]) -> int:
+    """Stored size of one DynamoDB attribute value (the documented rules, numbers approximated)."""
+    (kind, v), = value.items()
+    if kind == "S":
+        return len(v.encode())
+    if kind == "N":
+        return math.ceil(len(v.lstrip("-").replace(".", "")) / 2) + 1
+    if kind == "B":
+        return len(v)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "SS":
+        return sum(len(x.encode()) for x in v)
+    if kind == "NS":
+        return sum(math.ceil(len(x.lstrip("-").replace(".", "")) / 2) + 1 for x in v)
+    if kind == "BS":
+        return sum(len(x) for x in v)
+    if kind == "L":
+        return 3 + sum(_size(x) + 1 for x in v)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _size(x) + 1 for k, x in v.items())
+    return len(json.dumps(v, default=str))
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + _size(value) for name, value in item.items())
+
+
+def _units(size: int) -> int:
+    return max(1, math.ceil(size / 4096))
+
+
+class CapacityTap:
+    """Every DynamoDB response any botocore client created after it gets (PynamoDB's included): bytes and items
+    read, and read capacity units by DynamoDB's rules (a Query's or Scan's page summed and rounded up to 4 KB, a
+    GetItem or BatchGet's items each rounded up; × 0.5 unless strongly consistent, × 2 in a transaction); funnel
+    row writes (UpdateItem on a `V#` row) and transaction items. Per label, like RequestCounter's phases."""
+
+    def __init__(self) -> None:
+        from botocore import handlers
+
+        self._lock = threading.Lock()
+        self._label = "setup"
+        self._by: dict[str, Counter[str]] = defaultdict(Counter)
+        self._rcu: dict[str, float] = defaultdict(float)
+        self._specs = [("before-parameter-build.dynamodb.*", self._params), ("after-call.dynamodb.*", self._after)]
+        self._handlers = handlers
+        handlers.BUILTIN_HANDLERS.extend(self._specs)
+
+    def close(self) -> None:
+        for spec in self._specs:
+            with contextlib.suppress(ValueError):
+                self._handlers.BUILTIN_HANDLERS.remove(spec)
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        previous, self._label = self._label, name
+        try:
+            yield
+        finally:
+            self._label = previous
+
+    def _params(self, model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        op = model.name
+        if op in ("Query", "Scan", "GetItem"):
+            context["bench_consistent"] = bool(params.get("ConsistentRead"))
+        elif op == "BatchGetItem":
+            context["bench_consistent"] = {t: bool(r.get("ConsistentRead"))
+                                           for t, r in params.get("RequestItems", {}).items()}
+        funnel, items = 0, 0
+        if op == "UpdateItem" and str(params.get("Key", {}).get("sk", {}).get("S", "")).startswith("V#"):
+            funnel = 1
+        elif op == "TransactWriteItems":
+            items = len(params.get("TransactItems", []))
+            funnel = sum(1 for t in params.get("TransactItems", [])
+                         if str(t.get("Update", {}).get("Key", {}).get("sk", {}).get("S", "")).startswith("V#"))
+        if funnel or items:
+            with self._lock:
+                self._by[self._label]["funnel_writes"] += funnel
+                self._by[self._label]["transaction_items"] += items
+
+    def _after(self, http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any],
+               **_: Any) -> None:
+        op = model.name
+        if op not in READS or http_response.status_code >= 300:
+            return
+        consistent = context.get("bench_consistent", False)
+        sizes: list[int] = []
+        rcu = 0.0
+        if op in ("Query", "Scan"):
+            sizes = [item_size(i) for i in parsed.get("Items", [])]
+            rcu = math.ceil(sum(sizes) / 4096) * (1.0 if consistent else 0.5) if sizes else 0.5
+        elif op == "GetItem":
+            sizes = [item_size(parsed["Item"])] if parsed.get("Item") else []
+            rcu = _units(sum(sizes)) * (1.0 if consistent else 0.5)
+        elif op == "BatchGetItem":
+            for table, found in parsed.get("Responses", {}).items():
+                factor = 1.0 if isinstance(consistent, dict) and consistent.get(table) else 0.5
+                for raw in found:
+                    sizes.append(item_size(raw))
+                    rcu += _units(sizes[-1]) * factor
+        else:  # TransactGetItems: two units per 4 KB, always consistent
+            for response in parsed.get("Responses", []):
+                sizes.append(item_size(response.get("Item", {})))
+                rcu += _units(sizes[-1]) * 2
+        with self._lock:
+            counts = self._by[self._label]
+            counts["read_requests"] += 1
+            counts["items_read"] += len(sizes)
+            counts["bytes_read"] += sum(sizes)
+            self._rcu[self._label] += rcu
+
+    def report(self, *labels: str) -> dict[str, Any]:
+        with self._lock:
+            total: Counter[str] = Counter()
+            for label in labels:
+                total.update(self._by[label])
+            rcu = sum(self._rcu[label] for label in labels)
+        return {"read_requests": total["read_requests"], "items_read": total["items_read"],
+                "bytes_read": total["bytes_read"], "rcu": round(rcu, 1), "funnel_writes": total["funnel_writes"],
+                "transaction_items": total["transaction_items"]}
+
+
+class Meter:
+    """RequestCounter's phases and the CapacityTap's labels switched together (never while workers run)."""
+
+    def __init__(self, counter: RequestCounter, tap: CapacityTap) -> None:
+        self.counter, self.tap = counter, tap
+        self.current = "setup"
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        previous, self.current = self.current, name
+        try:
+            with self.counter.phase(name), self.tap.phase(name):
+                yield
+        finally:
+            self.current = previous
+
+    def requests(self, *names: str) -> int:
+        return int(self.counter.report(*names)["dynamodb_total"])
+
+    def report(self, *names: str) -> dict[str, Any]:
+        r = self.counter.report(*names)
+        out = {"dynamodb": r["dynamodb"], "dynamodb_total": r["dynamodb_total"]}
+        if r["dynamodb_failed_total"]:
+            out["dynamodb_failed"] = r["dynamodb_failed"]
+        if r["kms_total"] or r["keystore_dynamodb_total"]:
+            out.update({"kms_total": r["kms_total"], "keystore_dynamodb_total": r["keystore_dynamodb_total"]})
+        return {**out, **self.tap.report(*names)}
+
+
+class Parted:
+    """A part of the nightly job: a call made from the job itself (the meter in the `top` phase) is counted and
+    timed in its own phase, `<top>/<part>.<method>`; calls from anywhere else pass straight through."""
+
+    def __init__(self, target: Any, name: str, meter: Meter, top: str, seconds: dict[str, float]) -> None:
+        self._target, self._name, self._meter, self._top, self._seconds = target, name, meter, top, seconds
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._target, attr)
+        if not callable(value):
+            return value
+
+        def parted(*args: Any, **kwargs: Any) -> Any:
+            if self._meter.current != self._top:
+                return value(*args, **kwargs)
+            label = f"{self._top}/{self._name}.{attr}"
+            started = time.perf_counter()
+            try:
+                with self._meter.phase(label):
+                    return value(*args, **kwargs)
+            finally:
+                self._seconds[label] = self._seconds.get(label, 0.0) + time.perf_counter() - started
+
+        return parted
+
+
+@dataclasses.dataclass(frozen=True)
+class ShiftedClock:
+    """The wall clock moved by `offset` seconds (the nightly's Monday; products listed long ago)."""
+
+    offset: int
+
+    def now(self) -> int:
+        return int(time.time()) + self.offset
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+def _shop(c: Any, name: str, slug: str) -> Any:
+    tenant, _ = c.tenancy.tenants.sign_up({"name": name, "slug": slug, "email": f"owner@{slug}.example.com",
+                                           "password": "correct horse battery"}, api_key=False)
+    return tenant
+
+
+def _products(c: Any, tenant_id: str, n: int, what: str) -> list[Any]:
+    progress = Progress(f"{what} products created", n, every=max(n // 4, 1))
+
+    def make(i: int) -> Any:
+        p = c.catalog.products.create(actor=SYSTEM, tenant_id=tenant_id,
+                                      body={"name": f"Bench card {i}", "price": 500, "currency": "usd"})
+        progress.tick()
+        return p
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(make, range(n)))
+
+
+def _import(c: Any, tenant_id: str, product_ids: list[str], keys: int, what: str) -> None:
+    progress = Progress(f"{what} key imports", len(product_ids), every=max(len(product_ids) // 4, 1))
+
+    def one(pid: str) -> None:
+        c.inventory.key_import.import_keys(tenant_id=tenant_id, product_id=pid, content_type="application/json",
+                                           body={"keys": [f"BENCH-{secrets.token_hex(8)}" for _ in range(keys)]})
+        progress.tick()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, product_ids))
+
+
+def _record(c: Any, tenant: Any, facts: list[Fact], what: str, errors: ErrorLog) -> float:
+    """Counts the facts as the outbox consumer counts a delivery; returns the wall seconds."""
+    progress = Progress(what, len(facts), every=max(len(facts) // 10, 1))
+
+    def count(fact: Fact) -> None:
+        try:
+            c.insights.rollup_store.record(tenant.id, fact, bucket(fact.at, tenant.zone))
+        except Exception as exc:  # counted in the result; the rest goes on
+            errors.add(what, exc)
+        progress.tick()
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(count, facts))
+    return time.perf_counter() - started
+
+
+def _stats(values: list[int]) -> dict[str, Any]:
+    return {"median": statistics.median(values), "mean": round(statistics.fmean(values), 3), "min": min(values),
+            "max": max(values)}
+
+
+def _per_each(meter: Meter, names: list[str]) -> dict[str, Any]:
+    counts = [meter.requests(n) for n in names]
+    r = meter.report(*names)
+    return {"n": len(names), "requests": _stats(counts),
+            "ops_per_each": {op: per(k, len(names), 2) for op, k in r["dynamodb"].items()},
+            "failed_per_each": {op: per(k, len(names), 2) for op, k in r.get("dynamodb_failed", {}).items()},
+            "funnel_writes_per_each": per(r["funnel_writes"], len(names), 2),
+            "transaction_items_per_each": per(r["transaction_items"], len(names), 2)}
+
+
+def _diff(a: dict[str, Any], b: dict[str, Any]) -> float:
+    return float(a["requests"]["median"] - b["requests"]["median"])
+
+
+# ---- 1. the funnel ----------------------------------------------------------------------------------
+def funnel(args: argparse.Namespace, st: Any, meter: Meter) -> dict[str, Any]:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.wiring.jobs import handle_outbox_batch
+
+    c = st.container
+    slug = f"fun-{secrets.token_hex(4)}"
+    tenant = _shop(c, "Funnel shop", slug)
+    products = _products(c, tenant.id, 3, "funnel")
+    pid = products[0].id
+    _import(c, tenant.id, [p.id for p in products], 4 * args.checkouts + 20, "funnel")
+    pages = {"shop": f"/s/{slug}", "product": f"/s/{slug}/p/{pid}"}
+    agents = {"browser": BROWSER, "robot": ROBOT}
+    out: dict[str, Any] = {"user_agents": agents}
+    with Client(app) as client:
+        def get(path: str, agent: str) -> None:
+            r = client.http.get(path, headers={"User-Agent": agent})
+            assert r.status_code == 200, (path, r.status_code, r.body[:300])
+
+        def post(path: str, agent: str, body: dict[str, Any], status: int) -> dict[str, Any]:
+            r = client.http.post(path, headers={"Content-Type": "application/json", "User-Agent": agent},
+                                 body=json.dumps(body))
+            assert r.status_code == status, (path, r.status_code, r.body[:300])
+            return dict(json.loads(r.body))
+
+        # per view, warm: a robot's first views fill the caches (shop, shelf, rules) and count nothing
+        wiring.use(c)
+        with meter.phase("funnel warm-up"):
+            for path in pages.values():
+                get(path, ROBOT)
+        names: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for i in range(args.views):  # interleaved: a shelf refresh (every 10 s) falls on either kind alike
+            for page, path in pages.items():
+                for who, agent in agents.items():
+                    name = f"view {page} {who} {i}"
+                    with meter.phase(name):
+                        get(path, agent)
+                    names[(page, who)].append(name)
+        views: dict[str, Any] = {}
+        for page in pages:
+            browser, robot = _per_each(meter, names[(page, "browser")]), _per_each(meter, names[(page, "robot")])
+            extra = _diff(browser, robot)
+            views[page] = {"browser": browser, "robot": robot, "extra_requests_per_view": extra,
+                           "meets_target": extra <= TARGET_EXTRA_PER_VIEW}
+            say(f"  {page} page: {browser['requests']['median']} requests per browser view, "
+                f"{robot['requests']['median']} per robot view")
+        out["per_view_unbuffered"] = views
+
+        # buffered: a container that adds views up for 2 s, 50 views in a row, then its flush
+        held = wiring.Container(dataclasses.replace(st.settings, funnel_flush_seconds=2))
+        wiring.use(held)
+        with meter.phase("buffered warm-up"):
+            for path in pages.values():
+                get(path, ROBOT)
+        started = time.perf_counter()
+        with meter.phase("buffered views"):
+            for i in range(BUFFERED_VIEWS):
+                get(pages["shop" if i % 2 == 0 else "product"], BROWSER)
+        seconds = time.perf_counter() - started
+        with meter.phase("buffered flush"):
+            held.insights.funnel_store.flush()
+        during, flushed = meter.report("buffered views"), meter.report("buffered flush")
+        writes = during["funnel_writes"] + flushed["funnel_writes"]
+        out["per_view_buffered"] = {
+            "flush_seconds": 2, "views": BUFFERED_VIEWS, "pages": "shop and product alternately",
+            "views_wall_seconds": round(seconds, 2), "funnel_writes_during_views": during["funnel_writes"],
+            "funnel_writes_at_final_flush": flushed["funnel_writes"],
+            "funnel_writes_per_view": per(writes, BUFFERED_VIEWS, 3),
+            "dynamodb_requests_during_views": during["dynamodb_total"],
+            "note": "each write is one UpdateItem of a (day, product) row; held views of the last seconds are lost "
+                    "if the container dies"}
+        say(f"  buffered: {writes} funnel writes for {BUFFERED_VIEWS} views in {seconds:.1f} s")
+        wiring.use(c)
+
+        # per order: checkouts with and without an origin, the Pay beacon, the outbox message, the paid step
+        with meter.phase("checkout warm-up"):  # the first checkout of a process pays for a few things once
+            warm = [post(f"/s/{slug}/checkout", agent, {"product_id": pid, "quantity": 1,
+                                                        "email": f"warm-{who}@example.com"}, 201)
+                    for who, agent in agents.items()]
+        started_orders: dict[str, list[dict[str, Any]]] = {"browser": [], "robot": []}
+        checkout_names: dict[str, list[str]] = defaultdict(list)
+        for i in range(args.checkouts):
+            for who, agent in agents.items():
+                name = f"checkout {who} {i}"
+                with meter.phase(name):
+                    started_orders[who].append(post(f"/s/{slug}/checkout", agent, {
+                        "product_id": pid, "quantity": 1, "email": f"{who}{i}@example.com"}, 201))
+                checkout_names[who].append(name)
+        beacon_names: dict[str, list[str]] = defaultdict(list)
+        for i, (mine, script) in enumerate(zip(started_orders["browser"], started_orders["robot"], strict=True)):
+            for kind, order, agent in (("first press", mine, BROWSER), ("pressed again", mine, BROWSER),
+                                       ("order without origin", script, BROWSER)):
+                name = f"beacon {kind} {i}"
+                with meter.phase(name):
+                    body = post(f"/s/{slug}/orders/{order['order_id']}/paying", agent,
+                                {"token": order["order_token"]}, 200)
+                assert body["counted"] == (kind == "first press"), (kind, body)
+                beacon_names[kind].append(name)
+        with meter.phase("outbox read"):
+            pending = c.platform.outbox.pending(older_than=c.platform.clock.now() + 60, limit=1000)
+        created = {m.order_id: m for m in pending if m.kind == "order_created"}
+        with meter.phase("outbox warm-up"):
+            assert not handle_outbox_batch([created[order["order_id"]] for order in warm])
+        outbox_names: dict[str, list[str]] = defaultdict(list)
+        for i in range(args.checkouts):
+            for who in agents:
+                message = created[started_orders[who][i]["order_id"]]
+                name = f"outbox {who} {i}"
+                with meter.phase(name):
+                    errors = handle_outbox_batch([message])
+                assert not errors, errors
+                outbox_names[who].append(name)
+        paid_names: dict[str, list[str]] = defaultdict(list)
+        for i in range(args.checkouts):
+            for who in agents:
+                email = f"paid-{who}{i}@example.com"
+                origin = {"source": "direct", "device": "desktop"} if who == "browser" else {}
+                fact = Fact(SALE, new_id("order"), pid, c.platform.clock.now(), 1, 500, "usd",
+                            buyer=customer_id(tenant.id, email), email=email, **origin)
+                name = f"paid {who} {i}"
+                with meter.phase(name):
+                    c.insights.rollup_store.record(tenant.id, fact, bucket(fact.at, tenant.zone))
+                paid_names[who].append(name)
+    checkout = {who: _per_each(meter, checkout_names[who]) for who in agents}
+    beacon = {kind: _per_each(meter, n) for kind, n in beacon_names.items()}
+    outbox = {who: _per_each(meter, outbox_names[who]) for who in agents}
+    paid = {who: _per_each(meter, paid_names[who]) for who in agents}
+    extra_checkout, extra_outbox = _diff(checkout["browser"], checkout["robot"]), _diff(outbox["browser"],
+                                                                                         outbox["robot"])
+    extra_paid = _diff(paid["browser"], paid["robot"])
+    beacon_first = float(beacon["first press"]["requests"]["median"])
+    out["per_order"] = {
+        "checkout": {"with_origin (browser)": checkout["browser"], "without_origin (robot)": checkout["robot"],
+                     "extra_requests": extra_checkout},
+        "pay_beacon": beacon,
+        "outbox_order_created": {"with_origin": outbox["browser"], "without_origin": outbox["robot"],
+                                 "extra_requests": extra_outbox},
+        "paid_step_in_sale_count": {"with_device": paid["browser"], "without_device": paid["robot"],
+                                    "extra_requests": extra_paid,
+                                    "extra_transaction_items": round(
+                                        paid["browser"]["transaction_items_per_each"]
+                                        - paid["robot"]["transaction_items_per_each"], 2)},
+        "extra_requests_per_order": extra_checkout + beacon_first + extra_outbox + extra_paid,
+        "extra_requests_per_order_explained": "checkout difference + the beacon's first press + outbox difference "
+                                              "+ paid-step difference (the sale's count is one transaction either "
+                                              "way); each further Pay press costs the beacon's 'pressed again'",
+    }
+    say(f"  per order: {out['per_order']['extra_requests_per_order']} extra requests with an origin")
+    return out
+
+
+# ---- 2. stock alerts ------------------------------------------------------------------------------
+def stock_alerts(args: argparse.Namespace, st: Any, meter: Meter, errors: ErrorLog) -> dict[str, Any]:
+    c = st.container
+    tenant = _shop(c, "Alert shop", f"alr-{secrets.token_hex(4)}")
+    with meter.phase("alerts seed"):
+        products = _products(c, tenant.id, args.products, "alert shop")
+        _import(c, tenant.id, [p.id for p in products], ALERT_KEYS, "alert shop")
+        now = c.platform.clock.now()
+        facts = []
+        for i, p in enumerate(products):
+            if i % 5:
+                continue
+            qty = 1 if i % 10 == 0 else 2  # ~1 a day: low (line 7); ~2 a day: critical (line 13)
+            facts += [Fact(SALE, new_id("order"), p.id, now - d * DAY, qty, 500 * qty, "usd") for d in range(1, 14)]
+        seed_seconds = _record(c, tenant, facts, "alert shop sales counted", errors)
+    out: dict[str, Any] = {"products": args.products, "keys_per_product": ALERT_KEYS,
+                           "products_selling": len(facts) // 13, "sales_counted": len(facts),
+                           "seed_sales_seconds": round(seed_seconds, 1)}
+    for run in ("first run", "second run"):
+        started = time.perf_counter()
+        with meter.phase(f"alerts {run}"):
+            report = c.insights.stock_alerts.check(tenant.id)
+        seconds = time.perf_counter() - started
+        counts = meter.report(f"alerts {run}")
+        out[run] = {"report": dataclasses.asdict(report), "wall_seconds": round(seconds, 2), **counts,
+                    "requests_per_product": per(counts["dynamodb_total"], args.products, 3)}
+        say(f"  stock alerts {run}: {counts['dynamodb_total']} requests, {seconds:.1f} s, {report}")
+    return out
+
+
+# ---- 3. the nightly job ---------------------------------------------------------------------------
+def _sales(tenant_id: str, product_ids: list[str], orders: int, buyers: int, end: int) -> list[Fact]:
+    """`orders` sales by `buyers` buyers (each at least once, a few often) over 180 days before `end`; buyers
+    lean to a favourite product; the last products stop selling 45 days before `end`."""
+    rng = random.Random(orders * 7 + buyers)
+    n = len(product_ids)
+    weights = [1 / (k + 1) ** 0.8 for k in range(n)]
+    span = NIGHTLY_DAYS * DAY
+    times = sorted(end - span + rng.randrange(span - 600) for _ in range(orders))
+    who = list(range(min(buyers, orders))) + [int(buyers * rng.random() ** 2) for _ in range(orders - buyers)]
+    rng.shuffle(who)
+    favourite = rng.choices(range(n), weights, k=buyers)
+    seen: set[int] = set()
+    facts = []
+    for at, b in zip(times, who, strict=True):
+        k = favourite[b] if rng.random() < 0.5 else rng.choices(range(n), weights)[0]
+        if k >= n - IDLE_PRODUCTS and at > end - 45 * DAY:
+            k %= n - IDLE_PRODUCTS
+        qty = 2 if rng.random() < 0.2 else 1
+        email = f"buyer{b}@example.com"
+        facts.append(Fact(SALE, new_id("order"), product_ids[k], at, qty, 500 * qty, "usd",
+                          buyer=customer_id(tenant_id, email), new_buyer=b not in seen, email=email))
+        seen.add(b)
+    return facts
+
+
+def _partition(st: Any, pk: str) -> dict[str, dict[str, int]]:
+    """Items and bytes of one partition by sort-key prefix, read with a plain (uncounted) boto3 client."""
+    ddb = st.aws("dynamodb")
+    out: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "bytes": 0})
+    for page in ddb.get_paginator("query").paginate(TableName=st.settings.table_name,
+                                                    KeyConditionExpression="pk = :pk",
+                                                    ExpressionAttributeValues={":pk": {"S": pk}}):
+        for raw in page["Items"]:
+            sk = raw["sk"]["S"]
+            kind = sk.split("#", 1)[0] + "#" if "#" in sk else "buyer"
+            out[kind]["items"] += 1
+            out[kind]["bytes"] += item_size(raw)
+    return dict(out)
+
+
+def _estimate(parts: dict[str, dict[str, int]], kinds: tuple[str, ...] | None = None) -> dict[str, Any]:
+    chosen = [v for k, v in parts.items() if kinds is None or k in kinds]
+    items, size = sum(v["items"] for v in chosen), sum(v["bytes"] for v in chosen)
+    return {"items": items, "bytes": size, "avg_item_bytes": per(size, items, 1),
+            "rcu_full_read": math.ceil(size / 4096) / 2}
+
+
+def nightly(args: argparse.Namespace, st: Any, meter: Meter, errors: ErrorLog) -> dict[str, Any]:
+    from chalicelib import wiring
+
+    c = st.container
+    slug = f"nig-{secrets.token_hex(4)}"
+    tenant = _shop(c, "Nightly shop", slug)
+    # the nightly runs on the last Monday (today if it is one) at this time of day: its weekly parts run too
+    back = datetime.now(UTC).weekday() * DAY
+    clock = ShiftedClock(-back)
+    end = clock.now()
+    with meter.phase("nightly setup"):
+        listed_long_ago = wiring.Container(st.settings, clock=ShiftedClock(-back - (NIGHTLY_DAYS + 20) * DAY))
+        products = _products(listed_long_ago, tenant.id, NIGHTLY_PRODUCTS, "nightly shop")
+        _import(c, tenant.id, [p.id for p in products], 20, "nightly shop")
+        owner = c.tenancy.account_store.by_email(tenant.email)
+        c.insights.reports.subscribe(actor=SYSTEM, tenant_id=tenant.id, user_id=owner.user_id,
+                                     kinds={"daily", "weekly", "monthly"})
+        facts = _sales(tenant.id, [p.id for p in products], args.orders, args.buyers, end)
+    with meter.phase("nightly sales"):
+        seed_seconds = _record(c, tenant, facts, "nightly shop sales counted", errors)
+    seeded = meter.report("nightly sales")
+    say(f"seeded {len(facts)} sales in {seed_seconds:.0f} s ({st.item_count(st.settings.table_name)} items in the "
+        "table)")
+
+    # what the nightly reads, from a plain scan of the partitions (an estimate beside the measured bytes)
+    today = bucket(end, tenant.zone).day
+    history = months_covering(today - timedelta(days=182), today - timedelta(days=1))
+    with meter.phase("partition scan (not counted)"):
+        buyers_part = _partition(st, f"T#{tenant.id}#RU#BUY")
+        months = {m: _partition(st, f"T#{tenant.id}#RU#M#{m}") for m in history}
+    month_kinds: dict[str, dict[str, int]] = defaultdict(lambda: {"items": 0, "bytes": 0})
+    for found in months.values():
+        for kind, v in found.items():
+            month_kinds[kind]["items"] += v["items"]
+            month_kinds[kind]["bytes"] += v["bytes"]
+    summary_rcu = sum(_estimate(found, ("D#", "M#"))["rcu_full_read"] for found in months.values())
+    buyers_estimate = _estimate(buyers_part)
+    scale = 20_000 / max(args.buyers, 1)
+    estimate = {
+        "how": "items and bytes of each partition from a plain Query (not counted), RCU = ceil(bytes / 4 KB) × 0.5",
+        "buyer_aggregates T#<tenant>#RU#BUY": buyers_estimate,
+        "month_partitions T#<tenant>#RU#M#<yyyy-mm> (whole, by sort-key kind)": {
+            "months": history, "by_kind": {k: {**v, "avg_item_bytes": per(v["bytes"], v["items"], 1)}
+                                           for k, v in sorted(month_kinds.items())}},
+        "forecast read (D#..M#~ of each month)": {"rcu": summary_rcu},
+        "buyer read at 20,000 buyers (scaled by buyers; orders per buyer alike)": {
+            "rcu": round(buyers_estimate["rcu_full_read"] * scale, 1),
+            "bytes": int(buyers_estimate["bytes"] * scale)},
+    }
+
+    # the nightly container: its clock on the Monday, its parts counted apart
+    seconds: dict[str, float] = {}
+    nc = wiring.Container(st.settings, clock=clock)
+    for name in ("rollup_store", "segment_store", "stock_outlook", "slow_movers", "reports"):
+        nc.insights.provide(name, Parted(getattr(nc.insights, name), name, meter, "nightly", seconds))
+    wiring.use(nc)
+    try:
+        started = time.perf_counter()
+        with meter.phase("outlook refresh"):
+            forecast_count = nc.insights.stock_outlook.refresh(tenant.id)
+        refresh_seconds = time.perf_counter() - started
+        say(f"  stock_outlook.refresh: {forecast_count} forecasts in {refresh_seconds:.1f} s")
+        started = time.perf_counter()
+        with meter.phase("nightly"):
+            report = nc.insights.nightly.run(tenant.id, force=True)
+        nightly_seconds = time.perf_counter() - started
+        say(f"  nightly.run: {nightly_seconds:.1f} s, {report}")
+        with meter.phase("nightly again"):
+            again = nc.insights.nightly.run(tenant.id)
+    finally:
+        wiring.use(c)
+    labels = sorted(seconds)
+    parts = {label.split("/", 1)[1]: {"wall_seconds": round(seconds[label], 2), **meter.report(label)}
+             for label in labels}
+    parts["the job itself (tenant, segmenting, rules: CPU)"] = {
+        "wall_seconds": round(nightly_seconds - sum(seconds.values()), 2), **meter.report("nightly")}
+    total = meter.report("nightly", *labels)
+    return {
+        "orders": len(facts), "buyers": args.buyers, "products": NIGHTLY_PRODUCTS, "days": NIGHTLY_DAYS,
+        "idle_products": IDLE_PRODUCTS, "day_run": today.isoformat(), "weekday": today.strftime("%A"),
+        "sales_counted": {"wall_seconds": round(seed_seconds, 1), "per_second": round(len(facts) / seed_seconds, 1),
+                          "dynamodb_total": seeded["dynamodb_total"], "dynamodb": seeded["dynamodb"],
+                          "dynamodb_per_sale": per(seeded["dynamodb_total"], len(facts), 2)},
+        "table_items": st.item_count(st.settings.table_name),
+        "stock_outlook_refresh": {"forecasts": forecast_count, "wall_seconds": round(refresh_seconds, 2),
+                                  **meter.report("outlook refresh")},
+        "nightly_run_forced": {"report": dataclasses.asdict(report), "wall_seconds": round(nightly_seconds, 2),
+                               **total, "parts": parts},
+        "nightly_run_again_same_day": {"ran": again.ran, **meter.report("nightly again")},
+        "rcu": {
+            "measured": "from the bytes of the items each read returned (DynamoDB bills what a filter scanned: the "
+                        "product listings' not-archived filter drops nothing here)",
+            "nightly_run_forced": total["rcu"], "stock_outlook_refresh": meter.report("outlook refresh")["rcu"],
+            "estimate_from_partition_scan": estimate,
+        },
+    }
+
+
+# ---- the scenario ---------------------------------------------------------------------------------
+def scenario(args: argparse.Namespace) -> dict[str, Any]:
+    tap = CapacityTap()  # before the stack: botocore reads its handler list when each client is made
+    try:
+        with stack("insights") as st:
+            return run(args, st, tap)
+    finally:
+        tap.close()
+
+
+def run(args: argparse.Namespace, st: Any, tap: CapacityTap) -> dict[str, Any]:
+    counter = RequestCounter(st.container)
+    meter = Meter(counter, tap)
+    errors = ErrorLog()
+    say("funnel: views and orders")
+    funnel_out = funnel(args, st, meter)
+    say(f"stock alerts: {args.products} products")
+    alerts_out = stock_alerts(args, st, meter, errors)
+    say(f"nightly: {args.orders} orders by {args.buyers} buyers")
+    nightly_out = nightly(args, st, meter, errors)
+    return {"scenario": "insights", "funnel": funnel_out, "stock_alerts": alerts_out, "nightly": nightly_out,
+            "target_extra_requests_per_view": TARGET_EXTRA_PER_VIEW, **errors.report(),
+            "note": "DynamoDB requests counted from PynamoDB's signals (retries not included); RCU from the bytes of "
+                    "the items read, plus an estimate from a plain scan of the partitions; times are this "
+                    "machine's with moto standing in for DynamoDB (one request at a time); the nightly's clock is "
+                    "the last Monday so its weekly parts run"}
+
+
+def parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--products", type=int, default=1_000, help="products of the stock alert shop")
+    p.add_argument("--orders", type=int, default=20_000, help="sales of the nightly shop (the issue: up to 100,000)")
+    p.add_argument("--buyers", type=int, default=4_000, help="buyers of the nightly shop (the issue: up to 20,000)")
+    p.add_argument("--views", type=int, default=20, help="storefront views per page and User-Agent")
+    p.add_argument("--checkouts", type=int, default=5, help="checkouts per User-Agent")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    _args = parse()
+    main(lambda: scenario(_args))
