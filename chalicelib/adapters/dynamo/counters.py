@@ -40,10 +40,11 @@ def read_items(keys: Sequence[tuple[str, str]], what: str, *, consistent: bool) 
     return found
 
 
-def read_numbers(keys: Sequence[tuple[str, str]], what: str) -> dict[tuple[str, str], dict[str, int]]:
-    """The number attributes of each (pk, sk) found, strongly consistent, whatever model wrote it."""
+def read_numbers(keys: Sequence[tuple[str, str]], what: str, *,
+                 consistent: bool = True) -> dict[tuple[str, str], dict[str, int]]:
+    """The number attributes of each (pk, sk) found (strongly consistent unless asked), whatever model wrote it."""
     return {(raw["pk"]["S"], raw["sk"]["S"]): {k: int(v["N"]) for k, v in raw.items() if "N" in v}
-            for raw in read_items(keys, what, consistent=True)}
+            for raw in read_items(keys, what, consistent=consistent)}
 
 
 class ConditionFailed(Exception):

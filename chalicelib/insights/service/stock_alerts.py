@@ -32,7 +32,7 @@ class Figures(Protocol):
 
 class Stock(Protocol):
     def stock_summary(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
-                      archived: bool | None = None) -> Any: ...
+                      archived: bool | None = None, consistent: bool = True) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,10 @@ class StockAlertService:
         out: list[StockReading] = []
         cursor: str | None = None
         while True:
-            page = self._stock.stock_summary(tenant_id=tenant_id, limit=PAGE, cursor=cursor, archived=False)
+            # an hourly check may read stock a second old: eventually consistent, half the read units (a thousand
+            # products' shard counters are ~5,000 items a run)
+            page = self._stock.stock_summary(tenant_id=tenant_id, limit=PAGE, cursor=cursor, archived=False,
+                                             consistent=False)
             out += [StockReading(p.id, p.name, level.available, level.sold,
                                  sums[p.id].recent_units if p.id in sums else 0)
                     for p, level in page.items if p.active]

@@ -192,13 +192,15 @@ class InventoryService:
 
     # ---- stock ----------------------------------------------------------------------------------------
     def stock_summary(self, *, tenant_id: str, limit: int, cursor: str | None, category: str | None = None,
-                      archived: bool | None = None) -> Page:
-        """A page of products with their stock: (Product, StockLevel) pairs, read in a few BatchGets."""
+                      archived: bool | None = None, consistent: bool = True) -> Page:
+        """A page of products with their stock: (Product, StockLevel) pairs, read in a few BatchGets
+        (eventually consistent, half the read units, with `consistent=False`)."""
         if category is None and archived is None:
             page = self._products.list(tenant_id=tenant_id, limit=limit, cursor=cursor)
         else:
             page = self._products.list(tenant_id=tenant_id, limit=limit, cursor=cursor, category=category,
                                        archived=archived)
-        levels = self._pool.stock_many(tenant_id=tenant_id, products=[(p.id, p.shards) for p in page.items])
+        levels = self._pool.stock_many(tenant_id=tenant_id, products=[(p.id, p.shards) for p in page.items],
+                                       consistent=consistent)
         empty = StockLevel(available=0, reserved=0, sold=0)
         return Page([(p, levels.get(p.id, empty)) for p in page.items], page.next_cursor)

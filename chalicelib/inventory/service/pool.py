@@ -33,9 +33,12 @@ class KeyPoolService:
     def stock(self, *, tenant_id: str, product_id: str, shards: int) -> StockLevel:
         return self._pool.stock(tenant_id=tenant_id, product_id=product_id, shards=shards)
 
-    def stock_many(self, *, tenant_id: str, products: Sequence[tuple[str, int]]) -> dict[str, StockLevel]:
-        """Stock of many products at once: (product id, shards) pairs in, stock by product id out."""
-        return self._pool.stock_many(tenant_id=tenant_id, products=products)  # type: ignore[attr-defined, no-any-return]
+    def stock_many(self, *, tenant_id: str, products: Sequence[tuple[str, int]],
+                   consistent: bool = True) -> dict[str, StockLevel]:
+        """Stock of many products at once: (product id, shards) pairs in, stock by product id out; `consistent=False`
+        for readers that may lag a second (half the read units)."""
+        return self._pool.stock_many(  # type: ignore[attr-defined, no-any-return]
+            tenant_id=tenant_id, products=products, consistent=consistent)
 
     def shard_states(self, *, tenant_id: str, product_id: str, shards: int) -> list[ShardState]:
         return self._pool.shard_states(tenant_id=tenant_id, product_id=product_id, shards=shards)

@@ -222,13 +222,15 @@ class PoolInventoryMixin:
             raise unavailable(exc, "reading stock") from exc
         return out
 
-    def stock_many(self, *, tenant_id: str, products: Sequence[tuple[str, int]]) -> dict[str, StockLevel]:
+    def stock_many(self, *, tenant_id: str, products: Sequence[tuple[str, int]],
+                   consistent: bool = True) -> dict[str, StockLevel]:
         """Stock of many products: their counters, void tallies and sold buckets, all kinds together in the fewest
-        BatchGets (100 keys each), no Query."""
+        BatchGets (100 keys each), no Query. `consistent=False` for readers that may lag a second (the storefront's
+        advisory stock, the hourly alert check): half the read units."""
         counters = {(keys.counter(tenant_id, p, s), "CTR"): (p, s) for p, n in products for s in range(n)}
         tallies = {tally_key(tenant_id, p, s): (p, s) for p, n in products for s in range(n)}
         stats = {(keys.stat(tenant_id, p, b), "STAT"): p for p, _ in products for b in range(keys.STAT_BUCKETS)}
-        found = read_numbers([*counters, *tallies, *stats], "reading stock")
+        found = read_numbers([*counters, *tallies, *stats], "reading stock", consistent=consistent)
         sold: dict[str, int] = {}
         for key, product_id in stats.items():
             sold[product_id] = sold.get(product_id, 0) + found.get(key, {}).get("sold", 0)

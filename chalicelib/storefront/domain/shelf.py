@@ -48,7 +48,7 @@ def matches(product: Product, query: str) -> bool:
 
 
 class StockReader(Protocol):
-    def stock_many(self, *, tenant_id: str, products: Any) -> Mapping[str, Any]: ...
+    def stock_many(self, *, tenant_id: str, products: Any, consistent: bool = True) -> Mapping[str, Any]: ...
 
 
 class Visits(Protocol):

@@ -61,7 +61,9 @@ class StorefrontService:
             return self._in_window(hit[1])
         page = self._products.list(tenant_id=tenant.id, limit=100, cursor=None)  # a shop shows at most 100
         on_sale = [p for p in page.items if p.active and not p.archived]
-        levels = self._stock.stock_many(tenant_id=tenant.id, products=[(p.id, p.shards) for p in on_sale]) \
+        # advisory stock (checkout reserves exactly): eventually consistent reads, half the read units
+        levels = self._stock.stock_many(tenant_id=tenant.id, products=[(p.id, p.shards) for p in on_sale],
+                                        consistent=False) \
             if on_sale else {}
         items = []
         for p in on_sale:
@@ -118,6 +120,7 @@ class StorefrontService:
         product = self._products.get(tenant_id=tenant.id, product_id=product_id)
         if not product.on_sale_at(self._wall()):
             raise NotFound("no such product")
-        level = self._stock.stock_many(tenant_id=tenant.id, products=[(product.id, product.shards)]).get(product.id)
+        level = self._stock.stock_many(tenant_id=tenant.id, products=[(product.id, product.shards)],
+                                       consistent=False).get(product.id)
         available = int(level.available) if level is not None else 0
         return ShelfItem(product=product, state=stock_state(available, product), available=available)
