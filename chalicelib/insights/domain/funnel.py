@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.kernel.attribution import DEVICES
+from ...kernel.attribution import DEVICES
 
 SHOP, PRODUCT, CHECKOUT, PAY, PAID = "shop", "product", "checkout", "pay", "paid"
 STEPS = (SHOP, PRODUCT, CHECKOUT, PAY, PAID)

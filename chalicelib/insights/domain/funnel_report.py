@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from chalicelib.insights.domain.funnel import CHECKOUT, MIN_ENTRANTS, PAID, PAY, PRODUCT, SHOP, FunnelCounts
-from chalicelib.kernel.attribution import DEVICES
+from ...kernel.attribution import DEVICES
+from .funnel import CHECKOUT, MIN_ENTRANTS, PAID, PAY, PRODUCT, SHOP, FunnelCounts
 
 FLOW = (PRODUCT, CHECKOUT, PAY, PAID)  # the steps a buyer passes in order; storefront views are shown beside
 LEAK_POINTS = 0.10  # a segment leaks when this much more of it leaves at a step than of the whole shop

@@ -6,8 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from chalicelib.kernel.spreadsheet import spreadsheet_safe
-
+from ...kernel.spreadsheet import spreadsheet_safe
 from .anomalies import Anomaly, find_anomalies
 from .funnel import CHECKOUT, PAID, PAY, PRODUCT, SHOP, FunnelCounts
 from .rollups import DayTotals

@@ -31,8 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from chalicelib.kernel.spreadsheet import spreadsheet_safe
-
+from ...kernel.spreadsheet import spreadsheet_safe
 from .buyers import BuyerSummary
 
 NEW, REGULAR, VIP, DORMANT, CHURN_RISK = "new", "regular", "vip", "dormant", "churn_risk"
