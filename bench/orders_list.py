@@ -22,34 +22,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from bench.capacity import item_size
 from bench.harness import Progress, RequestCounter, main, per, percentile, say, stack
 from chalicelib.kernel.ids import new_id
 from chalicelib.sales.domain.models import Order, OrderStatus
 
 MONTH = 30 * 24 * 3600
 STATUSES = [OrderStatus.DELIVERED] * 8 + [OrderStatus.EXPIRED, OrderStatus.REFUNDED]
-
-
-def _size(value: dict[str, Any]) -> int:
-    """Approximate stored size of one DynamoDB attribute value (the documented rules)."""
-    (kind, v), = value.items()
-    if kind == "S":
-        return len(v.encode())
-    if kind == "N":
-        return math.ceil(len(v.lstrip("-").replace(".", "")) / 2) + 1
-    if kind == "B":
-        return len(v)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "L":
-        return 3 + sum(_size(x) + 1 for x in v)
-    if kind == "M":
-        return 3 + sum(len(k.encode()) + _size(x) + 1 for k, x in v.items())
-    return len(json.dumps(v))
-
-
-def item_size(item: dict[str, Any]) -> int:
-    return sum(len(name.encode()) + _size(value) for name, value in item.items())
 
 
 class CapacityTap:
