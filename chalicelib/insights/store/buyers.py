@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.adapters.dynamo.counters import add_counters
 from chalicelib.adapters.dynamo.items import Item
 from chalicelib.insights.domain.buyers import BuyerTotals
 from chalicelib.insights.domain.rollups import SALE, Bucket, Fact
@@ -26,25 +27,21 @@ def counting_update(tenant_id: str, fact: Fact, at: Bucket) -> dict[str, Any] | 
     if not fact.buyer:
         return None
     cur = fact.currency
-    values: dict[str, Any] = {}
     if fact.kind == SALE:
         month = at.month
         adds = {"orders": 1, f"spent_{cur}": fact.amount, f"s_{month}_{cur}": fact.amount, f"a_{month}": 1}
-        values[":p"] = {"SS": [fact.product_id]}
     else:
         # a refund takes its spend back from the month its sale counted in
         adds = {f"spent_{cur}": -fact.amount, f"s_{fact.sold_month or at.month}_{cur}": -fact.amount}
-    names = {f"#a{i}": name for i, name in enumerate(sorted(adds))}
-    values.update({f":v{i}": {"N": str(adds[name])} for i, name in enumerate(names.values())})
-    expression = "ADD " + ", ".join(f"{alias} :v{i}" for i, alias in enumerate(names))
-    if ":p" in values:
-        expression += ", p :p"  # a set ADD is idempotent by itself
+    update = add_counters(partition(tenant_id), fact.buyer, adds)
+    values = update["ExpressionAttributeValues"]
+    if fact.kind == SALE:
+        update["UpdateExpression"] += ", p :p"  # a set ADD is idempotent by itself
+        values[":p"] = {"SS": [fact.product_id]}
     if fact.email:
-        expression += " SET email = :e"
+        update["UpdateExpression"] += " SET email = :e"
         values[":e"] = {"S": fact.email.strip().lower()}
-    return {"TableName": Item.Meta.table_name, "Key": {"pk": {"S": partition(tenant_id)}, "sk": {"S": fact.buyer}},
-            "UpdateExpression": expression, "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}
-
+    return update
 
 def date_updates(tenant_id: str, buyer: str, at: int) -> list[dict[str, Any]]:
     """The conditional updates that move `last` (and `first` on a first sale) out to a sale's time, then `first`
