@@ -16,6 +16,7 @@ from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.history import console_history
 from chalicelib.console.routes.home import console_home
 from chalicelib.console.routes.images import console_images
+from chalicelib.console.routes.insight_settings import console_insight_settings
 from chalicelib.console.routes.insights import console_insights
 from chalicelib.console.routes.integrations import console_integrations
 from chalicelib.console.routes.keys import console_keys
@@ -36,6 +37,7 @@ from chalicelib.insights.routes.heatmap import insights
 from chalicelib.insights.routes.history import history_routes
 from chalicelib.insights.routes.reports import report_routes
 from chalicelib.insights.routes.segments import segment_routes
+from chalicelib.insights.routes.settings import settings_routes
 from chalicelib.insights.routes.stock import stock_routes
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
@@ -54,7 +56,8 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   console_security, console_staff, console_settings, console_products, console_images,
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
                   console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
-                  segment_routes, stock_routes, history_routes, report_routes):
+                  segment_routes, stock_routes, history_routes, report_routes, settings_routes,
+                  console_insight_settings):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

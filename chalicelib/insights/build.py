@@ -21,8 +21,23 @@ class InsightsParts(Parts):
 
         c = self.c
         return RollupService(store=self.rollup_store, tenants=c.tenancy.tenants, customers=c.sales.customers,
-                             inventory=c.inventory.keys, clock=c.platform.clock,
+                             inventory=c.inventory.keys, clock=c.platform.clock, settings=self.insight_settings,
                              recent_seconds=float(c.platform.settings.console_cache_seconds))
+
+    @cached_property
+    def insight_settings_store(self) -> Any:
+        from chalicelib.insights.store.settings import DynamoInsightSettings
+
+        return DynamoInsightSettings()
+
+    @cached_property
+    def insight_settings(self) -> Any:
+        from chalicelib.insights.service.settings import InsightSettingsService
+
+        c = self.c
+        return InsightSettingsService(store=self.insight_settings_store, subscriptions=self.report_subscriptions,
+                                      activity=c.platform.activity, clock=c.platform.clock,
+                                      recent_seconds=float(c.platform.settings.console_cache_seconds))
 
     @cached_property
     def heatmaps(self) -> Any:
@@ -57,7 +72,8 @@ class InsightsParts(Parts):
 
         c = self.c
         return NightlyService(buyers=self.rollup_store, store=self.segment_store, forecasts=self.stock_outlook,
-                              tenants=c.tenancy.tenants, clock=c.platform.clock, digests=self.slow_movers,
+                              tenants=c.tenancy.tenants, clock=c.platform.clock, settings=self.insight_settings,
+                              digests=self.slow_movers,
                               reports=self.reports)
 
     @cached_property
@@ -73,7 +89,7 @@ class InsightsParts(Parts):
         c = self.c
         return StockOutlookService(store=self.outlook_store, rollups=self.rollup_store, stock=c.inventory.keys,
                                    levels=c.inventory.pool, products=c.catalog.products, tenants=c.tenancy.tenants,
-                                   clock=c.platform.clock)
+                                   settings=self.insight_settings, clock=c.platform.clock)
 
     @cached_property
     def segments(self) -> Any:
@@ -155,5 +171,6 @@ class InsightsParts(Parts):
 
         c = self.c
         return StockAlertService(store=self.alert_store, figures=self.rollups, stock=c.inventory.keys,
-                                 tenants=c.tenancy.tenants, events=c.integrations.events, mailer=c.platform.mailer,
+                                 tenants=c.tenancy.tenants, settings=self.insight_settings, staff=c.tenancy.staff,
+                                 events=c.integrations.events, mailer=c.platform.mailer,
                                  clock=c.platform.clock)

@@ -35,3 +35,8 @@ class Recent(Generic[T]):
                 self._kept.clear()
             self._kept[key] = (now + self._ttl, value)
         return value
+
+    def forget(self, key: Hashable) -> None:
+        """Drops what is kept for `key`: the next get reads (after this container changed it itself)."""
+        with self._lock:
+            self._kept.pop(key, None)

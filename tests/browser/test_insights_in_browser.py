@@ -15,7 +15,8 @@ from tests.browser.conftest import PHONE
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 LANGS = {"en": "en-US", "zh": "zh-CN"}
 PAGES = ("/console/insights", "/console/insights/reports", "/console/insights/stock", "/console/insights/slow",
-         "/console/insights/segments", "/console/insights/together", "/console/insights/history", "/console/cockpit")
+         "/console/insights/segments", "/console/insights/together", "/console/insights/history",
+         "/console/insights/settings", "/console/cockpit")
 
 
 @pytest.fixture()
@@ -77,4 +78,17 @@ def test_the_cockpit_refreshes_and_the_forms_work(owner: Any, screenshot: Any) -
     pg.wait_for_url("**/console/insights/reports?saved=1")
     assert pg.locator("input[name=mail_weekly]").is_checked() and not pg.locator("input[name=mail_daily]").is_checked()
     screenshot("reports-saved", pg)
+    # and a safety window typed out of range is refused on the field, then a good one is kept
+    pg.goto(f"{stack.api_url}/console/insights/settings")
+    pg.locator("#cover_days").fill("90")
+    pg.get_by_role("button", name="Save settings").click()
+    assert pg.locator("#cover_days").get_attribute("aria-invalid") == "true"
+    assert pg.locator("[role=alert]").inner_text() == "Days of cover: enter whole days from 1 to 60."
+    # (the refused form answers 400, which the browser logs as a failed load: that one is expected)
+    assert errors[-1:] == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    errors.pop()
+    pg.locator("#cover_days").fill("10")
+    pg.get_by_role("button", name="Save settings").click()
+    pg.wait_for_url("**/console/insights/settings?saved=shop")
+    assert pg.locator("#cover_days").input_value() == "10"
     assert errors == []

@@ -186,7 +186,7 @@ def _service(container: Any, store: Any, recent_seconds: float = 0) -> Any:
 
     return RollupService(store=store, tenants=container.tenancy.tenants, customers=container.sales.customers,
                          inventory=container.inventory.keys, clock=container.platform.clock,
-                         recent_seconds=recent_seconds)
+                         settings=container.insights.insight_settings, recent_seconds=recent_seconds)
 
 
 def test_with_a_few_seconds_of_grace_reloads_of_the_dashboard_read_the_rollups_once(client: Any, settings: Any,

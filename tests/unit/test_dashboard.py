@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from chalicelib.insights.domain.dashboard import Compared, build, product_sums, safety_line
+from chalicelib.insights.domain.dashboard import Compared, build, product_sums
+from chalicelib.insights.domain.digest import close, decode, encode
 from chalicelib.insights.domain.rollups import REFUND, SALE, Fact, bucket, counters, from_counters, months_covering
+from chalicelib.insights.domain.settings import InsightSettings
 
 TODAY = date(2026, 12, 4)  # a Friday
 
@@ -56,7 +58,36 @@ def test_top_products_and_stock_below_its_safety_line() -> None:
     # prd_a sells 3 a day: its line is 21, and 20 left is about 6.7 days; prd_b sells 1/14 a day: line 1
     assert [(w.product_id, w.available, w.safety_line, w.days_left) for w in d.stock_warnings] == [
         ("prd_a", 20, 21, 6.7)]
-    assert safety_line(3.0) == 21 and safety_line(0.5) == 4 and safety_line(0.0) == 0
+    line = InsightSettings().safety_line
+    assert line(3.0) == 21 and line(0.5) == 4 and line(0.0) == 0
+
+
+def test_the_shops_own_window_and_cover_make_the_safety_line() -> None:
+    # given prd_a selling 6 a day over the last 7 days and nothing in the week before (42 in 14 days)
+    rows = [product_day(n, "prd_a", units=6, orders=6, revenue_usd=600) for n in range(7)]
+    stock = {"prd_a": 40}
+    # then with the defaults (14 days × 7): 3 a day, line 21, 40 left is fine
+    default = build(today=TODAY, days=[], products=product_sums(rows, TODAY), stock=stock)
+    assert default.stock_warnings == []
+    # when the shop averages over 7 days and wants 10 days of cover: 6 a day, line 60, 40 left is 6.7 days
+    chosen = InsightSettings(safety_window_days=7, cover_days=10)
+    d = build(today=TODAY, days=[], products=product_sums(rows, TODAY, 7), stock=stock, settings=chosen)
+    assert [(w.product_id, w.available, w.safety_line, w.daily_units, w.days_left) for w in d.stock_warnings] == [
+        ("prd_a", 40, 60, 6.0, 6.7)]
+    # and a 3-day window sees the last 3 days only
+    assert product_sums(rows, TODAY, 3)["prd_a"].recent_units == 18
+
+
+def test_a_digest_made_for_one_window_is_not_used_for_another() -> None:
+    from chalicelib.insights.domain.digest import StoredDigest
+
+    rows = [product_day(n, "prd_a", units=2) for n in range(1, 20)]
+    made = decode(encode(close(TODAY, [], rows, 7)))
+    # the closed days' recent units are summed over the window it was made for (today is added on read)
+    assert (made.window, made.products["prd_a"].recent_units) == (7, 12)
+    stored = StoredDigest(made, built_gen=3, gen=3)
+    assert stored.usable_on(TODAY, 7) is made
+    assert stored.usable_on(TODAY, 14) is None
 
 
 def test_new_buyers_and_orders_from_returning_ones() -> None:

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from .heatmap import Peak, grid_of, peaks
 from .heatmap import window as heatmap_window
 from .rollups import DayTotals
+from .settings import InsightSettings
 
 SERIES_DAYS = 30
 HEATMAP_WEEKS = 4
-SAFETY_WINDOW_DAYS = 14  # average daily units over this many days ...
-COVER_DAYS = 7  # ... times this many days of cover is the safety line
+SAFETY_WINDOW_DAYS = InsightSettings().safety_window_days  # average daily units over this many days (the default)
 TOP = 10
 
 
@@ -81,7 +81,8 @@ class Dashboard:
 @dataclass(frozen=True)
 class ProductSums:
     """A product's sales over the dashboard's windows: orders, units and revenue over the 30 days, units over the
-    safety window's 14. Sums add up, so closed days and today can be counted apart."""
+    shop's safety window (14 days unless the shop chose another). Sums add up, so closed days and today can be
+    counted apart."""
 
     orders: int = 0
     units: int = 0
@@ -96,9 +97,11 @@ class ProductSums:
                            self.recent_units + other.recent_units)
 
 
-def product_sums(product_days: Sequence[DayTotals], today: date) -> dict[str, ProductSums]:
-    """Each product's sums over the windows ending `today`, from its day rows (rows outside them are ignored)."""
-    first, recent = today - timedelta(days=SERIES_DAYS - 1), today - timedelta(days=SAFETY_WINDOW_DAYS - 1)
+def product_sums(product_days: Sequence[DayTotals], today: date,
+                 window: int = SAFETY_WINDOW_DAYS) -> dict[str, ProductSums]:
+    """Each product's sums over the windows ending `today` (`window`: the safety window's days, at most the 30),
+    from its day rows (rows outside them are ignored)."""
+    first, recent = today - timedelta(days=SERIES_DAYS - 1), today - timedelta(days=min(window, SERIES_DAYS) - 1)
     sums: dict[str, ProductSums] = {}
     for row in product_days:
         if row.product_id is None or not first <= row.day <= today:
@@ -117,9 +120,9 @@ def merged(*parts: Mapping[str, ProductSums]) -> dict[str, ProductSums]:
 
 
 def build(*, today: date, days: Sequence[DayTotals], products: Mapping[str, ProductSums],
-          stock: Mapping[str, int]) -> Dashboard:
-    """`days`: the shop's day rows, `products`: each product's sums (`product_sums`); `stock`: available keys per
-    product id."""
+          stock: Mapping[str, int], settings: InsightSettings | None = None) -> Dashboard:
+    """`days`: the shop's day rows, `products`: each product's sums (`product_sums`, over the safety window of
+    `settings`); `stock`: available keys per product id."""
     by_day = {d.day: d for d in days}
     empty = DayTotals(day=today)
 
@@ -143,7 +146,8 @@ def build(*, today: date, days: Sequence[DayTotals], products: Mapping[str, Prod
         orders=Compared(now.orders, yesterday.orders, last_week.orders),
         units=Compared(now.units, yesterday.units, last_week.units),
         refunds=Compared(now.refunds, yesterday.refunds, last_week.refunds),
-        series=series, top_products=_top(products, currencies), stock_warnings=_warnings(products, stock),
+        series=series, top_products=_top(products, currencies),
+        stock_warnings=_warnings(products, stock, settings or InsightSettings()),
         new_buyers=sum(d.new_buyers for d in in_window),
         returning_orders=sum(d.orders - d.new_buyers for d in in_window),
         heatmap=grid, peaks=peaks(grid))
@@ -159,17 +163,12 @@ def _top(products: Mapping[str, ProductSums], currencies: tuple[str, ...]) -> li
             for pid in sorted(products, key=rank)[:TOP] if products[pid].units > 0]
 
 
-def safety_line(daily_units: float) -> int:
-    """Average daily units × days of cover, rounded up: below it the product runs out within the cover."""
-    line = daily_units * COVER_DAYS
-    return int(line) + (0 if line == int(line) else 1)
-
-
-def _warnings(products: Mapping[str, ProductSums], stock: Mapping[str, int]) -> list[StockWarning]:
+def _warnings(products: Mapping[str, ProductSums], stock: Mapping[str, int],
+              settings: InsightSettings) -> list[StockWarning]:
     warnings = []
     for pid, sums in products.items():
-        daily = sums.recent_units / SAFETY_WINDOW_DAYS
-        line = safety_line(daily)
+        daily = settings.daily_units(sums.recent_units)
+        line = settings.safety_line(daily)
         available = stock.get(pid, 0)
         if sums.recent_units > 0 and available < line:
             warnings.append(StockWarning(pid, available, line, round(daily, 2)))

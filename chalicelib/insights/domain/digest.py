@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .dashboard import SERIES_DAYS, ProductSums, merged, product_sums
+from .dashboard import SAFETY_WINDOW_DAYS, SERIES_DAYS, ProductSums, merged, product_sums
 from .rollups import DayTotals
 
 MAX_BYTES = 300_000  # an item holds 400 KB; a shop selling tens of thousands of products a month goes without
@@ -24,6 +24,7 @@ class Digest:
     day: date  # the shop day it was made on: it holds the days of the dashboard's windows before this one
     days: tuple[DayTotals, ...]  # the shop's closed days (the figures the dashboard shows)
     products: dict[str, ProductSums]  # each product's sums over the closed days
+    window: int = SAFETY_WINDOW_DAYS  # the safety window its products' recent units were summed over
 
 
 @dataclass(frozen=True)
@@ -35,28 +36,32 @@ class StoredDigest:
     built_gen: int
     gen: int
 
-    def usable_on(self, today: date) -> Digest | None:
-        if self.digest is None or self.digest.day != today or self.built_gen != self.gen:
+    def usable_on(self, today: date, window: int = SAFETY_WINDOW_DAYS) -> Digest | None:
+        # a shop that changed its safety window needs the recent units summed again
+        if (self.digest is None or self.digest.day != today or self.built_gen != self.gen
+                or self.digest.window != window):
             return None
         return self.digest
 
 
-def close(today: date, days: Sequence[DayTotals], product_days: Sequence[DayTotals]) -> Digest:
-    """The digest of the days before `today` in the dashboard's windows (the 30 days; the heatmap's 28 are in)."""
+def close(today: date, days: Sequence[DayTotals], product_days: Sequence[DayTotals],
+          window: int = SAFETY_WINDOW_DAYS) -> Digest:
+    """The digest of the days before `today` in the dashboard's windows (the 30 days; the heatmap's 28 are in;
+    the safety window's `window`)."""
     first = today - timedelta(days=SERIES_DAYS - 1)
     closed = tuple(d for d in days if d.product_id is None and first <= d.day < today)
-    return Digest(today, closed, product_sums([p for p in product_days if p.day < today], today))
+    return Digest(today, closed, product_sums([p for p in product_days if p.day < today], today, window), window)
 
 
 def with_today(digest: Digest, today: DayTotals | None,
                today_products: Sequence[DayTotals]) -> tuple[list[DayTotals], dict[str, ProductSums]]:
     """The dashboard's inputs: the closed days and today's live rows."""
     days = list(digest.days) + ([today] if today is not None else [])
-    return days, merged(digest.products, product_sums(today_products, digest.day))
+    return days, merged(digest.products, product_sums(today_products, digest.day, digest.window))
 
 
 def encode(digest: Digest) -> bytes:
-    body = {"day": digest.day.isoformat(),
+    body = {"day": digest.day.isoformat(), "window": digest.window,
             "days": [[d.day.isoformat(), d.orders, d.units, d.refunds, d.new_buyers, d.revenue, list(d.hours)]
                      for d in digest.days],
             "products": {pid: [s.orders, s.units, s.revenue, s.recent_units] for pid, s in digest.products.items()}}
@@ -68,4 +73,5 @@ def decode(raw: bytes) -> Digest:
     days = tuple(DayTotals(day=date.fromisoformat(d), orders=o, units=u, refunds=r, new_buyers=n, revenue=rev,
                            hours=tuple(h)) for d, o, u, r, n, rev, h in body["days"])
     products = {pid: ProductSums(o, u, rev, recent) for pid, (o, u, rev, recent) in body["products"].items()}
-    return Digest(date.fromisoformat(body["day"]), days, products)
+    # a digest kept before windows could be chosen was summed over the default one
+    return Digest(date.fromisoformat(body["day"]), days, products, body.get("window", SAFETY_WINDOW_DAYS))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .dashboard import COVER_DAYS, SAFETY_WINDOW_DAYS, safety_line
+from .settings import InsightSettings
 
 OK, LOW, CRITICAL, OUT = "ok", "low", "critical", "out"
 SEVERITY = {OK: 0, LOW: 1, CRITICAL: 2, OUT: 3}
@@ -24,14 +24,15 @@ class StockReading:
     available: int
     sold: int  # keys sold ever: a product out of keys that never sold is not "out", it is not stocked yet
     recent_units: int  # keys sold over the safety window
+    settings: InsightSettings = field(default_factory=InsightSettings)  # the shop's window and days of cover
 
     @property
     def daily_units(self) -> float:
-        return self.recent_units / SAFETY_WINDOW_DAYS
+        return self.settings.daily_units(self.recent_units)
 
     @property
     def line(self) -> int:
-        return safety_line(self.daily_units)
+        return self.settings.safety_line(self.daily_units)
 
     @property
     def days_left(self) -> float | None:
@@ -75,4 +76,4 @@ def event_data(reading: StockReading, level: str) -> dict[str, object]:
     return {"object": "stock", "product_id": reading.product_id, "product_name": reading.name,
             "available": reading.available, "level": level, "safety_line": reading.line,
             "daily_units": round(reading.daily_units, 2), "days_left": reading.days_left,
-            "cover_days": COVER_DAYS, "window_days": SAFETY_WINDOW_DAYS}
+            "cover_days": reading.settings.cover_days, "window_days": reading.settings.safety_window_days}

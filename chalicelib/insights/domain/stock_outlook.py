@@ -11,10 +11,9 @@ from datetime import date, timedelta
 
 from .forecast import Forecast, reorder_quantity, stockout_date, stockout_warning
 from .rollups import DayTotals
+from .settings import InsightSettings
 
 HISTORY_DAYS = 182  # six months of daily units feed a forecast
-RECENT_DAYS = 14  # the average daily units of the safety line
-COVER_DAYS = 7  # the safety line: this many days of average sales
 SHOWN_DAYS = 56  # history kept with the outlook, for the forecast chart
 
 
@@ -26,10 +25,11 @@ class Outlook:
     recent: tuple[int, ...]  # up to SHOWN_DAYS closed days ending the day before the forecast starts
     forecast: Forecast
 
-    @property
-    def avg_daily(self) -> float:
-        window = self.recent[-RECENT_DAYS:]
-        return sum(window) / RECENT_DAYS if window else 0.0
+    def avg_daily(self, days: int) -> float:
+        """Average units over the last `days` closed days (the shop's safety window; days before the first sale
+        count as none sold)."""
+        window = self.recent[-days:]
+        return sum(window) / days if window else 0.0
 
     def from_day(self, today: date) -> Forecast:
         """The forecast seen from `today`: a run a day or two old is moved on by its own weekly pattern."""
@@ -62,12 +62,15 @@ class StockOutlook:
     method: str  # the forecast's method, "none" without sales
 
 
-def outlook_of(product_id: str, available: int, found: Outlook | None, today: date) -> StockOutlook:
+def outlook_of(product_id: str, available: int, found: Outlook | None, today: date,
+               settings: InsightSettings | None = None) -> StockOutlook:
+    """`settings`: the shop's safety window and days of cover (the defaults when None)."""
     if found is None:
         return StockOutlook(product_id, available, 0.0, 0, None, None, 0, 0, False, "none")
+    settings = settings or InsightSettings()
     fc = found.from_day(today)
-    avg = found.avg_daily
-    return StockOutlook(product_id, available, round(avg, 2), round(avg * COVER_DAYS),
+    avg = found.avg_daily(settings.safety_window_days)
+    return StockOutlook(product_id, available, round(avg, 2), settings.safety_line(avg),
                         round(available / avg, 1) if avg > 0 else None, stockout_date(fc, available),
                         reorder_quantity(fc, available, 7), reorder_quantity(fc, available, 14),
                         stockout_warning(fc, available), fc.method)

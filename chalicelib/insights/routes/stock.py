@@ -10,7 +10,7 @@ from chalice import Blueprint
 
 from chalicelib.http.routes import LIST_QUERY, Call, endpoint
 from chalicelib.http.schema import array, boolean, integer, number, obj, page_of, string
-from chalicelib.insights.domain.stock_outlook import COVER_DAYS, StockOutlook
+from chalicelib.insights.domain.stock_outlook import StockOutlook
 from chalicelib.insights.service.stock_outlook import ProductForecast
 
 stock_routes = Blueprint(__name__)
@@ -19,7 +19,8 @@ OUTLOOK = obj({
     "object": string(enum=("stock_outlook",)), "product_id": string(), "name": string(),
     "available": integer("keys on sale now", minimum=0),
     "average_daily_units": number("keys sold per day over the last 14 whole days"),
-    "safety_line": integer(f"average daily units × {COVER_DAYS} days of cover", minimum=0),
+    "safety_line": integer("average daily units × the shop's days of cover (7 unless set in "
+                           "/v1/insights/settings), rounded up", minimum=0),
     "days_of_cover": number("available ÷ average daily units; null when nothing sells", nullable=True),
     "stockout_date": string("the day the forecast demand passes the stock, within 14 days (YYYY-MM-DD), else null",
                             nullable=True),

@@ -14,6 +14,7 @@ from chalicelib.insights.domain.buyers import BuyerTotals, main_currency
 from chalicelib.insights.domain.copurchase import Rule, rules
 from chalicelib.insights.domain.rollups import bucket
 from chalicelib.insights.domain.segments import SEGMENTS, SegmentRules, csv_rows, segment_all
+from chalicelib.insights.domain.settings import InsightSettings
 from chalicelib.kernel.ports import Clock
 from chalicelib.tenancy.domain.ports import TenantDirectory
 from chalicelib.tenancy.domain.roles import Actor, Permission
@@ -21,6 +22,10 @@ from chalicelib.tenancy.domain.roles import Actor, Permission
 
 class BuyerSource(Protocol):
     def buyers(self, tenant_id: str) -> list[BuyerTotals]: ...
+
+
+class Settings(Protocol):
+    def settings(self, tenant_id: str) -> InsightSettings: ...
 
 
 class Forecasts(Protocol):
@@ -56,8 +61,10 @@ class NightlyReport:
 
 class NightlyService:
     def __init__(self, *, buyers: BuyerSource, store: NightlyStore, forecasts: Forecasts, tenants: TenantDirectory,
-                 clock: Clock, digests: Digests | None = None, reports: Reports | None = None) -> None:
+                 clock: Clock, settings: Settings, digests: Digests | None = None,
+                 reports: Reports | None = None) -> None:
         self._buyers = buyers
+        self._settings = settings
         self._forecasts = forecasts
         self._digests = digests
         self._reports = reports
@@ -80,7 +87,8 @@ class NightlyService:
         totals = [t for t in self._buyers.buyers(tenant_id) if t.last_at]  # a buyer whose times are still moving
         currency = main_currency(totals)
         summaries = [t.in_currency(currency) for t in totals]
-        segment_rules = SegmentRules.for_currency(currency)
+        chosen = self._settings.settings(tenant_id)
+        segment_rules = SegmentRules.for_currency(currency, chosen.whale_monthly, chosen.regular_monthly)
         found = segment_all(summaries, today, tenant.zone, segment_rules)
         emails = {t.buyer: t.email for t in totals}
         members = {segment: csv_rows(found, segment, emails)[1:] for segment in SEGMENTS}

@@ -138,7 +138,9 @@ class ReportService:
         unknown = kinds - set(PERIODS)
         if unknown:
             raise InvalidRequest(f"reports are {', '.join(PERIODS)}", param="kinds")
-        self._subscriptions.save(tenant_id, user_id, kinds)
+        # the member's other e-mails (stock alerts) are chosen elsewhere and kept as they are
+        others = self._subscriptions.kinds(tenant_id, user_id) - set(PERIODS)
+        self._subscriptions.save(tenant_id, user_id, kinds | others)
         return kinds
 
     def send_due(self, tenant_id: str) -> list[str]:

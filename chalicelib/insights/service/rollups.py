@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from typing import Any, Protocol
 
 from chalicelib.insights.domain.buyers import BuyerTotals
-from chalicelib.insights.domain.dashboard import SERIES_DAYS, Dashboard, ProductSums, build
+from chalicelib.insights.domain.dashboard import SAFETY_WINDOW_DAYS, SERIES_DAYS, Dashboard, ProductSums, build
 from chalicelib.insights.domain.digest import Digest, StoredDigest, close, with_today
 from chalicelib.insights.domain.rollups import REFUND, SALE, Bucket, DayTotals, Fact, bucket, months_covering
+from chalicelib.insights.domain.settings import InsightSettings
 from chalicelib.kernel.ports import Clock, OutboxMessage
 from chalicelib.kernel.recent import Recent
 from chalicelib.sales.domain.models import Order
@@ -30,6 +31,10 @@ class RollupStore(Protocol):
     def buyers(self, tenant_id: str) -> list[BuyerTotals]: ...
 
 
+class Settings(Protocol):
+    def settings(self, tenant_id: str) -> InsightSettings: ...
+
+
 class Customers(Protocol):
     def first_paid_order(self, *, tenant_id: str, email: str) -> str | None: ...
 
@@ -48,8 +53,9 @@ class DashboardView:
 
 class RollupService:
     def __init__(self, *, store: RollupStore, tenants: TenantDirectory, customers: Customers, inventory: Inventory,
-                 clock: Clock, recent_seconds: float = 0) -> None:
+                 clock: Clock, settings: Settings, recent_seconds: float = 0) -> None:
         self._store = store
+        self._settings = settings
         # the dashboard's figures, kept a few seconds per container: they already trail the sales by the outbox
         # consumer's lag, and a merchant who keeps reloading costs one read per shop and day, not per view
         self._recent: Recent[tuple[list[DayTotals], dict[str, ProductSums]]] = Recent(recent_seconds)
@@ -92,23 +98,27 @@ class RollupService:
         their stock (unless the caller has it): a bounded number of requests whatever the number of orders."""
         actor.require(Permission.VIEW)
         today = bucket(self._clock.now(), tenant.zone).day
-        days, products = self._recent.get((tenant.id, today), lambda: self.figures(tenant.id, today))
+        settings = self._settings.settings(tenant.id)
+        window = settings.safety_window_days
+        days, products = self._recent.get((tenant.id, today, window), lambda: self.figures(tenant.id, today, window))
         page = stock_page if stock_page is not None else self._inventory.stock_summary(
             tenant_id=tenant.id, limit=PRODUCTS_READ, cursor=None)
         stock = {product.id: level.available for product, level in page.items}
         names = {product.id: product.name for product, _ in page.items}
-        view = build(today=today, days=days, products=products, stock=stock)
+        view = build(today=today, days=days, products=products, stock=stock, settings=settings)
         return DashboardView(dashboard=view, names=names, zone=tenant.zone)
 
-    def figures(self, tenant_id: str, today: date) -> tuple[list[DayTotals], dict[str, ProductSums]]:
-        """The shop's days and each product's sums over the dashboard's windows ending `today`: the digest of the
-        closed days and today's rows. On a shop-day's first read, or after a late count, the digest is made again
-        from the month partitions (two Queries) and kept for the reads after."""
+    def figures(self, tenant_id: str, today: date,
+                window: int = SAFETY_WINDOW_DAYS) -> tuple[list[DayTotals], dict[str, ProductSums]]:
+        """The shop's days and each product's sums over the dashboard's windows ending `today` (the safety window's
+        `window` days): the digest of the closed days and today's rows. On a shop-day's first read, after a late
+        count or a change of window, the digest is made again from the month partitions (two Queries) and kept for
+        the reads after."""
         stored, shop, products = self._store.today(tenant_id, today)
-        digest = stored.usable_on(today)
+        digest = stored.usable_on(today, window)
         if digest is None:
             first = today - timedelta(days=SERIES_DAYS - 1)
             days, product_days = self._store.summary(tenant_id, months_covering(first, today))
-            digest = close(today, days, product_days)
+            digest = close(today, days, product_days, window)
             self._store.save_digest(tenant_id, digest, stored.gen)
         return with_today(digest, shop, products)

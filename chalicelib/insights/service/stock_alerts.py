@@ -10,11 +10,13 @@ from typing import Any, Protocol
 
 from chalicelib.insights.domain.dashboard import ProductSums
 from chalicelib.insights.domain.rollups import bucket
+from chalicelib.insights.domain.settings import InsightSettings
 from chalicelib.insights.domain.stock_alerts import OUT, AlertState, StockReading, event_data, next_state
 from chalicelib.kernel.i18n import Translator
 from chalicelib.kernel.ports import Clock, EventPublisher, Mailer
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
+from chalicelib.tenancy.domain.roles import SYSTEM
 
 log = logging.getLogger(__name__)
 PAGE = 100
@@ -27,7 +29,16 @@ class AlertStore(Protocol):
 
 
 class Figures(Protocol):
-    def figures(self, tenant_id: str, today: Any) -> tuple[Any, dict[str, ProductSums]]: ...
+    def figures(self, tenant_id: str, today: Any, window: int) -> tuple[Any, dict[str, ProductSums]]: ...
+
+
+class Settings(Protocol):
+    def settings(self, tenant_id: str) -> InsightSettings: ...
+    def alert_members(self, tenant_id: str) -> list[str]: ...
+
+
+class Staff(Protocol):
+    def list(self, *, actor: Any, tenant_id: str) -> list[Any]: ...
 
 
 class Stock(Protocol):
@@ -40,13 +51,15 @@ class CheckReport:
     products: int  # on sale and checked
     told: int  # tellings made by this run
     webhooks: int  # events published (this run's and any a failed run left)
-    mails: int  # e-mails sent (one per run at most)
+    mails: int  # e-mails sent: one per recipient (the shop's address, members who asked), per run at most
 
 
 class StockAlertService:
     def __init__(self, *, store: AlertStore, figures: Figures, stock: Stock, tenants: TenantDirectory,
-                 events: EventPublisher, mailer: Mailer, clock: Clock) -> None:
+                 settings: Settings, staff: Staff, events: EventPublisher, mailer: Mailer, clock: Clock) -> None:
         self._store = store
+        self._settings = settings
+        self._staff = staff
         self._figures = figures
         self._stock = stock
         self._tenants = tenants
@@ -59,8 +72,9 @@ class StockAlertService:
         request set) and the alert states; writes only the states that change."""
         tenant = self._tenants.get(tenant_id=tenant_id)
         now = self._clock.now()
-        _, sums = self._figures.figures(tenant_id, bucket(now, tenant.zone).day)
-        readings = {r.product_id: r for r in self._readings(tenant_id, sums)}
+        settings = self._settings.settings(tenant_id)
+        _, sums = self._figures.figures(tenant_id, bucket(now, tenant.zone).day, settings.safety_window_days)
+        readings = {r.product_id: r for r in self._readings(tenant_id, sums, settings)}
         states = self._store.states(tenant_id)
         told = 0
         for pid, reading in readings.items():
@@ -80,13 +94,24 @@ class StockAlertService:
                 states[reading.product_id] = self._store.sent(tenant_id, state, "webhook")
                 webhooks += 1
         mail = [(r, states[r.product_id]) for r, _ in due if "mail" in states[r.product_id].pending]
+        sent = 0
         if mail:
-            self._mail(tenant, [(r, s.level) for r, s in mail])
+            sent = self._mail(tenant, settings, [(r, s.level) for r, s in mail])
             for _, state in mail:
                 self._store.sent(tenant_id, state, "mail")
-        return CheckReport(len(readings), told, webhooks, 1 if mail else 0)
+        return CheckReport(len(readings), told, webhooks, sent)
 
-    def _readings(self, tenant_id: str, sums: dict[str, ProductSums]) -> list[StockReading]:
+    def _recipients(self, tenant: Tenant, settings: InsightSettings) -> list[str]:
+        """The shop's address (unless the shop turned it off) and each member who asked and is still on the staff."""
+        to = [tenant.email] if settings.alert_shop_email else []
+        wanted = set(self._settings.alert_members(tenant.id))
+        if wanted:
+            members = {m.user_id: m.email for m in self._staff.list(actor=SYSTEM, tenant_id=tenant.id)}
+            to += [members[u] for u in sorted(wanted & set(members)) if members[u] not in to]
+        return to
+
+    def _readings(self, tenant_id: str, sums: dict[str, ProductSums],
+                  settings: InsightSettings) -> list[StockReading]:
         out: list[StockReading] = []
         cursor: str | None = None
         while True:
@@ -95,14 +120,17 @@ class StockAlertService:
             page = self._stock.stock_summary(tenant_id=tenant_id, limit=PAGE, cursor=cursor, archived=False,
                                              consistent=False)
             out += [StockReading(p.id, p.name, level.available, level.sold,
-                                 sums[p.id].recent_units if p.id in sums else 0)
+                                 sums[p.id].recent_units if p.id in sums else 0, settings)
                     for p, level in page.items if p.active]
             cursor = page.next_cursor
             if cursor is None:
                 return out
 
-    def _mail(self, tenant: Tenant, alerts: list[tuple[StockReading, str]]) -> None:
-        """One e-mail per run to the shop's address, most urgent first, in the shop's language."""
+    def _mail(self, tenant: Tenant, settings: InsightSettings, alerts: list[tuple[StockReading, str]]) -> int:
+        """One e-mail per run and recipient, most urgent first, in the shop's language; how many went."""
+        recipients = self._recipients(tenant, settings)
+        if not recipients:
+            return 0
         t = Translator(tenant.locale)
         order = {"out": 0, "critical": 1, "low": 2}
         alerts = sorted(alerts, key=lambda a: (order[a[1]], a[0].days_left or 0, a[0].name))
@@ -118,5 +146,6 @@ class StockAlertService:
         body = (f'<!doctype html><html lang="{t.html_lang}"><body><p>{html.escape(lines[0])}</p><ul>'
                 + "".join(f"<li>{html.escape(line)}</li>" for line in lines[1:-1])
                 + f"</ul><p>{html.escape(lines[-1])}</p></body></html>")
-        self._mailer.send(to=tenant.email, subject=t("insights.alert.subject", count=len(alerts)), text=text,
-                          html=body)
+        for to in recipients:
+            self._mailer.send(to=to, subject=t("insights.alert.subject", count=len(alerts)), text=text, html=body)
+        return len(recipients)

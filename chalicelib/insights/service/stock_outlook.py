@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from chalicelib.insights.domain.forecast import Forecast, forecast
 from chalicelib.insights.domain.rollups import DayTotals, bucket, months_covering
+from chalicelib.insights.domain.settings import InsightSettings
 from chalicelib.insights.domain.stock_outlook import (
     HISTORY_DAYS,
     SHOWN_DAYS,
@@ -47,6 +48,10 @@ class Products(Protocol):
     def get(self, *, tenant_id: str, product_id: str) -> Any: ...
 
 
+class Settings(Protocol):
+    def settings(self, tenant_id: str) -> InsightSettings: ...
+
+
 @dataclass(frozen=True)
 class ProductForecast:
     product: Any
@@ -59,8 +64,9 @@ class ProductForecast:
 
 class StockOutlookService:
     def __init__(self, *, store: OutlookStore, rollups: Rollups, stock: Stock, levels: Levels, products: Products,
-                 tenants: TenantDirectory, clock: Clock) -> None:
+                 tenants: TenantDirectory, settings: Settings, clock: Clock) -> None:
         self._store = store
+        self._settings = settings
         self._rollups = rollups
         self._stock = stock
         self._levels = levels
@@ -89,8 +95,9 @@ class StockOutlookService:
         actor.require(Permission.VIEW)
         computed_on, outlooks = self._store.load(tenant_id)
         today = self._today(tenant_id)
+        settings = self._settings.settings(tenant_id)
         page = self._stock.stock_summary(tenant_id=tenant_id, limit=limit, cursor=cursor)
-        rows = [(product, outlook_of(product.id, int(level.available), outlooks.get(product.id), today))
+        rows = [(product, outlook_of(product.id, int(level.available), outlooks.get(product.id), today, settings))
                 for product, level in page.items]
         return computed_on, Page(rows, page.next_cursor)
 
@@ -109,7 +116,8 @@ class StockOutlookService:
         available = int(level.available) if level is not None else 0
         today = self._today(tenant_id)
         found = outlooks.get(product.id)
-        return ProductForecast(product, available, outlook_of(product.id, available, found, today),
+        settings = self._settings.settings(tenant_id)
+        return ProductForecast(product, available, outlook_of(product.id, available, found, today, settings),
                                found.from_day(today) if found else None, found.recent if found else (), computed_on)
 
     def _today(self, tenant_id: str) -> date:

@@ -242,4 +242,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.cockpit.runs_out": {"en": "runs out {day}", "zh-CN": "{day} 断货"},
     "console.cockpit.reorder": {"en": "reorder {n}", "zh-CN": "建议补 {n}"},
     "console.cockpit.funnel": {"en": "Today's funnel", "zh-CN": "今日转化漏斗"},
+    "console.insights.tab.settings": {"en": "Settings", "zh-CN": "设置"},
+    "console.insettings.title": {"en": "Insights settings", "zh-CN": "运营设置"},
+    "console.insettings.safety": {"en": "Stock alerts", "zh-CN": "库存预警"},
+    "console.insettings.safety_about": {
+        "en": "A product's safety line is its average daily sales over the window times the days of cover. Below "
+              "it, the hourly check e-mails and sends stock.low; at half of it the alert is critical.",
+        "zh-CN": "商品的安全线 = 统计窗口内的日均销量 × 备货天数。低于安全线时，每小时的检查会发邮件并推送 stock.low；"
+                 "低于一半为紧急。"},
+    "console.insettings.window": {"en": "Average sales over (days)", "zh-CN": "日均销量统计窗口（天）"},
+    "console.insettings.window_hint": {"en": "{low}–{high} days; a short window reacts faster, a long one is steadier.",
+                                       "zh-CN": "{low}–{high} 天；窗口越短反应越快，越长越平稳。"},
+    "console.insettings.cover": {"en": "Days of cover", "zh-CN": "备货天数"},
+    "console.insettings.cover_hint": {"en": "{low}–{high} days: how long your keys should last before you restock.",
+                                      "zh-CN": "{low}–{high} 天：补货前库存应能支撑的天数。"},
+    "console.insettings.example": {
+        "en": "Example: 42 keys sold over {window} days is {daily} a day; the safety line is {line} keys.",
+        "zh-CN": "例如：{window} 天卖出 42 个，日均 {daily} 个，安全线为 {line} 个。"},
+    "console.insettings.shop_mail": {"en": "E-mail stock alerts to the shop's address",
+                                     "zh-CN": "库存预警发送到店铺邮箱"},
+    "console.insettings.tiers": {"en": "Customer value tiers", "zh-CN": "客户价值分层"},
+    "console.insettings.tiers_about": {
+        "en": "A buyer's month: the greater of this month's and last month's spend, in {currency}. Tiers are "
+              "recomputed each night.",
+        "zh-CN": "买家的月消费：本月与上月中较高者，币种 {currency}。分层每晚重新计算。"},
+    "console.insettings.whale": {"en": "Whale above (a month)", "zh-CN": "大客户：月消费高于"},
+    "console.insettings.regular": {"en": "Regular spender from (a month)", "zh-CN": "常规客户：月消费不低于"},
+    "console.insettings.save": {"en": "Save settings", "zh-CN": "保存设置"},
+    "console.insettings.saved_shop": {"en": "Settings saved. Stock warnings use them from now on; tiers from "
+                                            "tonight's run.", "zh-CN": "设置已保存。库存预警立即生效，客户分层从今晚起生效。"},
+    "console.insettings.read_only": {"en": "Your role ({role}) can see these settings but not change them.",
+                                     "zh-CN": "你的角色（{role}）可以查看但不能修改这些设置。"},
+    "console.insettings.mine": {"en": "My e-mails", "zh-CN": "我的邮件"},
+    "console.insettings.alert_me": {"en": "E-mail me the stock alerts", "zh-CN": "把库存预警发到我的邮箱"},
+    "console.insettings.alert_me_hint": {
+        "en": "One e-mail per check at most, most urgent first. Report e-mails are chosen on Reports.",
+        "zh-CN": "每次检查最多一封，最紧急的在前。报表邮件请在“经营报表”中选择。"},
+    "console.insettings.save_mine": {"en": "Save my choice", "zh-CN": "保存我的选择"},
+    "console.insettings.saved_mine": {"en": "Your e-mail choice is saved.", "zh-CN": "你的邮件选择已保存。"},
+    "console.insettings.bad.safety_window_days": {"en": "Average sales over: enter whole days from {low} to {high}.",
+                                                  "zh-CN": "统计窗口：请输入 {low} 到 {high} 之间的整数天。"},
+    "console.insettings.bad.cover_days": {"en": "Days of cover: enter whole days from {low} to {high}.",
+                                          "zh-CN": "备货天数：请输入 {low} 到 {high} 之间的整数天。"},
+    "console.insettings.bad.whale_monthly": {"en": "Whale above: enter a whole amount from {low} to {high}.",
+                                             "zh-CN": "大客户门槛：请输入 {low} 到 {high} 之间的整数金额。"},
+    "console.insettings.bad.regular_monthly": {"en": "Regular spender from: enter a whole amount from {low} to "
+                                                     "{high}.", "zh-CN": "常规客户门槛：请输入 {low} 到 {high} 之间的整数金额。"},
+    "console.insettings.bad.order": {"en": "The regular spender amount must be below the whale amount.",
+                                     "zh-CN": "常规客户门槛必须低于大客户门槛。"},
 }
