@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(api_port=port)
     try:
         with stack:
-            demo = None if args.no_seed else seed(stack.api_url, mail_dir=stack.mail_dir)
+            demo = None if args.no_seed else seed(stack.api_url, mail_dir=stack.mail_dir, aws_env=stack.env)
             write_state(STATE_FILE, state(stack, demo))
             try:
                 print(banner(stack, demo), flush=True)

@@ -1,6 +1,6 @@
 """Seed a demo shop through the public HTTP API (sign-up, products, key imports, six months of order history through
 the history import) and the console's own pages (the owner confirms the e-mail with the link the stack mailed, so
-the demo console login works)."""
+the demo console login works); the storefront visits the history cannot carry go straight into the funnel's rows."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import secrets
 import string
 import time
 import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from devstack.demo_history import history_csv
+from devstack import demo_funnel
+from devstack.demo_history import ZONE, history_csv
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "owner@demo.kamidrop.test"
@@ -114,9 +117,11 @@ def _patch(api: _Api, path: str, body: dict[str, Any]) -> None:
 
 
 def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir: Path | None = None,
-         history: bool = True) -> dict[str, Any]:
+         history: bool = True, aws_env: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Create the demo shop on a fresh stack; returns the `demo` block of `.devstack.json`. With `history`, six
-    months of past orders are imported (the worker counts them into the figures within a minute or two).
+    months of past orders are imported (the worker counts them into the figures within a minute or two), and,
+    given the stack's environment `aws_env` (its emulator endpoint, table and test credentials), thirty days of
+    storefront visits around those orders are added to the funnel.
 
     Fails with SeedError when the slug is already taken (the stack was seeded before).
     """
@@ -145,13 +150,51 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir
     if history:
         priced.update({body["name"]: (pid, int(body["price"]))
                        for pid, (_, body) in zip(product_ids, DEMO_PRODUCTS, strict=True)})
-        api.post("/v1/insights/history", {"csv": history_csv(priced, int(time.time())), "preset": "kamidrop"},
-                 expect=(202,))
+        now = int(time.time())
+        text = history_csv(priced, now)
+        api.post("/v1/insights/history", {"csv": text, "preset": "kamidrop"}, expect=(202,))
+        if aws_env is not None:
+            seed_funnel(aws_env, tenant_id=_tenant_id(created), history=text, now=now,
+                        product_ids=[pid for pid, _ in priced.values()])
 
     if mail_dir is not None:
         confirm_console_email(api.base, DEMO_EMAIL, password, mail_dir, timeout=timeout)
     return {"slug": slug, "api_key": api_key, "console_email": DEMO_EMAIL,
             "console_password": password, "products": product_ids}
+
+
+def _tenant_id(created: dict[str, Any]) -> str:
+    tenant = created.get("tenant")
+    tenant_id = tenant.get("id") if isinstance(tenant, dict) else None
+    if not isinstance(tenant_id, str) or not tenant_id:
+        raise SeedError("POST /v1/tenants answered without tenant.id")
+    return tenant_id
+
+
+def seed_funnel(aws_env: Mapping[str, str], *, tenant_id: str, history: str, now: int,
+                product_ids: list[str]) -> int:
+    """Adds the demo funnel (devstack.demo_funnel) for the history's last thirty days straight into the stack's
+    table: the history import cannot carry visits, and replaying them through the storefront would be one request
+    per view. Only ever against an emulator endpoint. Returns the writes made (one per shop day and product)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from chalicelib.kernel.settings import from_environ
+
+    settings = from_environ(dict(aws_env))
+    if not settings.aws_endpoint_url:
+        raise SeedError("the demo funnel is written only to the local emulator, and no KAMIDROP_AWS_ENDPOINT "
+                        "was given")
+    client = boto3.client("dynamodb", endpoint_url=settings.aws_endpoint_url, region_name=settings.region,
+                          aws_access_key_id=aws_env.get("AWS_ACCESS_KEY_ID", "testing"),
+                          aws_secret_access_key=aws_env.get("AWS_SECRET_ACCESS_KEY", "testing"))
+    today = datetime.fromtimestamp(now, tz=UTC).astimezone(ZONE).date()  # the shop's zone, as the history's
+    counts = demo_funnel.funnel_counts(demo_funnel.paid_sales(history, today), product_ids, today)
+    try:
+        return demo_funnel.write(demo_funnel.rows(counts), tenant_id=tenant_id, table=settings.table_name,
+                                 client=client)
+    except (BotoCoreError, ClientError) as exc:
+        raise SeedError(f"writing the demo funnel to {settings.aws_endpoint_url}: {exc}") from exc
 
 
 def _product(api: _Api, prefix: str, count: int, body: dict[str, Any]) -> str:
