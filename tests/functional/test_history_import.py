@@ -88,6 +88,8 @@ def test_a_dujiaoka_export_becomes_the_shops_history_once(env: dict[str, Any]) -
     assert (first.orders, first.units, first.revenue, first.hours[20], first.hours[21]) == (2, 3, {"cny": 9000}, 1, 1)
     second = _day(env, made["tenant_id"], "2026-10-02")
     assert (second.orders, second.units, second.revenue) == (1, 1, {"cny": 990})
+    # with each buyer's first order in the file counted as a new buyer: Ann and Bob on the 1st, nobody on the 2nd
+    assert (first.new_buyers, second.new_buyers) == (2, 0)
     # and the buyers are known, and the nightly run was made again from them
     buyers = {b.email: (b.orders, b.spent) for b in env["c"].insights.rollup_store.buyers(made["tenant_id"])}
     assert buyers == {"ann@example.com": (2, {"cny": 3990}), "bob@example.com": (2, {"cny": 9000})}

@@ -53,3 +53,17 @@ def test_a_header_without_the_needed_columns_is_refused_whole() -> None:
              zone="UTC", products=PRODUCTS, now=NOW)
     with pytest.raises(BadFile, match="the file is empty"):
         plan("\n", PRESETS["kamidrop"], tenant_id="t", zone="UTC", products=PRODUCTS, now=NOW)
+
+
+def test_each_buyers_earliest_order_in_the_file_is_their_first() -> None:
+    # given a file out of time order: Ann twice, Bob once, one order without an e-mail
+    text = ("order_id,created_at,product,quantity,amount,email,status,currency\n"
+            "A2,2026-10-03 10:00,Game card,1,30,ann@example.com,paid,usd\n"
+            "B1,2026-10-02 10:00,Game card,1,30,bob@example.com,paid,usd\n"
+            "A1,2026-10-01 10:00,Game card,1,30,ann@example.com,paid,usd\n"
+            "X1,2026-10-01 09:00,Game card,1,30,,paid,usd\n")
+    found = plan(text, PRESETS["kamidrop"], tenant_id="t", zone="UTC", products=PRODUCTS, now=NOW)
+    # then the earliest of each buyer's orders is their first; the order without a buyer is nobody's first
+    assert [(o.id, o.first) for o in found.orders] == [
+        (order_id("t", "X1"), False), (order_id("t", "A1"), True), (order_id("t", "B1"), True),
+        (order_id("t", "A2"), False)]

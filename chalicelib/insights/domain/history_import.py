@@ -12,7 +12,7 @@ import csv
 import hashlib
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
@@ -60,6 +60,7 @@ class HistoricOrder:
     amount: int
     currency: str
     email: str
+    first: bool = False  # the buyer's first order in the file: counted as a new buyer (the file predates the shop)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,19 @@ def plan(text: str, preset: Preset, *, tenant_id: str, zone: str, products: Mapp
         seen.add(made.id)
         orders.append(made)
     orders.sort(key=lambda o: (o.at, o.id))
-    return Plan(orders, skipped, errors[:MAX_ERRORS], len(errors), list(unknown)[:MAX_ERRORS])
+    return Plan(_firsts(orders), skipped, errors[:MAX_ERRORS], len(errors), list(unknown)[:MAX_ERRORS])
+
+
+def _firsts(orders: list[HistoricOrder]) -> list[HistoricOrder]:
+    """Marks each buyer's earliest order in the (sorted) file, so the reports tell new buyers from returning ones;
+    an order without an e-mail has no buyer to be new."""
+    seen: set[str] = set()
+    marked = []
+    for order in orders:
+        first = bool(order.email) and order.email not in seen
+        seen.add(order.email)
+        marked.append(replace(order, first=True) if first else order)
+    return marked
 
 
 class _UnknownProduct(ValueError):

@@ -115,7 +115,7 @@ class HistoryImportService:
         for order in orders:
             fact = Fact(SALE, order.id, order.product_id, order.at, order.quantity, order.amount, order.currency,
                         buyer=customer_id(tenant_id, order.email) if order.email else "", email=order.email,
-                        new_buyer=False)
+                        new_buyer=order.first)
             # history lands on closed days: `late` keeps the dashboard's digest from hiding it
             counted += self._counter.record(tenant_id, fact, bucket(order.at, tenant.zone), late=True)
         if self._store.counted(tenant_id, job_id, n, self._clock.now()):
