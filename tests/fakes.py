@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamo import cursor as cursors
 from chalicelib.adapters.dynamo import layout
 from chalicelib.catalog.domain import Product
 from chalicelib.kernel.errors import (
+    BuyerLimitReached,
     Conflict,
     DecryptionRefused,
     EmailUnavailable,
@@ -168,9 +169,18 @@ class FakeOrderStore:
         self.orders: dict[tuple[str, str], Order] = {}
         self.due: set[tuple[str, str]] = set()  # in the sparse expiry index until paid, failed or expired
         self.announced: list[OutboxMessage] = []  # outbox messages written with their order
+        self.held: dict[tuple[str, str, str, str], int] = {}  # (tenant, product, e-mail, window) → keys held
+
+    def _hold_key(self, order: Order, window: str) -> tuple[str, str, str, str]:
+        return order.tenant_id, order.product_id, order.email.strip().lower(), window
+
+    def _room(self, order: Order, holds: Sequence[Any]) -> Any:
+        """The first hold without room for the order's quantity, as the table's conditions would find it."""
+        return next((h for h in holds if self.held.get(self._hold_key(order, h.window), 0) + order.quantity
+                     > h.limit), None)
 
     def create(self, order: Order, *, announce: OutboxMessage | None = None,
-               product_version: int | None = None) -> None:
+               product_version: int | None = None, holds: Sequence[Any] = ()) -> None:
         with self.lock:
             if (order.tenant_id, order.id) in self.orders:
                 raise StoreUnavailable("the data store did not complete saving the order "
@@ -179,6 +189,8 @@ class FakeOrderStore:
                 current = self.products.products.get((order.tenant_id, order.product_id))
                 if current is None or current.version != product_version:
                     raise VersionConflict(f"the product changed since version {product_version} was read")
+            order = dataclasses.replace(order, limit_windows=tuple(h.window for h in holds),
+                                        limits_held=bool(holds))
             # The store writes only these fields at creation; the rest start empty.
             self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
                 order, paid_at=None, delivered_at=None, refunded_at=None, failure_reason=None, events=())
@@ -205,18 +217,56 @@ class FakeOrderStore:
         return _page(mine[:limit + 1], limit, lambda o: {"sk": o.id})
 
     def set_status(self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
-                   reason: str | None = None) -> bool:
+                   reason: str | None = None, release: Order | None = None) -> bool:
         with self.lock:
             order = self.orders.get((tenant_id, order_id))
             if order is None or order.status.value not in allowed_from:
                 return False
             changes: dict[str, Any] = {"status": OrderStatus(status)}
+            if release is not None and order.limits_held:
+                for window in order.limit_windows:
+                    self.held[self._hold_key(order, window)] -= order.quantity
+                changes["limits_held"] = False
             if reason is not None:
                 changes["failure_reason"] = reason
             if status == OrderStatus.REFUNDED.value:
                 changes["refunded_at"] = now
             self.orders[(tenant_id, order_id)] = dataclasses.replace(order, **changes)
             self.due.discard((tenant_id, order_id))
+            return True
+
+    def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Any],
+                    product_name: str) -> None:
+        probe = Order(tenant_id=tenant_id, id="", status=OrderStatus.PENDING, product_id=product_id,
+                      quantity=quantity, amount=0, currency="usd", email=email, token_hash="", created_at=0,
+                      expires_at=0)
+        with self.lock:
+            full = self._room(probe, holds)
+            if full is not None:
+                raise BuyerLimitReached(f"at most {full.limit} of '{product_name}' {full.period}", param="quantity",
+                                        extra={"limit": full.limit, "period": full.period})
+            for h in holds:
+                key = self._hold_key(probe, h.window)
+                self.held[key] = self.held.get(key, 0) + quantity
+
+    def unhold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int,
+                      holds: Sequence[Any]) -> None:
+        with self.lock:
+            for h in holds:
+                self.held[(tenant_id, product_id, email.strip().lower(), h.window)] -= quantity
+
+    def take_limits_again(self, order: Order, holds: Sequence[Any]) -> bool:
+        with self.lock:
+            stored = self.orders[(order.tenant_id, order.id)]
+            if stored.limits_held or not holds:
+                return True
+            if self._room(stored, holds) is not None:
+                return False
+            for h in holds:
+                key = self._hold_key(stored, h.window)
+                self.held[key] = self.held.get(key, 0) + stored.quantity
+            self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
+                stored, limits_held=True, limit_windows=tuple(h.window for h in holds))
             return True
 
     def expired_pending(self, *, now: int, limit: int) -> list[Order]:

@@ -27,7 +27,10 @@ class Product:
     usage_guide: str = ""  # shown to the buyer with the key
     usage_url: str = ""
     min_per_order: int = 1
-    max_per_buyer: int = 0  # keys one e-mail may buy over time; 0 = no limit
+    # keys one buyer (e-mail) may hold ever, per day and per calendar month of the shop's zone; 0 = no limit
+    max_per_buyer: int = 0
+    max_per_buyer_day: int = 0
+    max_per_buyer_month: int = 0
     archived: bool = False
     low_stock_threshold: int = 10  # stock.low fires when available stock falls to this
     activation_limit: int = 1  # licence activations per key (licence API)

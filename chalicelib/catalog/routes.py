@@ -33,6 +33,11 @@ PRODUCT = obj({
     "sale_starts_at": timestamp("on sale from then (an active product outside its window is not sold)",
                                 nullable=True),
     "sale_ends_at": timestamp("off sale from then", nullable=True),
+    "max_per_buyer": obj({period: integer(f"keys one buyer (e-mail) may hold {what}; null: no limit", minimum=1,
+                                          nullable=True)
+                          for period, what in (("day", "per day of the shop's zone"), ("month", "per calendar month"),
+                                               ("lifetime", "ever"))},
+                         description="held exactly at checkout; an order that ends unpaid gives its keys back"),
     "created_at": timestamp(), "updated_at": timestamp(),
     "version": integer("1 when created, +1 on every change; send it back as If-Match to change only this version",
                        minimum=1),
@@ -59,6 +64,12 @@ _EDITABLE = {
     "sale_ends_at": integer("Unix seconds: off sale from then (to the second); null: no end", minimum=0,
                             maximum=10**10, nullable=True),
 }
+_EDITABLE["max_per_buyer"] = obj(
+    {period: integer(f"keys one buyer may hold {what}; null lifts the limit", minimum=1, maximum=10_000,
+                     nullable=True)
+     for period, what in (("day", "per day (shop's zone)"), ("month", "per calendar month"), ("lifetime", "ever"))},
+    required=(), closed=True, description="periods left out keep their limit; each at least min_per_order, "
+                                          "day ≤ month ≤ lifetime")
 PRODUCT_CREATE = obj(_EDITABLE, required=("name", "price", "currency"), closed=True)
 PRODUCT_PATCH = obj(_EDITABLE, required=(), closed=True)
 IMPORT_RESULT = obj({

@@ -7,6 +7,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from itertools import pairwise
 from typing import Any
 
 from chalicelib.aftersales.domain import MAX_REPLACEMENTS, MAX_WINDOW_MINUTES
@@ -23,7 +24,10 @@ from chalicelib.tenancy.domain.roles import Actor, Permission
 MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps at 100 items
 FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
           "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit",
-          "auto_replace", "replace_window_minutes", "replace_max_per_order", "sale_starts_at", "sale_ends_at"}
+          "auto_replace", "replace_window_minutes", "replace_max_per_order", "sale_starts_at", "sale_ends_at",
+          "max_per_buyer"}
+MAX_PER_BUYER = 10_000
+BUYER_PERIODS = {"day": "max_per_buyer_day", "month": "max_per_buyer_month", "lifetime": "max_per_buyer"}
 MAX_CATEGORY = 50
 MAX_GUIDE = 5000
 SAVE_ATTEMPTS = 5  # a change re-read and re-applied this often when other writers keep moving the version
@@ -123,11 +127,14 @@ class CatalogService:
         if starts is not None and ends is not None and ends <= starts:
             field = "sale_ends_at" if "sale_ends_at" in changes else "sale_starts_at"
             raise InvalidRequest("sale_ends_at must be after sale_starts_at (Unix seconds)", param=field)
+        if "max_per_buyer" in data:
+            changes.update(_buyer_limits(data["max_per_buyer"]))
         low = changes.get("min_per_order", current.min_per_order)
         high = changes.get("max_per_order", current.max_per_order)
         if low > high:
             field = "min_per_order" if "min_per_order" in changes else "max_per_order"
             raise InvalidRequest(f"min_per_order ({low}) must not exceed max_per_order ({high})", param=field)
+        _check_buyer_limits(changes, current, low)
         if changes.get("active") is True and current.archived:
             raise Conflict("an archived product cannot be put on sale; unarchive it first",
                            code="product_archived", param="active")
@@ -214,3 +221,38 @@ class CatalogService:
     def stock(self, *, tenant_id: str, product_id: str) -> StockLevel:
         product = self.recent(tenant_id=tenant_id, product_id=product_id)  # only its shards: they never change
         return self._pool.stock(tenant_id=tenant_id, product_id=product.id, shards=product.shards)
+
+
+def _buyer_limits(raw: Any) -> dict[str, int]:
+    """`max_per_buyer`: {day, month, lifetime}, each a whole number of keys or null (no limit); a period left
+    out keeps its limit, so null is how one is lifted."""
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest("max_per_buyer must be an object such as {\"day\": 2, \"month\": 5, \"lifetime\": null}",
+                             param="max_per_buyer")
+    unknown = sorted(set(raw) - set(BUYER_PERIODS))
+    if unknown:
+        raise InvalidRequest(f"max_per_buyer has day, month and lifetime, not {unknown[0]}", param="max_per_buyer")
+    out: dict[str, int] = {}
+    for period, attr in BUYER_PERIODS.items():
+        if period in raw:
+            value = raw[period]
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or not 1 <= value <= MAX_PER_BUYER):
+                raise InvalidRequest(f"max_per_buyer.{period} must be a whole number of keys from 1 to "
+                                     f"{MAX_PER_BUYER:,}, or null for no limit", param="max_per_buyer")
+            out[attr] = value or 0
+    return out
+
+
+def _check_buyer_limits(changes: Mapping[str, Any], current: Product, min_per_order: int) -> None:
+    """Limits a buyer could never meet, or that contradict each other, are refused rather than kept."""
+    limits = {p: changes.get(attr, getattr(current, attr)) for p, attr in BUYER_PERIODS.items()}
+    for period, limit in limits.items():
+        if limit and limit < min_per_order:
+            raise InvalidRequest(f"max_per_buyer.{period} ({limit}) is below min_per_order ({min_per_order}): "
+                                 f"nobody could buy it", param="max_per_buyer")
+    ordered = [(p, limits[p]) for p in ("day", "month", "lifetime") if limits[p]]
+    for (shorter, a), (longer, b) in pairwise(ordered):
+        if a > b:
+            raise InvalidRequest(f"max_per_buyer.{shorter} ({a}) is above max_per_buyer.{longer} ({b}); lower it "
+                                 f"or raise the {longer} limit", param="max_per_buyer")

@@ -16,9 +16,14 @@ def product_json(p: Product) -> dict[str, Any]:
             "activation_limit": p.activation_limit, "active": p.active, "archived": p.archived,
             "auto_replace": p.auto_replace, "replace_window_minutes": p.replace_window_minutes,
             "replace_max_per_order": p.replace_max_per_order, "sale_starts_at": p.sale_starts_at,
-            "sale_ends_at": p.sale_ends_at,
+            "sale_ends_at": p.sale_ends_at, "max_per_buyer": buyer_limits_json(p),
             "created_at": p.created_at, "updated_at": p.updated_at, "version": p.version}
 
 
 def stock_json(s: StockLevel) -> dict[str, Any]:
     return {"available": s.available, "reserved": s.reserved, "sold": s.sold}
+
+
+def buyer_limits_json(p: Product) -> dict[str, int | None]:
+    return {"day": p.max_per_buyer_day or None, "month": p.max_per_buyer_month or None,
+            "lifetime": p.max_per_buyer or None}

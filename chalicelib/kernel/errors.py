@@ -75,6 +75,12 @@ class OutOfStock(Conflict):
     default_code = "out_of_stock"
 
 
+class BuyerLimitReached(Conflict):
+    """One buyer (e-mail) would hold more of a product than the shop allows per day, month or ever."""
+
+    default_code = "buyer_limit_reached"
+
+
 class ReservationLost(Conflict):
     """A key of the order is no longer reserved for it (expired and released)."""
 

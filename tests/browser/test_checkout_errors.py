@@ -131,3 +131,31 @@ def test_wallets_show_only_when_the_shop_enables_them_and_choosing_one_hides_the
     page.locator("input[name=method][value=alipay]").check()
     assert page.locator("#card-box").is_hidden()
     screenshot("1-wallets-zh-CN")
+
+
+def test_a_buyer_at_the_days_limit_reads_it_in_their_language_and_holds_no_key(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a product limited to one a day per buyer, and a buyer who already reserved one
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "limit")
+    product = merchant.product([f"LIM-{i}-{secrets.token_hex(4)}" for i in range(4)], name="Limited card",
+                               max_per_buyer={"day": 1})
+    buyer = f"limit-{secrets.token_hex(4)}@example.test"
+    import requests
+
+    first = requests.post(f"{stack.api_url}/s/{merchant.slug}/checkout", timeout=10,
+                          json={"product_id": product["id"], "email": buyer})
+    assert first.status_code == 201, first.text
+    for lang, expected in (("en", "One buyer may get at most 1 of this a day, and this e-mail has reached it. "
+                                  "Lower the quantity or come back tomorrow."),
+                           ("zh-CN", "每位买家每天最多购买 1 个，此邮箱已达上限。请减少数量或明天再来。")):
+        # When the same buyer tries again on the product page in that language
+        page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}?lang={lang}")
+        fill_details(page, buyer)
+        page.locator("#continue").click()
+        # Then the page says the limit and what to do, and stays on the details
+        wait_for(lambda: page.locator("#message").inner_text(), timeout=10, what="the limit message")
+        assert page.locator("#message").inner_text() == expected
+        assert page.locator("#payment").is_hidden()
+        screenshot(f"limit-{lang}")
+    assert merchant.stock(product["id"]) == {"available": 3, "reserved": 1, "sold": 0}

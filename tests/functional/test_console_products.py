@@ -116,3 +116,26 @@ def test_another_shops_product_is_not_found_and_unchanged(web: Any, env: Console
     assert owner_b.post(f"/console/products/{product_id}", {**FORM, "version": "1"}, csrf=csrf).status_code == 404
     assert owner_b.post(f"/console/products/{product_id}/archive", {"archived": "1"}, csrf=csrf).status_code == 404
     assert env.c.catalog.products.get(tenant_id=tenant_a, product_id=product_id) == before
+
+
+def test_limits_per_buyer_are_set_lifted_and_refused_on_the_form(web: Any, env: ConsoleEnv) -> None:
+    owner, tenant_id, _ = owner_of_new_shop(web, env)
+    # when the owner limits a buyer to 2 a day and 10 in all (the month left empty)
+    product_id = _id(_create(owner, max_per_buyer_day="2", max_per_buyer_month="", max_per_buyer="10"))
+    made = env.c.catalog.products.get(tenant_id=tenant_id, product_id=product_id)
+    assert (made.max_per_buyer_day, made.max_per_buyer_month, made.max_per_buyer) == (2, 0, 10)
+    page = owner.get(f"/console/products/{product_id}")
+    body = page.body.decode()
+    assert 'id="max_per_buyer_day" name="max_per_buyer_day" type="number" maxlength="200" value="2"' in body
+    # when a day limit above the whole limit is sent, then the form says so and nothing changes
+    bad = owner.post(f"/console/products/{product_id}", {**FORM, "version": "1", "max_per_buyer_day": "20",
+                                                         "max_per_buyer": "10"}, csrf=csrf_of(page))
+    assert bad.status_code == 400
+    assert ("Limits per buyer: each must be a whole number of keys (empty for none), at least the minimum per "
+            "order, with per day ≤ per month ≤ in all.") in bad.body.decode()
+    # when the limits are emptied, then they are lifted
+    lifted = owner.post(f"/console/products/{product_id}", {**FORM, "version": "1", "max_per_buyer_day": "",
+                                                            "max_per_buyer": ""}, csrf=csrf_of(page))
+    assert lifted.status_code == 303
+    after = env.c.catalog.products.get(tenant_id=tenant_id, product_id=product_id)
+    assert (after.max_per_buyer_day, after.max_per_buyer_month, after.max_per_buyer) == (0, 0, 0)

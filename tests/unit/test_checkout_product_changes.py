@@ -16,7 +16,8 @@ from tests.unit.test_services_with_fakes import RESERVATION_SECONDS, build
 class EverChangingProductOrders(FakeOrderStore):
     """Every order save finds the product at another version: a writer keeps editing it."""
 
-    def create(self, order: Any, *, announce: Any = None, product_version: int | None = None) -> None:
+    def create(self, order: Any, *, announce: Any = None, product_version: int | None = None,
+               holds: Any = ()) -> None:
         raise VersionConflict(f"the product changed since version {product_version} was read")
 
 

@@ -142,7 +142,9 @@ class ProductItem(Item):
     usage_guide = UnicodeAttribute(null=True)
     usage_url = UnicodeAttribute(null=True)
     min_per_order = NumberAttribute(null=True)
-    max_per_buyer = NumberAttribute(null=True)
+    max_per_buyer = NumberAttribute(null=True)  # ever; the two below per day and per month
+    max_per_buyer_day = NumberAttribute(null=True)
+    max_per_buyer_month = NumberAttribute(null=True)
     archived = BooleanAttribute(null=True)  # absent on products saved before archiving existed
     low_stock_threshold = NumberAttribute(null=True)
     activation_limit = NumberAttribute(null=True)
@@ -198,6 +200,13 @@ class LeaseItem(Item):
     until = NumberAttribute()
 
 
+class BuyerHoldItem(Item):
+    """T#<tenant>#BH#<product> / <customer>#<window>: keys a buyer holds of a product in one limit window."""
+
+    held = NumberAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+
 class OrderItem(Item):
     order_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -223,6 +232,8 @@ class OrderItem(Item):
     keys_bundle = BinaryAttribute(legacy_encoding=False, null=True)  # the delivered keys, sealed as one message
     usage_guide = UnicodeAttribute(null=True)  # the product's guide at delivery (None: read the product)
     usage_url = UnicodeAttribute(null=True)
+    limit_windows = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]  # buyer holds
+    limits_held = BooleanAttribute(null=True)  # the order's quantity counts in those windows now
     source = UnicodeAttribute(null=True)  # the buyer's channel at checkout
     device = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)

@@ -23,6 +23,7 @@ TEXT = ("name", "category", "description", "usage_guide", "usage_url")  # the im
 NUMBERS = ("min_per_order", "max_per_order", "low_stock_threshold", "activation_limit", "replace_window_minutes",
            "replace_max_per_order")
 FLAGS = ("active", "auto_replace")
+BUYER_LIMITS = {"day": "max_per_buyer_day", "month": "max_per_buyer_month", "lifetime": "max_per_buyer"}
 WINDOW = ("sale_starts_at", "sale_ends_at")
 PAGE_SIZE = 50
 SAVED = ("created", "saved", "archived", "unarchived", "image", "image_removed")
@@ -90,11 +91,19 @@ def _body(form: dict[str, str], zone: str) -> dict[str, Any]:
         body[name] = int(raw)
     for name in FLAGS:
         body[name] = form.get(name) == "on"
+    limits: dict[str, int | None] = {}
+    for period, name in BUYER_LIMITS.items():
+        raw = form.get(name, "").strip()
+        if raw and not raw.isdigit():
+            raise InvalidRequest(f"{name} must be a whole number of keys, or empty for no limit", param=name)
+        limits[period] = int(raw) if raw and int(raw) > 0 else None  # empty or 0: no limit
+    body["max_per_buyer"] = limits
     return body
 
 
 def _values(product: Any, zone: str) -> dict[str, Any]:
     values = {k: getattr(product, k) for k in (*TEXT, *NUMBERS, *FLAGS, "currency")}
+    values.update({name: getattr(product, name) or "" for name in BUYER_LIMITS.values()})
     values["price"] = to_major(product.price, product.currency)
     for name in WINDOW:
         values[name] = to_local(getattr(product, name), zone)
@@ -114,6 +123,15 @@ def _form_page(call: Call, *, status: int = 200, product: Any = None, values: di
                                                                    "auto_replace": True, "replace_window_minutes": 60,
                                                                    "replace_max_per_order": 1}),
                         currencies=CURRENCIES, may_edit=call.actor.may(Permission.CATALOG), **context)
+
+
+def _error(call: Call, exc: DomainError) -> str:
+    """The API's words, except for the limits per buyer, whose fields the form names in the merchant's language."""
+    if exc.param == "max_per_buyer":
+        from chalicelib.http.pages import translator
+
+        return translator(call)("console.products.buyer_limits_bad")
+    return error_text(call, exc)
 
 
 def _zone(call: Call) -> str:
@@ -146,7 +164,7 @@ def create(call: Call) -> Response:
     except PermissionDenied as exc:
         return forbidden_page(call, exc)
     except DomainError as exc:
-        return _form_page(call, status=status_for(exc), values=dict(form), error=error_text(call, exc),
+        return _form_page(call, status=status_for(exc), values=dict(form), error=_error(call, exc),
                           error_param=exc.param)
     return redirect(f"/console/products/{product.id}?saved=created")
 
@@ -193,7 +211,7 @@ def save(call: Call, product_id: str) -> Response:
     except DomainError as exc:
         conflict = exc.code == "version_conflict"
         return _form_page(call, status=status_for(exc), product=current, values=dict(form),
-                          error=error_text(call, exc) if not conflict else None, conflict=conflict,
+                          error=_error(call, exc) if not conflict else None, conflict=conflict,
                           error_param=exc.param)
     return redirect(f"/console/products/{product_id}?saved=saved")
 

@@ -40,6 +40,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "checkout.error.out_of_stock": {
         "en": "Not enough keys left for this quantity. Lower the quantity, or go back to the shop and pick another product.",
         "zh-CN": "库存不足，无法购买这个数量。请减少数量，或返回店铺选择其他商品。"},
+    "checkout.error.buyer_limit_reached_day": {
+        "en": "One buyer may get at most {limit} of this a day, and this e-mail has reached it. Lower the quantity "
+              "or come back tomorrow.",
+        "zh-CN": "每位买家每天最多购买 {limit} 个，此邮箱已达上限。请减少数量或明天再来。"},
+    "checkout.error.buyer_limit_reached_month": {
+        "en": "One buyer may get at most {limit} of this a month, and this e-mail has reached it. Lower the "
+              "quantity or come back next month.",
+        "zh-CN": "每位买家每月最多购买 {limit} 个，此邮箱已达上限。请减少数量或下月再来。"},
+    "checkout.error.buyer_limit_reached_lifetime": {
+        "en": "One buyer may get at most {limit} of this in all, and this e-mail has reached it.",
+        "zh-CN": "每位买家最多购买 {limit} 个，此邮箱已达上限。"},
     "checkout.error.product_inactive": {"en": "This product is not on sale right now. Go back to the shop.",
                                         "zh-CN": "该商品暂未上架，请返回店铺看看其他商品。"},
     "checkout.error.rate_limited": {"en": "Too many attempts from your network. Wait {seconds} s and try again.",

@@ -65,6 +65,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.products.min": {"en": "Minimum per order", "zh-CN": "每单最少"},
     "console.products.max": {"en": "Maximum per order", "zh-CN": "每单最多"},
     "console.products.low": {"en": "Low-stock alert at", "zh-CN": "低库存提醒阈值"},
+    "console.products.buyer_limits": {"en": "Limits per buyer", "zh-CN": "每位买家限购"},
+    "console.products.buyer_limits_hint": {
+        "en": "Keys one buyer (one e-mail) may get, held exactly even when they buy in parallel. Empty: no limit. "
+              "An order left unpaid gives its keys back to the limit.",
+        "zh-CN": "同一买家（同一邮箱）可购买的数量，并发下单也严格限制。留空为不限。未付款的订单不占用额度。"},
+    "console.products.buyer_limits_bad": {
+        "en": "Limits per buyer: each must be a whole number of keys (empty for none), at least the minimum per "
+              "order, with per day ≤ per month ≤ in all.",
+        "zh-CN": "每位买家限购：请填写整数（留空为不限），不少于每单最少购买数，且每天 ≤ 每月 ≤ 累计。"},
+    "console.products.per_day": {"en": "Per day", "zh-CN": "每天"},
+    "console.products.per_month": {"en": "Per month", "zh-CN": "每月"},
+    "console.products.per_buyer_ever": {"en": "In all", "zh-CN": "累计"},
     "console.products.low_hint": {"en": "A stock.low webhook fires when stock falls to this.",
                                   "zh-CN": "库存降到此数量时触发 stock.low 通知。"},
     "console.products.after_sales": {"en": "After-sales policy", "zh-CN": "售后规则"},

@@ -54,3 +54,7 @@ class Order:
     # where the buyer came from and on what (kernel.attribution), for the funnel's paid step; "" when unknown
     source: str = ""
     device: str = ""
+    # the buyer-limit windows (sales/domain/buyer_limits.py) its quantity was counted in at checkout, and whether
+    # it counts there now (False once given back: lapsed, failed or refunded before delivery)
+    limit_windows: tuple[str, ...] = ()
+    limits_held: bool = False

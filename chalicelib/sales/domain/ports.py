@@ -8,23 +8,34 @@ from typing import Protocol
 
 from ...inventory.domain.models import KeyRef
 from ...kernel.ports import OutboxMessage, Page
+from .buyer_limits import Hold
 from .models import Order
 from .orders import OrderQuery
 
 
 class OrderStore(Protocol):
     def create(self, order: Order, *, announce: OutboxMessage | None = None,
-               product_version: int | None = None) -> None:
+               product_version: int | None = None, holds: Sequence[Hold] = ()) -> None:
         """Saves a new order, and the outbox message announcing it in the same write when given; with
-        `product_version`, only while the product is still at that version (VersionConflict otherwise)."""
+        `product_version`, only while the product is still at that version (VersionConflict otherwise); `holds`:
+        the buyer-limit windows taken for it (`hold_limits`), which the order then holds."""
         ...
+    def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Hold],
+                    product_name: str) -> None:
+        """Takes `quantity` in each window, or raises BuyerLimitReached (nothing taken)."""
+        ...
+    def unhold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int,
+                      holds: Sequence[Hold]) -> None: ...
     def get(self, *, tenant_id: str, order_id: str) -> Order: ...
     def get_many(self, refs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]: ...
     def list(self, *, tenant_id: str, limit: int, cursor: str | None) -> Page: ...
     def set_status(
         self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
-        reason: str | None = None,
-    ) -> bool: ...
+        reason: str | None = None, release: Order | None = None,
+    ) -> bool:
+        """`release`: the order as read; if it holds its buyer's limit, the change gives it back, once."""
+        ...
+    def take_limits_again(self, order: Order, holds: Sequence[Hold]) -> bool: ...
     def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]: ...
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -11,17 +12,28 @@ from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.attribution import UNKNOWN, Origin
-from chalicelib.kernel.errors import Conflict, DomainError, InvalidRequest, NotFound, OutOfStock, VersionConflict
+from chalicelib.kernel.errors import (
+    BuyerLimitReached,
+    Conflict,
+    DomainError,
+    InvalidRequest,
+    NotFound,
+    OutOfStock,
+    VersionConflict,
+)
 from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
+from chalicelib.sales.domain.buyer_limits import PER, Hold, holds, limits_of, over
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
 from chalicelib.storefront.domain.lookup import PASSWORD_MAX, PASSWORD_MIN, OrderLinks, QueryPasswords
 from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,30 @@ class CheckoutService:
                lookup_hash: str, origin: Origin) -> CheckoutStarted:
         """Reserve the keys, open the PaymentIntent, save the order; nothing stays reserved if any step fails."""
         now = self._clock.now()
+        limits = limits_of(product)
+        too_many = over(limits, quantity)
+        if too_many is not None:  # no counter needed to say no: the order alone passes the limit
+            raise BuyerLimitReached(f"this e-mail may hold at most {limits.of(too_many)} of '{product.name}' "
+                                    f"{PER[too_many]}; lower the quantity", param="quantity",
+                                    extra={"limit": limits.of(too_many), "period": too_many})
+        taken = holds(limits, now, tenant.zone)
+        # the buyer's limit first: a buyer past it is refused by the counters alone, before any key is claimed
+        self._orders.hold_limits(tenant_id=tenant.id, product_id=product.id, email=email, quantity=quantity,
+                                 holds=taken, product_name=product.name)
+        try:
+            return self._claim_and_save(tenant, product, quantity=quantity, email=email, locale=locale,
+                                        lookup_hash=lookup_hash, origin=origin, taken=taken, now=now)
+        except DomainError:
+            try:
+                self._orders.unhold_limits(tenant_id=tenant.id, product_id=product.id, email=email,
+                                           quantity=quantity, holds=taken)
+            except DomainError:
+                # left taken: the buyer is limited more until the window closes, never less
+                log.warning("buyer limit not given back", extra={"product_id": product.id})
+            raise
+
+    def _claim_and_save(self, tenant: Tenant, product: Product, *, quantity: int, email: str, locale: str,
+                        lookup_hash: str, origin: Origin, taken: list[Hold], now: int) -> CheckoutStarted:
         order_id = new_id("order")
         expires_at = now + self._reservation_seconds
         refs = self._pool.claim(tenant_id=tenant.id, product_id=product.id, shards=product.shards,
@@ -121,7 +157,7 @@ class CheckoutService:
                 source=origin.source, device=origin.device,
             )
             created = self._announcement(order)
-            self._orders.create(order, announce=created, product_version=product.version)
+            self._orders.create(order, announce=created, product_version=product.version, holds=taken)
         except DomainError:
             # Nothing may stay reserved for an order that never came to be.
             self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)

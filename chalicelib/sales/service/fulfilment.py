@@ -13,6 +13,7 @@ from chalicelib.kernel.errors import Conflict, NotFound, ReservationLost, StoreU
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
+from chalicelib.sales.domain.buyer_limits import Hold, holds, limits_of
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 from chalicelib.sales.domain.orders import mail_outbox_id
 from chalicelib.sales.domain.payments import PaymentGateway, PaymentIntentView
@@ -82,7 +83,18 @@ class FulfilmentService:
             self._mark_failed(order, allowed_from=[s.value for s in PAYABLE_STATUSES], reason="payment_mismatch")
             log.error("payment does not match order", extra={"order_id": order.id, "payment_intent": intent.id})
             return Outcome("mismatch", order.id)
+        if order.limit_windows and not order.limits_held:
+            # paid after its reservation lapsed or its payment failed, which gave the buyer's limit back: count it
+            # again (today's windows, today's limits), or refund rather than let the buyer pass the limit
+            if not self._orders.take_limits_again(order, self._holds_now(order)):
+                return self.refund(order, reason="buyer_limit_after_payment")
+            order = self._orders.get(tenant_id=order.tenant_id, order_id=order.id)
         return self._deliver(order, event_id)
+
+    def _holds_now(self, order: Order) -> list[Hold]:
+        product = self._products.get(tenant_id=order.tenant_id, product_id=order.product_id)
+        zone = self._tenants.get(tenant_id=order.tenant_id).zone
+        return holds(limits_of(product), self._clock.now(), zone)
 
     def _deliver(self, order: Order, event_id: str) -> Outcome:
         refs = order.keys
@@ -131,8 +143,10 @@ class FulfilmentService:
             self._payments.refund(tenant=tenant, intent_id=order.payment_intent_id,
                                   idempotency_key=f"refund_{order.id}")
         now = self._clock.now()
+        # never delivered (payable states only): the buyer's limit is given back with the change
         if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.REFUNDED.value,
-                                   allowed_from=[s.value for s in PAYABLE_STATUSES], now=now, reason=reason):
+                                   allowed_from=[s.value for s in PAYABLE_STATUSES], now=now, reason=reason,
+                                   release=order):
             message = OutboxMessage(order.tenant_id, mail_outbox_id(order.id, "order_refunded"), "order_refunded",
                                     order.id, now)
             self._outbox.put(message)
@@ -145,17 +159,19 @@ class FulfilmentService:
             return Outcome("ignored", order.id if order else None)
         self._pool.release(tenant_id=order.tenant_id, product_id=order.product_id, order_id=order.id,
                            refs=order.keys)
-        self._mark_failed(order, allowed_from=[OrderStatus.PENDING.value], reason="payment_failed")
+        self._mark_failed(order, allowed_from=[OrderStatus.PENDING.value], reason="payment_failed", release=True)
         return Outcome("released", order.id)
 
-    def _mark_failed(self, order: Order, *, allowed_from: list[str], reason: str) -> None:
+    def _mark_failed(self, order: Order, *, allowed_from: list[str], reason: str, release: bool = False) -> None:
         """The order.failed announcement is written before the change, so a crash between the two cannot lose
         it; its handler announces only an order that is failed, so a change that did not happen stays silent."""
         now = self._clock.now()
         message = OutboxMessage(order.tenant_id, new_id("outbox"), "order_failed", order.id, now)
         self._outbox.put(message)
+        # `release`: a failed payment gives the buyer's limit back; a mismatch under investigation keeps it
         if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id, status=OrderStatus.FAILED.value,
-                                   allowed_from=allowed_from, now=now, reason=reason):
+                                   allowed_from=allowed_from, now=now, reason=reason,
+                                   release=order if release else None):
             self._announce(message)
 
     def confirm_on_return(self, order: Order) -> Order:

@@ -43,7 +43,7 @@ class ReservationService:
         for order in self._orders.expired_pending(now=at, limit=BATCH):
             if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id,
                                        status=OrderStatus.EXPIRED.value, allowed_from=[OrderStatus.PENDING.value],
-                                       now=at, reason="reservation_expired"):
+                                       now=at, reason="reservation_expired", release=order):
                 expired += 1
         return ExpiryReport(keys_released=released, orders_expired=expired)
 

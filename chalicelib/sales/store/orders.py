@@ -16,9 +16,10 @@ from chalicelib.adapters.dynamo.outbox import outbox_item
 from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.kernel.errors import NotFound, StoreUnavailable, VersionConflict
 from chalicelib.kernel.ports import OutboxMessage, Page
+from chalicelib.sales.domain.buyer_limits import Hold
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.orders import OrderQuery
-from chalicelib.sales.store import customers, order_search
+from chalicelib.sales.store import buyer_holds, customers, order_search
 
 NOT_FOUND = "no such order"
 
@@ -35,6 +36,7 @@ def to_order(tenant_id: str, item: OrderItem) -> Order:
         reported=tuple(KeyRef.decode(str(k)) for k in (item.reported or [])),
         keys_bundle=bytes(item.keys_bundle) if item.keys_bundle else None, usage_guide=item.usage_guide,
         usage_url=item.usage_url or "", source=item.source or "", device=item.device or "",
+        limit_windows=tuple(str(w) for w in (item.limit_windows or [])), limits_held=bool(item.limits_held),
     )
 
 
@@ -44,7 +46,8 @@ def _int(value: float | None) -> int | None:
 
 class DynamoOrderStore:
     def create(self, order: Order, *, announce: OutboxMessage | None = None,
-               product_version: int | None = None) -> None:
+               product_version: int | None = None, holds: Sequence[Hold] = ()) -> None:
+        """`holds`: the buyer-limit windows checkout took (`hold_limits`) for this order, which it then holds."""
         item = OrderItem(
             keys.order(order.tenant_id, order.id), "ORDER", order_id=order.id, status=order.status.value,
             product_id=order.product_id, product_name=order.product_name, quantity=order.quantity,
@@ -53,6 +56,7 @@ class DynamoOrderStore:
             payment_intent_id=order.payment_intent_id, locale=order.locale, lookup_hash=order.lookup_hash,
             usage_guide=order.usage_guide, usage_url=order.usage_url or None,
             source=order.source or None, device=order.device or None,
+            limit_windows=[h.window for h in holds] or None, limits_held=True if holds else None,
             gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
             # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
             gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),
@@ -113,7 +117,7 @@ class DynamoOrderStore:
 
     def set_status(
         self, *, tenant_id: str, order_id: str, status: str, allowed_from: Sequence[str], now: int,
-        reason: str | None = None,
+        reason: str | None = None, release: Order | None = None,
     ) -> bool:
         item = OrderItem(keys.order(tenant_id, order_id), "ORDER")
         actions: builtins.list[Any] = [OrderItem.status.set(status), OrderItem.gsi1pk.remove(),
@@ -122,6 +126,11 @@ class DynamoOrderStore:
             actions.append(OrderItem.failure_reason.set(reason))
         if status == OrderStatus.REFUNDED.value:
             actions.append(OrderItem.refunded_at.set(now))
+        if release is not None and release.limits_held and release.limit_windows:
+            # an order ending without keys gives its buyer's limit back, in the same write as the change
+            changed = buyer_holds.change_giving_back(release, actions, allowed_from)
+            if changed is not None:
+                return changed
         try:
             # Only from the states named: a delivered order is never turned back to expired or failed.
             item.update(actions=actions, condition=OrderItem.status.is_in(*allowed_from))
@@ -132,6 +141,18 @@ class DynamoOrderStore:
         except PynamoDBException as exc:
             raise unavailable(exc, "updating the order") from exc
         return True
+
+    def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Hold],
+                    product_name: str) -> None:
+        buyer_holds.take(buyer_holds.Holder(tenant_id, product_id, email, quantity), holds, product_name)
+
+    def unhold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int,
+                      holds: Sequence[Hold]) -> None:
+        buyer_holds.put_back(buyer_holds.Holder(tenant_id, product_id, email, quantity), holds)
+
+    def take_limits_again(self, order: Order, holds: Sequence[Hold]) -> bool:
+        """A payment on an order that gave its buyer's limit back: counts it again if there is room."""
+        return buyer_holds.take_again(order, holds)
 
     def expired_pending(self, *, now: int, limit: int) -> builtins.list[Order]:
         out: builtins.list[Order] = []

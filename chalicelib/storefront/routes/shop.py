@@ -21,7 +21,8 @@ UTM = QueryParam("utm_source", string(max_length=100),
 # The error codes the checkout page explains in the buyer's language (the API's own message is English).
 CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_declined", "payment_failed",
                    "invalid_request", "product_inactive", "network", "email_mismatch", "generic",
-                   "expired_card", "incorrect_cvc", "processing_error", "incorrect_number")
+                   "expired_card", "incorrect_cvc", "processing_error", "incorrect_number",
+                   "buyer_limit_reached_day", "buyer_limit_reached_month", "buyer_limit_reached_lifetime")
 
 
 @endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",

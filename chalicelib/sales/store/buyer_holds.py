@@ -1,0 +1,138 @@
+"""Per-buyer limit counters (`T#<tenant>#BH#<product>` / `<customer>#<window>`, `held`).
+
+Checkout takes its quantity in every window first, in one transaction, on condition each stays within its limit
+— before any key is claimed, so a burst of one buyer's checkouts is refused by the counters alone and never
+claims (and then has to release) keys it cannot have. The order then records the windows with `limits_held`;
+giving them back (with the order's status change) and taking them again (a late payment) go with that flag in
+one transaction each, so each happens once whatever the retries. A checkout that fails after taking puts the
+quantity back at once; only a process dying in between leaves it taken (the buyer is limited more, never less)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamo import layout as keys
+from chalicelib.adapters.dynamo.failures import unavailable
+from chalicelib.adapters.dynamo.items import BuyerHoldItem, OrderItem, transaction_connection
+from chalicelib.kernel.errors import BuyerLimitReached
+from chalicelib.sales.domain.buyer_limits import KEPT_AFTER_SECONDS, LIFETIME, PER, Hold
+from chalicelib.sales.domain.models import Order
+from chalicelib.sales.domain.orders import customer_id
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Whose counters: a buyer (by e-mail) of a product, and how many keys an order of theirs counts."""
+
+    tenant_id: str
+    product_id: str
+    email: str
+    quantity: int
+
+    @staticmethod
+    def of(order: Order) -> Holder:
+        return Holder(order.tenant_id, order.product_id, order.email, order.quantity)
+
+    def key(self, window: str) -> tuple[str, str]:
+        return f"T#{self.tenant_id}#BH#{self.product_id}", f"{customer_id(self.tenant_id, self.email)}#{window}"
+
+
+def add_holds(tx: TransactWrite, holder: Holder, holds: Sequence[Hold]) -> None:
+    """The quantity added to each window, each on condition it stays within its limit."""
+    for hold in holds:
+        actions: list[Any] = [BuyerHoldItem.held.add(holder.quantity)]
+        if hold.expires_at is not None:
+            actions.append(BuyerHoldItem.ttl.set(hold.expires_at))
+        # within the limit after adding: none held yet (the quantity alone was checked against the limit before),
+        # or at most limit − quantity held
+        room = BuyerHoldItem.held.does_not_exist() | (BuyerHoldItem.held <= hold.limit - holder.quantity)
+        tx.update(BuyerHoldItem(*holder.key(hold.window)), actions=actions, condition=room)
+
+
+def take(holder: Holder, holds: Sequence[Hold], product_name: str) -> None:
+    """Checkout's first step: the quantity in every window, or BuyerLimitReached naming the full one."""
+    if not holds:
+        return
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            add_holds(tx, holder, holds)
+    except TransactWriteError as exc:
+        reasons = [r.code if r else None for r in exc.cancellation_reasons]
+        full = next((h for h, r in zip(holds, reasons, strict=False) if r == "ConditionalCheckFailed"), None)
+        if full is None:
+            raise unavailable(exc, "checking the buyer's limit") from exc
+        raise BuyerLimitReached(
+            f"this e-mail may hold at most {full.limit} of '{product_name}' {PER[full.period]}; lower the quantity"
+            + ("" if full.period == LIFETIME else " or come back later"),
+            param="quantity", extra={"limit": full.limit, "period": full.period}) from exc
+    except PynamoDBException as exc:
+        raise unavailable(exc, "checking the buyer's limit") from exc
+
+
+def put_back(holder: Holder, holds: Sequence[Hold]) -> None:
+    """Undoes `take` for a checkout that failed before its order was saved."""
+    if not holds:
+        return
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            for hold in holds:
+                tx.update(BuyerHoldItem(*holder.key(hold.window)), actions=[BuyerHoldItem.held.add(-holder.quantity)])
+    except PynamoDBException as exc:
+        raise unavailable(exc, "giving back the buyer's limit") from exc
+
+
+def change_giving_back(order: Order, actions: list[Any], allowed_from: Sequence[str]) -> bool | None:
+    """The order's status change (`actions`, from `allowed_from`) and its quantity taken out of its windows, in one
+    transaction, on condition it still holds them. True: changed and given back; False: the status was not one
+    of `allowed_from`; None: it holds nothing now (given back before) — the caller changes the status alone."""
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"),
+                      actions=[*actions, OrderItem.limits_held.set(False)],
+                      condition=OrderItem.status.is_in(*allowed_from) & (OrderItem.limits_held == True))  # noqa: E712
+            for window in order.limit_windows:
+                # a closed window's counter may have expired: the decrement then leaves one that expires too
+                tx.update(BuyerHoldItem(*Holder.of(order).key(window)),
+                          actions=[BuyerHoldItem.held.add(-order.quantity),
+                                   BuyerHoldItem.ttl.set(BuyerHoldItem.ttl | order.expires_at + KEPT_AFTER_SECONDS)])
+    except TransactWriteError as exc:
+        reasons = [r.code if r else None for r in exc.cancellation_reasons]
+        if reasons[:1] != ["ConditionalCheckFailed"]:
+            raise unavailable(exc, "updating the order") from exc
+        try:
+            now = OrderItem.get(keys.order(order.tenant_id, order.id), "ORDER", consistent_read=True)
+        except PynamoDBException as read_exc:
+            raise unavailable(read_exc, "updating the order") from read_exc
+        return None if now.status in allowed_from and not now.limits_held else False
+    except PynamoDBException as exc:
+        raise unavailable(exc, "updating the order") from exc
+    return True
+
+
+def take_again(order: Order, holds: Sequence[Hold]) -> bool:
+    """A payment landed on an order that gave its quantity back: counts it again in today's windows if they have
+    room (the order then holds them); False when a window is full — the caller refunds."""
+    if not holds:
+        return True
+    try:
+        with TransactWrite(connection=transaction_connection()) as tx:
+            tx.update(OrderItem(keys.order(order.tenant_id, order.id), "ORDER"),
+                      actions=[OrderItem.limits_held.set(True),
+                               OrderItem.limit_windows.set([h.window for h in holds])],  # type: ignore[misc]
+                      condition=OrderItem.limits_held == False)  # noqa: E712
+            add_holds(tx, Holder.of(order), holds)
+    except TransactWriteError as exc:
+        reasons = [r.code if r else None for r in exc.cancellation_reasons]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return True  # held already: another delivery attempt took it
+        if "ConditionalCheckFailed" in reasons[1:]:
+            return False
+        raise unavailable(exc, "counting the buyer's limit again") from exc
+    except PynamoDBException as exc:
+        raise unavailable(exc, "counting the buyer's limit again") from exc
+    return True
