@@ -31,6 +31,8 @@ class Product:
     max_per_buyer: int = 0
     max_per_buyer_day: int = 0
     max_per_buyer_month: int = 0
+    # wholesale: (min_quantity, unit_price) pairs, quantity ascending and price descending, each below `price`
+    price_tiers: tuple[tuple[int, int], ...] = ()
     archived: bool = False
     low_stock_threshold: int = 10  # stock.low fires when available stock falls to this
     activation_limit: int = 1  # licence activations per key (licence API)

@@ -38,6 +38,8 @@ PRODUCT = obj({
                           for period, what in (("day", "per day of the shop's zone"), ("month", "per calendar month"),
                                                ("lifetime", "ever"))},
                          description="held exactly at checkout; an order that ends unpaid gives its keys back"),
+    "price_tiers": array(obj({"min_quantity": integer(minimum=2), "unit_price": integer(minimum=1)}),
+                         "wholesale: from min_quantity keys in one order, each costs unit_price", max_items=5),
     "created_at": timestamp(), "updated_at": timestamp(),
     "version": integer("1 when created, +1 on every change; send it back as If-Match to change only this version",
                        minimum=1),
@@ -70,6 +72,9 @@ _EDITABLE["max_per_buyer"] = obj(
      for period, what in (("day", "per day (shop's zone)"), ("month", "per calendar month"), ("lifetime", "ever"))},
     required=(), closed=True, description="periods left out keep their limit; each at least min_per_order, "
                                           "day ≤ month ≤ lifetime")
+_EDITABLE["price_tiers"] = array(
+    obj({"min_quantity": integer(minimum=2, maximum=50), "unit_price": integer(minimum=1)}, closed=True),
+    "wholesale tiers, quantities rising and prices falling, each below price; [] removes them", max_items=5)
 PRODUCT_CREATE = obj(_EDITABLE, required=("name", "price", "currency"), closed=True)
 PRODUCT_PATCH = obj(_EDITABLE, required=(), closed=True)
 IMPORT_RESULT = obj({

@@ -25,7 +25,8 @@ MAX_PER_ORDER_LIMIT = 50  # the sale transaction holds the order's keys; it caps
 FIELDS = {"name", "price", "currency", "description", "max_per_order", "min_per_order", "active", "category",
           "image_url", "usage_guide", "usage_url", "low_stock_threshold", "activation_limit",
           "auto_replace", "replace_window_minutes", "replace_max_per_order", "sale_starts_at", "sale_ends_at",
-          "max_per_buyer"}
+          "max_per_buyer", "price_tiers"}
+MAX_TIERS = 5
 MAX_PER_BUYER = 10_000
 BUYER_PERIODS = {"day": "max_per_buyer_day", "month": "max_per_buyer_month", "lifetime": "max_per_buyer"}
 MAX_CATEGORY = 50
@@ -129,6 +130,13 @@ class CatalogService:
             raise InvalidRequest("sale_ends_at must be after sale_starts_at (Unix seconds)", param=field)
         if "max_per_buyer" in data:
             changes.update(_buyer_limits(data["max_per_buyer"]))
+        if "price_tiers" in data:
+            changes["price_tiers"] = _tiers(data["price_tiers"])
+        price = changes.get("price", current.price)
+        for quantity, unit in changes.get("price_tiers", current.price_tiers):
+            if unit >= price:
+                raise InvalidRequest(f"the tier from {quantity} keys ({unit}) must be below the price ({price}); "
+                                     f"lower it or remove it", param="price_tiers")
         low = changes.get("min_per_order", current.min_per_order)
         high = changes.get("max_per_order", current.max_per_order)
         if low > high:
@@ -256,3 +264,26 @@ def _check_buyer_limits(changes: Mapping[str, Any], current: Product, min_per_or
         if a > b:
             raise InvalidRequest(f"max_per_buyer.{shorter} ({a}) is above max_per_buyer.{longer} ({b}); lower it "
                                  f"or raise the {longer} limit", param="max_per_buyer")
+
+
+def _tiers(raw: Any) -> tuple[tuple[int, int], ...]:
+    """`price_tiers`: up to 5 of {min_quantity, unit_price}, quantities rising and prices falling; [] removes them."""
+    if not isinstance(raw, list) or len(raw) > MAX_TIERS:
+        raise InvalidRequest(f"price_tiers must be a list of at most {MAX_TIERS} tiers such as "
+                             '[{"min_quantity": 5, "unit_price": 450}]', param="price_tiers")
+    tiers: list[tuple[int, int]] = []
+    for n, tier in enumerate(raw):
+        if not isinstance(tier, Mapping) or set(tier) != {"min_quantity", "unit_price"}:
+            raise InvalidRequest(f"price_tiers[{n}] must have exactly min_quantity and unit_price", param="price_tiers")
+        quantity, unit = tier["min_quantity"], tier["unit_price"]
+        if isinstance(quantity, bool) or not isinstance(quantity, int) or not 2 <= quantity <= MAX_PER_ORDER_LIMIT:
+            raise InvalidRequest(f"price_tiers[{n}].min_quantity must be a whole number from 2 to "
+                                 f"{MAX_PER_ORDER_LIMIT}", param="price_tiers")
+        if isinstance(unit, bool) or not isinstance(unit, int) or unit < 1:
+            raise InvalidRequest(f"price_tiers[{n}].unit_price must be a whole number of minor units, at least 1",
+                                 param="price_tiers")
+        if tiers and (quantity <= tiers[-1][0] or unit >= tiers[-1][1]):
+            raise InvalidRequest(f"price_tiers[{n}] must be for more keys at a lower price than the tier before it",
+                                 param="price_tiers")
+        tiers.append((quantity, unit))
+    return tuple(tiers)

@@ -17,6 +17,7 @@ def product_json(p: Product) -> dict[str, Any]:
             "auto_replace": p.auto_replace, "replace_window_minutes": p.replace_window_minutes,
             "replace_max_per_order": p.replace_max_per_order, "sale_starts_at": p.sale_starts_at,
             "sale_ends_at": p.sale_ends_at, "max_per_buyer": buyer_limits_json(p),
+            "price_tiers": [{"min_quantity": q, "unit_price": price} for q, price in p.price_tiers],
             "created_at": p.created_at, "updated_at": p.updated_at, "version": p.version}
 
 

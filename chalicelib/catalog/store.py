@@ -28,6 +28,8 @@ def _product(tenant_id: str, item: ProductItem) -> Product:
         usage_url=item.usage_url or "", min_per_order=int(item.min_per_order or 1),
         max_per_buyer=int(item.max_per_buyer or 0), max_per_buyer_day=int(item.max_per_buyer_day or 0),
         max_per_buyer_month=int(item.max_per_buyer_month or 0), archived=bool(item.archived),
+        price_tiers=tuple((int(q), int(p)) for q, p in (pair.split(":") for pair in (item.price_tiers or "").split(",")
+                                                          if pair)),
         low_stock_threshold=int(item.low_stock_threshold if item.low_stock_threshold is not None else 10),
         activation_limit=int(item.activation_limit or 1),
         auto_replace=True if item.auto_replace is None else bool(item.auto_replace),
@@ -47,6 +49,7 @@ def _item(p: Product) -> ProductItem:
         image_url=p.image_url or None, usage_guide=p.usage_guide or None, usage_url=p.usage_url or None,
         min_per_order=p.min_per_order, max_per_buyer=p.max_per_buyer or None,
         max_per_buyer_day=p.max_per_buyer_day or None, max_per_buyer_month=p.max_per_buyer_month or None,
+        price_tiers=",".join(f"{q}:{price}" for q, price in p.price_tiers) or None,
         archived=p.archived,
         low_stock_threshold=p.low_stock_threshold, activation_limit=p.activation_limit,
         auto_replace=p.auto_replace, replace_window_minutes=p.replace_window_minutes,

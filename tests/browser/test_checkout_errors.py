@@ -159,3 +159,23 @@ def test_a_buyer_at_the_days_limit_reads_it_in_their_language_and_holds_no_key(
         assert page.locator("#payment").is_hidden()
         screenshot(f"limit-{lang}")
     assert merchant.stock(product["id"]) == {"available": 3, "reserved": 1, "sold": 0}
+
+
+def test_a_bulk_quantity_shows_the_tier_price_before_and_its_breakdown_at_payment(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a card at 10.00 that costs 9.00 each from 5
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "bulk")
+    product = merchant.product([f"BULK-{i}-{secrets.token_hex(4)}" for i in range(8)], name="Bulk card", price=1000,
+                               price_tiers=[{"min_quantity": 5, "unit_price": 900}])
+    page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}")
+    assert page.locator("#tiers li").all_inner_texts() == ["5 or more: $9.00 each"]
+    # When the buyer asks for 6, then the total follows the tier as they type
+    fill_details(page, f"bulk-{secrets.token_hex(4)}@example.test", quantity=6)
+    assert page.locator("#total").inner_text() == "$54.00"
+    # and the payment step shows the list price and the saving that make the total
+    page.locator("#continue").click()
+    page.locator("#payment").wait_for(state="visible")
+    assert page.locator("#order-lines li").all_inner_texts() == ["Price\n$60.00", "Bulk price (5+)\n−$6.00"]
+    assert page.locator("#order-total").inner_text() == "$54.00"
+    screenshot("bulk-breakdown")

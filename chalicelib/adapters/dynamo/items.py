@@ -145,6 +145,7 @@ class ProductItem(Item):
     max_per_buyer = NumberAttribute(null=True)  # ever; the two below per day and per month
     max_per_buyer_day = NumberAttribute(null=True)
     max_per_buyer_month = NumberAttribute(null=True)
+    price_tiers = UnicodeAttribute(null=True)  # "5:450,10:400": min_quantity:unit_price, ascending
     archived = BooleanAttribute(null=True)  # absent on products saved before archiving existed
     low_stock_threshold = NumberAttribute(null=True)
     activation_limit = NumberAttribute(null=True)
@@ -234,6 +235,7 @@ class OrderItem(Item):
     usage_url = UnicodeAttribute(null=True)
     limit_windows = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]  # buyer holds
     limits_held = BooleanAttribute(null=True)  # the order's quantity counts in those windows now
+    price_lines = UnicodeAttribute(null=True)  # "list:6000:|tier:-600:5": the pricing breakdown it sold at
     source = UnicodeAttribute(null=True)  # the buyer's channel at checkout
     device = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)

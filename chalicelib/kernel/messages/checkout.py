@@ -40,6 +40,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "checkout.error.out_of_stock": {
         "en": "Not enough keys left for this quantity. Lower the quantity, or go back to the shop and pick another product.",
         "zh-CN": "库存不足，无法购买这个数量。请减少数量，或返回店铺选择其他商品。"},
+    "checkout.tier": {"en": "{quantity} or more: {price} each", "zh-CN": "{quantity} 个及以上：每个 {price}"},
+    "checkout.line.list": {"en": "Price", "zh-CN": "原价"},
+    "checkout.line.tier": {"en": "Bulk price ({ref}+)", "zh-CN": "批发价（{ref} 个起）"},
     "checkout.error.buyer_limit_reached_day": {
         "en": "One buyer may get at most {limit} of this a day, and this e-mail has reached it. Lower the quantity "
               "or come back tomorrow.",

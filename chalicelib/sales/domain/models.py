@@ -58,3 +58,10 @@ class Order:
     # it counts there now (False once given back: lapsed, failed or refunded before delivery)
     limit_windows: tuple[str, ...] = ()
     limits_held: bool = False
+    # the price it was sold at, as the pricing function made it: (kind, amount, ref) lines that add up to `amount`
+    # (list price first); empty on orders placed before, which sold at the list price
+    price_lines: tuple[tuple[str, int, str], ...] = ()
+
+    @property
+    def pricing(self) -> tuple[tuple[str, int, str], ...]:
+        return self.price_lines or (("list", self.amount, ""),)

@@ -9,6 +9,7 @@ from chalice import Blueprint
 from chalicelib.http.routes import Call, endpoint
 from chalicelib.http.schema import CURRENCY, boolean, id_of, integer, obj, string, timestamp
 from chalicelib.kernel.attribution import SOURCE_COOKIE, origin
+from chalicelib.sales.routes.shapes import PRICING, pricing_json
 
 checkout_routes = Blueprint(__name__)
 
@@ -23,6 +24,7 @@ CHECKOUT_STARTED = obj({
     "order_id": id_of("ord"), "order_token": string("the order page's secret; keep it"),
     "payment": obj({"provider": string(enum=("stripe",)), "client_secret": string(), "publishable_key": string()}),
     "expires_at": timestamp("the reservation ends then"), "amount": integer(minimum=0), "currency": CURRENCY,
+    "pricing": PRICING,
 })
 
 
@@ -52,5 +54,5 @@ def checkout(call: Call, slug: str) -> Any:
         "payment": {"provider": "stripe", "client_secret": started.client_secret,
                     "publishable_key": started.publishable_key},
         "expires_at": started.order.expires_at, "amount": started.order.amount,
-        "currency": started.order.currency,
+        "currency": started.order.currency, "pricing": pricing_json(started.order),
     }

@@ -10,7 +10,7 @@ from chalicelib.http import serialize
 from chalicelib.http.routes import LIST_QUERY, Call, QueryParam, endpoint
 from chalicelib.http.schema import CURRENCY, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.sales.domain.orders import Customer
-from chalicelib.sales.routes.shapes import order_json
+from chalicelib.sales.routes.shapes import PRICING, order_json
 
 sales = Blueprint(__name__)
 
@@ -21,7 +21,7 @@ ORDER = obj({
     "product_id": id_of("prd"), "product_name": string(), "quantity": integer(minimum=1),
     "amount": integer(minimum=0), "currency": CURRENCY, "email": string(), "created_at": timestamp(),
     "expires_at": timestamp(), "paid_at": timestamp(nullable=True), "delivered_at": timestamp(nullable=True),
-    "refunded_at": timestamp(nullable=True), "failure_reason": string(nullable=True),
+    "refunded_at": timestamp(nullable=True), "failure_reason": string(nullable=True), "pricing": PRICING,
 }, title="Order")
 ORDER_QUERY = (
     *LIST_QUERY,

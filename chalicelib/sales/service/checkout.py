@@ -25,6 +25,7 @@ from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
+from chalicelib.marketing.domain.pricing import PriceRules, Tier, quote
 from chalicelib.sales.domain.buyer_limits import PER, Hold, holds, limits_of, over
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway
@@ -141,15 +142,17 @@ class CheckoutService:
                 self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
             raise OutOfStock(f"only {len(refs)} left of '{product.name}'; lower the quantity or try later"
                              if refs else f"'{product.name}' is sold out", param="quantity")
+        priced = quote(PriceRules(product.price, quantity, tiers=tuple(Tier(q, p) for q, p in product.price_tiers)))
         try:
             token = self._links.token(tenant, order_id) if self._links is not None else new_token(16)
             intent = self._payments.create_intent(
-                tenant=tenant, amount=product.price * quantity, currency=product.currency,
+                tenant=tenant, amount=priced.total, currency=product.currency,
                 metadata={"order_id": order_id, "tenant_id": tenant.id, "product_id": product.id},
                 idempotency_key=order_id, email=email)
             order = Order(
                 tenant_id=tenant.id, id=order_id, status=OrderStatus.PENDING, product_id=product.id,
-                quantity=quantity, amount=product.price * quantity, currency=product.currency, email=email,
+                quantity=quantity, amount=priced.total, currency=product.currency, email=email,
+                price_lines=tuple((line.kind, line.amount, line.ref) for line in priced.lines),
                 token_hash=token_hash(token), created_at=now, expires_at=expires_at, keys=tuple(refs),
                 payment_intent_id=intent.id, product_name=product.name, locale=locale, lookup_hash=lookup_hash,
                 # the guide as sold: the order page shows it with the keys without reading the product again

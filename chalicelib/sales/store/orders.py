@@ -37,7 +37,17 @@ def to_order(tenant_id: str, item: OrderItem) -> Order:
         keys_bundle=bytes(item.keys_bundle) if item.keys_bundle else None, usage_guide=item.usage_guide,
         usage_url=item.usage_url or "", source=item.source or "", device=item.device or "",
         limit_windows=tuple(str(w) for w in (item.limit_windows or [])), limits_held=bool(item.limits_held),
+        price_lines=_lines(item.price_lines),
     )
+
+
+def _lines(raw: str | None) -> tuple[tuple[str, int, str], ...]:
+    lines = []
+    for part in (raw or "").split("|"):
+        if part:
+            kind, amount, ref = part.split(":", 2)
+            lines.append((kind, int(amount), ref))
+    return tuple(lines)
 
 
 def _int(value: float | None) -> int | None:
@@ -57,6 +67,7 @@ class DynamoOrderStore:
             usage_guide=order.usage_guide, usage_url=order.usage_url or None,
             source=order.source or None, device=order.device or None,
             limit_windows=[h.window for h in holds] or None, limits_held=True if holds else None,
+            price_lines="|".join(f"{k}:{a}:{r}" for k, a, r in order.price_lines) or None,
             gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
             # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
             gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),

@@ -47,14 +47,17 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
     t = translator(call)
     return page(call, "product.html", stripe=True, item=item, product=item.product, also=also,
                 price=t.money(item.product.price, item.product.currency),
-                unit={"amount": item.product.price, "currency": item.product.currency},
+                unit={"amount": item.product.price, "currency": item.product.currency,
+                      "tiers": [list(tier) for tier in item.product.price_tiers]},
+                tiers=[(q, t.money(p, item.product.currency)) for q, p in item.product.price_tiers],
                 stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,
                 local_stripe=s.local_stripe and not s.production,
                 methods=[m for m in call.tenant.payment_methods if m != "card"],
                 errors=t.messages(tuple(f"checkout.error.{code}" for code in CHECKOUT_ERRORS)),
                 texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
                                   "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
-                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet")),
+                                  "checkout.retry_after", "checkout.released", "checkout.redirect_wallet",
+                                  "checkout.line.tier", "checkout.line.list")),
                 cookies=_arrival_cookie(call))
 
 
