@@ -38,10 +38,12 @@ DEMO_PRODUCTS: tuple[tuple[str, dict[str, Any]], ...] = (
 )
 # Products the history sells too (made before the two above, so the storefront lists those first), with their stock.
 HISTORY_PRODUCTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
-    ("GEMS", 80, {"name": "Game gems 60", "price": 499, "currency": "usd", "category": "Games"}),
+    ("GEMS", 80, {"name": "Game gems 60", "price": 499, "currency": "usd", "category": "Games",
+                  "price_tiers": [{"min_quantity": 5, "unit_price": 449}, {"min_quantity": 10, "unit_price": 399}]}),
     ("ACCEL", 40, {"name": "Game accelerator 30 days", "price": 299, "currency": "usd", "category": "Games"}),
     ("OFFICE", 5, {"name": "Office licence key", "price": 3999, "currency": "usd", "category": "Software"}),
-    ("PROMO", 20, {"name": "Spring promo code", "price": 500, "currency": "usd", "category": "Gift cards"}),
+    ("PROMO", 20, {"name": "Spring promo code", "price": 500, "currency": "usd", "category": "Gift cards",
+                   "max_per_buyer": {"day": 2, "lifetime": 5}}),
 )
 DEMO_SHOP_SETTINGS: dict[str, Any] = {
     "announcement": "Keys arrive on screen and by e-mail within seconds. 付款后卡密立即显示并发送到邮箱。",
