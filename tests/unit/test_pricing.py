@@ -4,6 +4,8 @@ the same inputs always give the same price."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,3 +83,17 @@ def test_the_same_inputs_always_give_the_same_price(r: PriceRules) -> None:
     same = PriceRules(r.unit_price, r.quantity, tuple(reversed(r.tiers)), tuple(reversed(r.thresholds)), r.coupon,
                       r.floor)
     assert quote(same).total == quote(r).total  # the order the rules were listed in does not matter
+
+
+def test_the_order_webhook_carries_the_breakdown_it_sold_at() -> None:
+    from chalicelib.integrations.service.order_events import order_data
+    from chalicelib.sales.domain.models import Order, OrderStatus
+
+    base = Order(tenant_id="ten_1", id="ord_1", status=OrderStatus.PENDING, product_id="prd_1", quantity=6,
+                 amount=5400, currency="usd", email="a@example.com", token_hash="", created_at=0, expires_at=0)
+    tiered = dataclasses.replace(base, price_lines=(("list", 6000, ""), ("tier", -600, "5")))
+    assert order_data(tiered)["pricing"] == {"list_amount": 6000, "lines": [
+        {"kind": "list", "amount": 6000, "ref": None}, {"kind": "tier", "amount": -600, "ref": "5"}]}
+    # an order placed before breakdowns were kept sold at its list price
+    assert order_data(base)["pricing"] == {"list_amount": 5400, "lines": [{"kind": "list", "amount": 5400,
+                                                                          "ref": None}]}

@@ -27,7 +27,9 @@ def order_data(o: Order) -> dict[str, Any]:
     return {"object": "order", "id": o.id, "status": o.status.value, "product_id": o.product_id,
             "product_name": o.product_name, "quantity": o.quantity, "amount": o.amount, "currency": o.currency,
             "email": o.email, "created_at": o.created_at, "expires_at": o.expires_at, "paid_at": o.paid_at,
-            "delivered_at": o.delivered_at, "refunded_at": o.refunded_at, "failure_reason": o.failure_reason}
+            "delivered_at": o.delivered_at, "refunded_at": o.refunded_at, "failure_reason": o.failure_reason,
+            "pricing": {"list_amount": o.pricing[0][1],
+                        "lines": [{"kind": k, "amount": a, "ref": r or None} for k, a, r in o.pricing]}}
 
 
 class OrderEventService:
