@@ -12,6 +12,7 @@ from chalicelib.apidocs.routes import docs
 from chalicelib.catalog.routes import catalog
 from chalicelib.console.routes.aftersales import console_aftersales
 from chalicelib.console.routes.cockpit import console_cockpit
+from chalicelib.console.routes.coupons import console_coupons
 from chalicelib.console.routes.customers import console_customers
 from chalicelib.console.routes.history import console_history
 from chalicelib.console.routes.home import console_home
@@ -41,6 +42,7 @@ from chalicelib.insights.routes.settings import settings_routes
 from chalicelib.insights.routes.stock import stock_routes
 from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
+from chalicelib.marketing.routes import coupon_routes
 from chalicelib.redemption.routes import redemption
 from chalicelib.sales.routes.checkout import checkout_routes
 from chalicelib.sales.routes.orders import sales
@@ -57,7 +59,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
                   console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
                   segment_routes, stock_routes, history_routes, report_routes, settings_routes,
-                  console_insight_settings):
+                  console_insight_settings, coupon_routes, console_coupons):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -32,6 +32,7 @@ from chalicelib.kernel.errors import (
     WebhookRejected,
 )
 from chalicelib.kernel.ports import OutboxMessage, Page
+from chalicelib.sales.domain.buyer_limits import units
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentEvent, PaymentIntentView
 from chalicelib.tenancy.domain.models import ApiKey, Tenant, User
@@ -172,11 +173,15 @@ class FakeOrderStore:
         self.held: dict[tuple[str, str, str, str], int] = {}  # (tenant, product, e-mail, window) → keys held
 
     def _hold_key(self, order: Order, window: str) -> tuple[str, str, str, str]:
+        """As the table keys them: a limit per product and buyer; a coupon's uses per code, in all or per buyer."""
+        if window.startswith("C#"):
+            return order.tenant_id, "CPN", "" if window.endswith("#T") else order.email.strip().lower(), window
         return order.tenant_id, order.product_id, order.email.strip().lower(), window
 
     def _room(self, order: Order, holds: Sequence[Any]) -> Any:
         """The first hold without room for the order's quantity, as the table's conditions would find it."""
-        return next((h for h in holds if self.held.get(self._hold_key(order, h.window), 0) + order.quantity
+        return next((h for h in holds if self.held.get(self._hold_key(order, h.window), 0)
+                     + units(h.window, order.quantity)
                      > h.limit), None)
 
     def create(self, order: Order, *, announce: OutboxMessage | None = None,
@@ -225,7 +230,7 @@ class FakeOrderStore:
             changes: dict[str, Any] = {"status": OrderStatus(status)}
             if release is not None and order.limits_held:
                 for window in order.limit_windows:
-                    self.held[self._hold_key(order, window)] -= order.quantity
+                    self.held[self._hold_key(order, window)] -= units(window, order.quantity)
                 changes["limits_held"] = False
             if reason is not None:
                 changes["failure_reason"] = reason
@@ -242,18 +247,30 @@ class FakeOrderStore:
                       expires_at=0)
         with self.lock:
             full = self._room(probe, holds)
+            if full is not None and full.period == "coupon_total":
+                raise Conflict("this coupon has been used up", code="coupon_used_up", param="coupon")
+            if full is not None and full.period == "coupon_buyer":
+                raise Conflict("used as often as it allows", code="coupon_already_used", param="coupon")
             if full is not None:
                 raise BuyerLimitReached(f"at most {full.limit} of '{product_name}' {full.period}", param="quantity",
                                         extra={"limit": full.limit, "period": full.period})
             for h in holds:
                 key = self._hold_key(probe, h.window)
-                self.held[key] = self.held.get(key, 0) + quantity
+                self.held[key] = self.held.get(key, 0) + units(h.window, quantity)
 
     def unhold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int,
                       holds: Sequence[Any]) -> None:
         with self.lock:
+            probe = Order(tenant_id=tenant_id, id="", status=OrderStatus.PENDING, product_id=product_id,
+                          quantity=quantity, amount=0, currency="usd", email=email, token_hash="", created_at=0,
+                          expires_at=0)
             for h in holds:
-                self.held[(tenant_id, product_id, email.strip().lower(), h.window)] -= quantity
+                self.held[self._hold_key(probe, h.window)] -= units(h.window, quantity)
+
+    def coupon_uses(self, *, tenant_id: str, codes: Sequence[str]) -> dict[str, int]:
+        with self.lock:
+            return {code: self.held[(tenant_id, "CPN", "", f"C#{code}#T")] for code in codes
+                    if (tenant_id, "CPN", "", f"C#{code}#T") in self.held}
 
     def take_limits_again(self, order: Order, holds: Sequence[Any]) -> bool:
         with self.lock:
@@ -264,7 +281,7 @@ class FakeOrderStore:
                 return False
             for h in holds:
                 key = self._hold_key(stored, h.window)
-                self.held[key] = self.held.get(key, 0) + stored.quantity
+                self.held[key] = self.held.get(key, 0) + units(h.window, stored.quantity)
             self.orders[(order.tenant_id, order.id)] = dataclasses.replace(
                 stored, limits_held=True, limit_windows=tuple(h.window for h in holds))
             return True

@@ -48,7 +48,13 @@ class SalesParts(Parts):
         return CheckoutService(tenants=c.tenancy.tenants, products=c.catalog.products,
                                pool=c.inventory.pool, orders=self.order_store, payments=p.payments, clock=p.clock,
                                reservation_seconds=p.settings.reservation_minutes * 60, outbox=p.outbox, queue=p.queue,
-                               links=p.order_links, passwords=p.query_passwords)
+                               links=p.order_links, passwords=p.query_passwords, coupons=c.marketing.coupons)
+
+    @cached_property
+    def hold_counts(self) -> Any:
+        from chalicelib.sales.service.hold_counts import HoldCounts
+
+        return HoldCounts(orders=self.order_store)
 
     @cached_property
     def fulfilment(self) -> Any:
@@ -58,7 +64,7 @@ class SalesParts(Parts):
         return FulfilmentService(tenants=c.tenancy.tenants, products=c.catalog.products,
                                  orders=self.order_store, pool=c.inventory.pool, ledger=self.sale_ledger,
                                  payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock,
-                                 bundles=self.bundles)
+                                 bundles=self.bundles, coupons=c.marketing.coupons)
 
     @cached_property
     def orders(self) -> Any:

@@ -19,6 +19,7 @@ from chalicelib.integrations.build import IntegrationParts
 from chalicelib.inventory.build import InventoryParts
 from chalicelib.kernel.parts import Parts
 from chalicelib.kernel.settings import Settings, current
+from chalicelib.marketing.build import MarketingParts
 from chalicelib.redemption.build import RedemptionParts
 from chalicelib.sales.build import SalesParts
 from chalicelib.storefront.build import StorefrontParts
@@ -50,13 +51,14 @@ class Container:
         self.integrations = IntegrationParts(self)
         self.redemption = RedemptionParts(self)
         self.insights = InsightsParts(self)
+        self.marketing = MarketingParts(self)
         self.console = ConsoleParts(self)
         for name, value in overrides.items():
             self._owner(name).provide(name, value)  # tests inject fakes and fault-injecting proxies here
 
     def builders(self) -> list[Parts]:
         return [self.platform, self.api, self.tenancy, self.catalog, self.inventory, self.sales, self.storefront,
-                self.aftersales, self.integrations, self.redemption, self.insights,
+                self.aftersales, self.integrations, self.redemption, self.insights, self.marketing,
                 self.console]
 
     def _owner(self, name: str) -> Parts:

@@ -179,3 +179,33 @@ def test_a_bulk_quantity_shows_the_tier_price_before_and_its_breakdown_at_paymen
     assert page.locator("#order-lines li").all_inner_texts() == ["Price\n$60.00", "Bulk price (5+)\n−$6.00"]
     assert page.locator("#order-total").inner_text() == "$54.00"
     screenshot("bulk-breakdown")
+
+
+def test_a_coupon_at_checkout_shows_its_saving_and_a_wrong_one_says_why_in_both_languages(
+        demo_stack: tuple[Any, dict[str, Any]], page: Any, screenshot: Any) -> None:
+    # Given a card at 10.00 and a 15 % coupon
+    stack, _ = demo_stack
+    merchant = Merchant.sign_up(stack.api_url, "coupon")
+    product = merchant.product([f"CPN-{i}-{secrets.token_hex(4)}" for i in range(4)], name="Coupon card", price=1000)
+    merchant.post("/v1/coupons", {"code": "SPRING", "kind": "percent", "value": 1500})
+    for lang, expected in (("en", "This coupon code is not known here. Check it, or leave it empty."),
+                           ("zh-CN", "优惠码无效，请检查后重试，或留空。")):
+        # When a buyer types a code the shop does not have, then the page says so in their language
+        page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}?lang={lang}")
+        fill_details(page, f"cpn-{secrets.token_hex(4)}@example.test")
+        page.locator("#coupon").fill("WINTER")
+        page.locator("#continue").click()
+        wait_for(lambda: page.locator("#message").inner_text(), timeout=10, what="the coupon message")
+        assert page.locator("#message").inner_text() == expected
+        assert page.locator("#payment").is_hidden()
+    # When the buyer types the shop's code in lower case and continues
+    page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}?lang=en")
+    fill_details(page, f"cpn-{secrets.token_hex(4)}@example.test")
+    page.locator("#coupon").fill("spring")
+    page.locator("#continue").click()
+    page.locator("#payment").wait_for(state="visible")
+    # Then the payment step shows the list price and the coupon's saving, and the total to pay
+    assert page.locator("#order-lines li").all_inner_texts() == ["Price\n$10.00", "Coupon SPRING\n−$1.50"]
+    assert page.locator("#order-total").inner_text() == "$8.50"
+    screenshot("coupon-breakdown")
+    assert merchant.stock(product["id"]) == {"available": 3, "reserved": 1, "sold": 0}

@@ -16,7 +16,7 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 LANGS = {"en": "en-US", "zh": "zh-CN"}
 PAGES = ("/console/insights", "/console/insights/reports", "/console/insights/stock", "/console/insights/slow",
          "/console/insights/segments", "/console/insights/together", "/console/insights/history",
-         "/console/insights/settings", "/console/cockpit")
+         "/console/insights/settings", "/console/cockpit", "/console/marketing/coupons")
 
 
 @pytest.fixture()
@@ -91,4 +91,13 @@ def test_the_cockpit_refreshes_and_the_forms_work(owner: Any, screenshot: Any) -
     pg.get_by_role("button", name="Save settings").click()
     pg.wait_for_url("**/console/insights/settings?saved=shop")
     assert pg.locator("#cover_days").input_value() == "10"
+    # and a coupon made on the coupons page is listed with its saving and cap
+    pg.goto(f"{stack.api_url}/console/marketing/coupons")
+    pg.locator("#code").fill("WALL10")
+    pg.locator("#percent").fill("10")
+    pg.locator("#total_cap").fill("100")
+    pg.get_by_role("button", name="Create coupon").click()
+    pg.wait_for_url("**/console/marketing/coupons?done=created")
+    row = pg.locator("tr[data-code='WALL10']")
+    assert row.locator("td").nth(1).inner_text() == "10 %" and row.locator("td").nth(4).inner_text() == "0 / 100"
     assert errors == []

@@ -57,7 +57,9 @@ class World:
         customers = env.c.sales.customers.list(tenant_id=self.tenant_a, limit=1, cursor=None).items
         # a segment name is no shop's id: A's segments are made, the intruder's shop has none of its own
         assert env.c.insights.nightly.run(self.tenant_a).sizes["new"] == 1
-        self.ids = {"user_id": user_id(env, self.tenant_a, member), "product_id": product.id,
+        coupon = env.c.marketing.coupons.create(actor=SYSTEM, tenant_id=self.tenant_a, body={
+            "code": "AONLY", "kind": "percent", "value": 1000})
+        self.ids = {"user_id": user_id(env, self.tenant_a, member), "product_id": product.id, "code": coupon.code,
                     "key_id": available[0].id, "order_id": started["order_id"],
                     "report_id": json.loads(r.body)["id"], "customer_id": customers[0].id, "api_key_id": key.id,
                     "endpoint_id": endpoint.id, "action": "delete", "segment": "new"}

@@ -128,6 +128,7 @@ FACTORIES: dict[str, Callable[[World], str]] = {
     "event_id": _event,
     "redemption_id": lambda w: str(w.post("/v1/redemptions", {"key": w.sold_key(),
                                                               "redeemer": "partner-1"})["redemption"]["id"]),
+    "code": lambda w: str(w.post("/v1/coupons", {"code": "MATRIX", "kind": "percent", "value": 1000})["code"]),
     "report_id": lambda w: str(w.post(f"/s/{w.a['slug']}/orders/{w.order['order_id']}/reports",
                                       {"token": w.order["order_token"], "key_index": 0, "reason": "invalid"})["id"]),
 }
@@ -146,6 +147,9 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/webhook_endpoints"): {"url": "https://hooks.example.com/x", "events": ["order.paid"]},
     ("POST", "/v1/reports/{report_id}/resolve"): {"action": "reject"},
     ("PATCH", "/v1/tenant"): {"announcement": "matrix"},
+    ("POST", "/v1/coupons"): {"code": "MATRIX2", "kind": "percent", "value": 1000},
+    ("PATCH", "/v1/coupons/{code}"): {"min_amount": 100},
+    ("PATCH", "/v1/insights/settings"): {"cover_days": 8},
     ("POST", "/v1/insights/history"): {"csv": "order_id,created_at,product,amount,status\n"},
     ("POST", "/v1/products/{product_id}/image/upload"): {"content_type": "image/png", "size": 100},
     ("PUT", "/v1/products/{product_id}/image"): {"key": "products/ten_x/prd_x/img_01jd0000000000000000000000.png"},

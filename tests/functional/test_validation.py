@@ -338,7 +338,7 @@ def test_checkout_of_an_unknown_product_is_404(client, stocked):
     pytest.param({"email": None}, "email", id="email-missing"),
     pytest.param({"product_id": None}, "product_id", id="product-id-missing"),
     pytest.param({"product_id": 7}, "product_id", id="product-id-number"),
-    pytest.param({"coupon": "FREE"}, "coupon", id="unknown-field"),
+    pytest.param({"discount": "FREE"}, "discount", id="unknown-field"),
 ])
 def test_checkout_with_bad_input_is_400_and_reserves_nothing(client, stocked, change, param):
     # given a shop with 5 keys

@@ -44,12 +44,30 @@ def limits_of(product: Any) -> BuyerLimits:
 
 @dataclass(frozen=True)
 class Hold:
-    """One window's counter an order adds to: its sort-key suffix, its limit, when the counter may go."""
+    """One counter an order adds to: its window, its limit, when the counter may go. A buyer's limit counts the
+    order's keys; a coupon's caps (`C#<code>#T` in all, `C#<code>#B` per buyer) count the order once."""
 
-    window: str  # "D#2026-12-04", "M#2026-12" or "L"
-    period: str
+    window: str  # "D#2026-12-04", "M#2026-12", "L", "C#<CODE>#T" or "C#<CODE>#B"
+    period: str  # day, month, lifetime, coupon_total or coupon_buyer
     limit: int
-    expires_at: int | None  # None: the lifetime counter stays
+    expires_at: int | None  # None: the counter stays
+
+
+COUPON_TOTAL, COUPON_BUYER = "coupon_total", "coupon_buyer"
+UNCAPPED = 10**9  # a coupon without a total cap still counts its uses (the merchant sees them)
+
+
+def coupon_holds(code: str, total_cap: int, per_buyer_cap: int) -> list[Hold]:
+    """The counters a coupon needs: its uses in all (capped or not), and per buyer when capped."""
+    out = [Hold(f"C#{code}#T", COUPON_TOTAL, total_cap or UNCAPPED, None)]
+    if per_buyer_cap:
+        out.append(Hold(f"C#{code}#B", COUPON_BUYER, per_buyer_cap, None))
+    return out
+
+
+def units(window: str, quantity: int) -> int:
+    """What an order adds to a window's counter: a coupon's use once, a limit's keys."""
+    return 1 if window.startswith("C#") else quantity
 
 
 def holds(limits: BuyerLimits, at: int, zone: str) -> list[Hold]:
@@ -78,4 +96,6 @@ def over(limits: BuyerLimits, quantity: int) -> str | None:
 
 
 def period_of(window: str) -> str:
+    if window.startswith("C#"):
+        return COUPON_TOTAL if window.endswith("#T") else COUPON_BUYER
     return {"D": DAY, "M": MONTH, "L": LIFETIME}[window[0]]

@@ -18,7 +18,10 @@ CHECKOUT = obj({"product_id": id_of("prd"), "quantity": integer(minimum=1, maxim
                 "query_password": string("optional: lets the buyer find the order again with its number and "
                                          "e-mail (stored only as an argon2 hash)", min_length=6, max_length=64),
                 "locale": string("the buyer's language for e-mails; default from Accept-Language",
-                                 enum=("en", "zh-CN"))},
+                                 enum=("en", "zh-CN")),
+                "coupon": string("optional: a coupon code of the shop, any case; 400 `coupon_*` says why one does "
+                                 "not apply, 409 `coupon_used_up` / `coupon_already_used` when its caps are reached",
+                                 max_length=40)},
                required=("product_id", "email"), closed=True)
 CHECKOUT_STARTED = obj({
     "order_id": id_of("ord"), "order_token": string("the order page's secret; keep it"),
@@ -42,7 +45,8 @@ def stripe_webhook(call: Call) -> Any:
 @endpoint(checkout_routes, "POST", "/s/{slug}/checkout", summary="Start a checkout (reserves the keys)",
           tag="Storefront",
           auth="shop", rate="checkout", status=201, body=CHECKOUT, response=CHECKOUT_STARTED,
-          description="Reserves the keys for the order until `expires_at`; 409 `out_of_stock` when short.")
+          description="Prices the order (wholesale tier, coupon; `pricing` says how) and reserves the keys until "
+                      "`expires_at`; 409 `out_of_stock` when short, `buyer_limit_reached` past a limit per buyer.")
 def checkout(call: Call, slug: str) -> Any:
     from chalicelib.http.pages import cookie, locale_of
 

@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.catalog.domain import Product, ProductDirectory
 from chalicelib.inventory.domain.ports import KeyPool
@@ -25,8 +25,8 @@ from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
-from chalicelib.marketing.domain.pricing import PriceRules, Tier, quote
-from chalicelib.sales.domain.buyer_limits import PER, Hold, holds, limits_of, over
+from chalicelib.marketing.domain.pricing import COUPON, PriceRules, Quote, Tier, quote
+from chalicelib.sales.domain.buyer_limits import PER, Hold, coupon_holds, holds, limits_of, over
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
@@ -35,6 +35,10 @@ from chalicelib.tenancy.domain.models import Tenant
 from chalicelib.tenancy.domain.ports import TenantDirectory
 
 log = logging.getLogger(__name__)
+
+
+class Coupons(Protocol):
+    def for_checkout(self, *, tenant_id: str, code: str, product_id: str, currency: str, email: str) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,8 @@ class CheckoutService:
     def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, pool: KeyPool, orders: OrderStore,
                  payments: PaymentGateway, clock: Clock, reservation_seconds: int, outbox: Outbox | None = None,
                  queue: MessageQueue | None = None, links: OrderLinks | None = None,
-                 passwords: QueryPasswords | None = None) -> None:
+                 passwords: QueryPasswords | None = None, coupons: Coupons | None = None) -> None:
+        self._coupons = coupons  # marketing's coupons: which applies to a buyer's order
         self._tenants = tenants
         self._products = products
         self._pool = pool
@@ -77,7 +82,8 @@ class CheckoutService:
         still at that version, so a change made elsewhere meanwhile makes the checkout read it again."""
         tenant = self.shop(slug)
         data = v.body_object(body)
-        v.unknown_fields(data, {"product_id", "quantity", "email", "query_password", "locale"})
+        v.unknown_fields(data, {"product_id", "quantity", "email", "query_password", "locale", "coupon"})
+        coupon_code = v.optional_text(data, "coupon", max_len=40, single_line=True) if "coupon" in data else ""
         product_id = v.text(data, "product_id", max_len=64)
         email = v.email(data.get("email"))
         password = _query_password(data.get("query_password"))
@@ -96,7 +102,7 @@ class CheckoutService:
                 lookup_hash = self._hash(password) if password else ""  # ~0.1 s of argon2, before any key is held
             try:
                 return self._place(tenant, product, quantity=quantity, email=email, locale=locale,
-                                   lookup_hash=lookup_hash, origin=origin)
+                                   lookup_hash=lookup_hash, origin=origin, coupon_code=coupon_code)
             except VersionConflict as exc:
                 self._products.forget(tenant_id=tenant.id, product_id=product_id)
                 if fresh:
@@ -105,22 +111,35 @@ class CheckoutService:
         raise AssertionError("unreachable: the fresh attempt returns or raises")
 
     def _place(self, tenant: Tenant, product: Product, *, quantity: int, email: str, locale: str,
-               lookup_hash: str, origin: Origin) -> CheckoutStarted:
-        """Reserve the keys, open the PaymentIntent, save the order; nothing stays reserved if any step fails."""
+               lookup_hash: str, origin: Origin, coupon_code: str = "") -> CheckoutStarted:
+        """Price it, take the buyer's limits and the coupon's uses, reserve the keys, open the PaymentIntent, save
+        the order; nothing stays reserved or taken if any step fails."""
         now = self._clock.now()
+        coupon = self._coupon(tenant, product, coupon_code, email) if coupon_code else None
+        priced = quote(PriceRules(product.price, quantity, tiers=tuple(Tier(q, p) for q, p in product.price_tiers),
+                                  coupon=coupon.terms if coupon else None))
+        if coupon is not None and not any(line.kind == COUPON for line in priced.lines):
+            raise InvalidRequest(f"this coupon needs an order of at least {coupon.min_amount} (minor units of "
+                                 f"{product.currency.upper()}); add to the order or leave the coupon out",
+                                 code="coupon_below_minimum", param="coupon", extra={"min_amount": coupon.min_amount})
+        if priced.total < 1:
+            raise InvalidRequest("this coupon would make the order free, which card payment cannot take; the shop "
+                                 "can give keys away from the console instead", code="coupon_makes_free",
+                                 param="coupon")
         limits = limits_of(product)
         too_many = over(limits, quantity)
         if too_many is not None:  # no counter needed to say no: the order alone passes the limit
             raise BuyerLimitReached(f"this e-mail may hold at most {limits.of(too_many)} of '{product.name}' "
                                     f"{PER[too_many]}; lower the quantity", param="quantity",
                                     extra={"limit": limits.of(too_many), "period": too_many})
-        taken = holds(limits, now, tenant.zone)
+        taken = holds(limits, now, tenant.zone) + (
+            coupon_holds(coupon.code, coupon.total_cap, coupon.per_buyer_cap) if coupon else [])
         # the buyer's limit first: a buyer past it is refused by the counters alone, before any key is claimed
         self._orders.hold_limits(tenant_id=tenant.id, product_id=product.id, email=email, quantity=quantity,
                                  holds=taken, product_name=product.name)
         try:
             return self._claim_and_save(tenant, product, quantity=quantity, email=email, locale=locale,
-                                        lookup_hash=lookup_hash, origin=origin, taken=taken, now=now)
+                                        lookup_hash=lookup_hash, origin=origin, taken=taken, now=now, priced=priced)
         except DomainError:
             try:
                 self._orders.unhold_limits(tenant_id=tenant.id, product_id=product.id, email=email,
@@ -130,8 +149,16 @@ class CheckoutService:
                 log.warning("buyer limit not given back", extra={"product_id": product.id})
             raise
 
+    def _coupon(self, tenant: Tenant, product: Product, code: str, email: str) -> Any:
+        if self._coupons is None:
+            raise InvalidRequest("this shop takes no coupons right now; leave the coupon out", param="coupon",
+                                 code="coupon_not_found")
+        return self._coupons.for_checkout(tenant_id=tenant.id, code=code, product_id=product.id,
+                                          currency=product.currency, email=email)
+
     def _claim_and_save(self, tenant: Tenant, product: Product, *, quantity: int, email: str, locale: str,
-                        lookup_hash: str, origin: Origin, taken: list[Hold], now: int) -> CheckoutStarted:
+                        lookup_hash: str, origin: Origin, taken: list[Hold], now: int,
+                        priced: Quote) -> CheckoutStarted:
         order_id = new_id("order")
         expires_at = now + self._reservation_seconds
         refs = self._pool.claim(tenant_id=tenant.id, product_id=product.id, shards=product.shards,
@@ -142,7 +169,6 @@ class CheckoutService:
                 self._pool.release(tenant_id=tenant.id, product_id=product.id, order_id=order_id, refs=refs)
             raise OutOfStock(f"only {len(refs)} left of '{product.name}'; lower the quantity or try later"
                              if refs else f"'{product.name}' is sold out", param="quantity")
-        priced = quote(PriceRules(product.price, quantity, tiers=tuple(Tier(q, p) for q, p in product.price_tiers)))
         try:
             token = self._links.token(tenant, order_id) if self._links is not None else new_token(16)
             intent = self._payments.create_intent(

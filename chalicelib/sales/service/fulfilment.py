@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.models import KeyRef
@@ -13,7 +14,7 @@ from chalicelib.kernel.errors import Conflict, NotFound, ReservationLost, StoreU
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
-from chalicelib.sales.domain.buyer_limits import Hold, holds, limits_of
+from chalicelib.sales.domain.buyer_limits import Hold, coupon_holds, holds, limits_of
 from chalicelib.sales.domain.models import PAYABLE_STATUSES, Order, OrderStatus
 from chalicelib.sales.domain.orders import mail_outbox_id
 from chalicelib.sales.domain.payments import PaymentGateway, PaymentIntentView
@@ -35,8 +36,9 @@ class Outcome:
 class FulfilmentService:
     def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, orders: OrderStore, pool: KeyPool,
                  ledger: SaleLedger, payments: PaymentGateway, outbox: Outbox, queue: MessageQueue,
-                 clock: Clock, bundles: KeyBundles | None = None) -> None:
+                 clock: Clock, bundles: KeyBundles | None = None, coupons: Any = None) -> None:
         self._tenants = tenants
+        self._coupons = coupons  # marketing's coupons: a late payment counts its coupon's caps as they are now
         self._products = products
         self._orders = orders
         self._pool = pool
@@ -94,7 +96,12 @@ class FulfilmentService:
     def _holds_now(self, order: Order) -> list[Hold]:
         product = self._products.get(tenant_id=order.tenant_id, product_id=order.product_id)
         zone = self._tenants.get(tenant_id=order.tenant_id).zone
-        return holds(limits_of(product), self._clock.now(), zone)
+        taken = holds(limits_of(product), self._clock.now(), zone)
+        code = next((ref for kind, _, ref in order.pricing if kind == "coupon"), "")
+        coupon = self._coupons.current(tenant_id=order.tenant_id, code=code) if code and self._coupons else None
+        if coupon is not None:  # the coupon's caps as they are now: the late order takes a use again
+            taken += coupon_holds(coupon.code, coupon.total_cap, coupon.per_buyer_cap)
+        return taken
 
     def _deliver(self, order: Order, event_id: str) -> Outcome:
         refs = order.keys

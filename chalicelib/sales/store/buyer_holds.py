@@ -9,6 +9,8 @@ quantity back at once; only a process dying in between leaves it taken (the buye
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +21,16 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.dynamo import layout as keys
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import BuyerHoldItem, OrderItem, transaction_connection
-from chalicelib.kernel.errors import BuyerLimitReached
-from chalicelib.sales.domain.buyer_limits import KEPT_AFTER_SECONDS, LIFETIME, PER, Hold
+from chalicelib.kernel.errors import BuyerLimitReached, Conflict
+from chalicelib.sales.domain.buyer_limits import (
+    COUPON_BUYER,
+    COUPON_TOTAL,
+    KEPT_AFTER_SECONDS,
+    LIFETIME,
+    PER,
+    Hold,
+    units,
+)
 from chalicelib.sales.domain.models import Order
 from chalicelib.sales.domain.orders import customer_id
 
@@ -39,39 +49,65 @@ class Holder:
         return Holder(order.tenant_id, order.product_id, order.email, order.quantity)
 
     def key(self, window: str) -> tuple[str, str]:
+        if window.startswith("C#"):  # a coupon's caps: one counter in all, one per buyer, for every product
+            _, code, which = window.split("#")
+            return (coupon_partition(self.tenant_id, code),
+                    "TOTAL" if which == "T" else customer_id(self.tenant_id, self.email))
         return f"T#{self.tenant_id}#BH#{self.product_id}", f"{customer_id(self.tenant_id, self.email)}#{window}"
+
+
+TAKE_ATTEMPTS = 6
+
+
+def coupon_partition(tenant_id: str, code: str) -> str:
+    return f"T#{tenant_id}#BH#CPN#{code}"
 
 
 def add_holds(tx: TransactWrite, holder: Holder, holds: Sequence[Hold]) -> None:
     """The quantity added to each window, each on condition it stays within its limit."""
     for hold in holds:
-        actions: list[Any] = [BuyerHoldItem.held.add(holder.quantity)]
+        n = units(hold.window, holder.quantity)
+        actions: list[Any] = [BuyerHoldItem.held.add(n)]
         if hold.expires_at is not None:
             actions.append(BuyerHoldItem.ttl.set(hold.expires_at))
         # within the limit after adding: none held yet (the quantity alone was checked against the limit before),
-        # or at most limit − quantity held
-        room = BuyerHoldItem.held.does_not_exist() | (BuyerHoldItem.held <= hold.limit - holder.quantity)
+        # or at most limit − n held
+        room = BuyerHoldItem.held.does_not_exist() | (BuyerHoldItem.held <= hold.limit - n)
         tx.update(BuyerHoldItem(*holder.key(hold.window)), actions=actions, condition=room)
 
 
 def take(holder: Holder, holds: Sequence[Hold], product_name: str) -> None:
-    """Checkout's first step: the quantity in every window, or BuyerLimitReached naming the full one."""
+    """Checkout's first step: the quantity in every window, or a 409 naming the full one. Transactions on one hot
+    counter (a coupon in a flash sale) conflict with each other: those are tried again, a full window is not."""
     if not holds:
         return
-    try:
-        with TransactWrite(connection=transaction_connection()) as tx:
-            add_holds(tx, holder, holds)
-    except TransactWriteError as exc:
-        reasons = [r.code if r else None for r in exc.cancellation_reasons]
-        full = next((h for h, r in zip(holds, reasons, strict=False) if r == "ConditionalCheckFailed"), None)
-        if full is None:
+    for attempt in range(TAKE_ATTEMPTS):
+        try:
+            with TransactWrite(connection=transaction_connection()) as tx:
+                add_holds(tx, holder, holds)
+            return
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            full = next((h for h, r in zip(holds, reasons, strict=False) if r == "ConditionalCheckFailed"), None)
+            if full is not None:
+                raise _refusal(full, product_name) from exc
+            if "TransactionConflict" not in reasons or attempt == TAKE_ATTEMPTS - 1:
+                raise unavailable(exc, "checking the buyer's limit") from exc
+            time.sleep(0.005 * (2 ** attempt) * (1 + random.random()))
+        except PynamoDBException as exc:
             raise unavailable(exc, "checking the buyer's limit") from exc
-        raise BuyerLimitReached(
-            f"this e-mail may hold at most {full.limit} of '{product_name}' {PER[full.period]}; lower the quantity"
-            + ("" if full.period == LIFETIME else " or come back later"),
-            param="quantity", extra={"limit": full.limit, "period": full.period}) from exc
-    except PynamoDBException as exc:
-        raise unavailable(exc, "checking the buyer's limit") from exc
+
+
+def _refusal(full: Hold, product_name: str) -> Conflict:
+    if full.period == COUPON_TOTAL:
+        return Conflict("this coupon has been used up", code="coupon_used_up", param="coupon")
+    if full.period == COUPON_BUYER:
+        return Conflict(f"this e-mail has used this coupon {full.limit} time(s) already, as many as it allows",
+                        code="coupon_already_used", param="coupon", extra={"limit": full.limit})
+    return BuyerLimitReached(
+        f"this e-mail may hold at most {full.limit} of '{product_name}' {PER[full.period]}; lower the quantity"
+        + ("" if full.period == LIFETIME else " or come back later"),
+        param="quantity", extra={"limit": full.limit, "period": full.period})
 
 
 def put_back(holder: Holder, holds: Sequence[Hold]) -> None:
@@ -81,7 +117,8 @@ def put_back(holder: Holder, holds: Sequence[Hold]) -> None:
     try:
         with TransactWrite(connection=transaction_connection()) as tx:
             for hold in holds:
-                tx.update(BuyerHoldItem(*holder.key(hold.window)), actions=[BuyerHoldItem.held.add(-holder.quantity)])
+                tx.update(BuyerHoldItem(*holder.key(hold.window)),
+                          actions=[BuyerHoldItem.held.add(-units(hold.window, holder.quantity))])
     except PynamoDBException as exc:
         raise unavailable(exc, "giving back the buyer's limit") from exc
 
@@ -98,7 +135,7 @@ def change_giving_back(order: Order, actions: list[Any], allowed_from: Sequence[
             for window in order.limit_windows:
                 # a closed window's counter may have expired: the decrement then leaves one that expires too
                 tx.update(BuyerHoldItem(*Holder.of(order).key(window)),
-                          actions=[BuyerHoldItem.held.add(-order.quantity),
+                          actions=[BuyerHoldItem.held.add(-units(window, order.quantity)),
                                    BuyerHoldItem.ttl.set(BuyerHoldItem.ttl | order.expires_at + KEPT_AFTER_SECONDS)])
     except TransactWriteError as exc:
         reasons = [r.code if r else None for r in exc.cancellation_reasons]
@@ -136,3 +173,13 @@ def take_again(order: Order, holds: Sequence[Hold]) -> bool:
     except PynamoDBException as exc:
         raise unavailable(exc, "counting the buyer's limit again") from exc
     return True
+
+
+def coupon_uses(tenant_id: str, codes: Sequence[str]) -> dict[str, int]:
+    """Each code's total counter (held uses), for the codes that have one (a coupon without a total cap has none:
+    its uses are not counted)."""
+    from chalicelib.adapters.dynamo.counters import read_items
+
+    found = read_items([(coupon_partition(tenant_id, code), "TOTAL") for code in codes], "reading coupon uses",
+                       consistent=False)
+    return {raw["pk"]["S"].rsplit("#", 1)[1]: int(raw.get("held", {}).get("N", "0")) for raw in found}

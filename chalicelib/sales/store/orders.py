@@ -161,6 +161,9 @@ class DynamoOrderStore:
                       holds: Sequence[Hold]) -> None:
         buyer_holds.put_back(buyer_holds.Holder(tenant_id, product_id, email, quantity), holds)
 
+    def coupon_uses(self, *, tenant_id: str, codes: Sequence[str]) -> dict[str, int]:
+        return buyer_holds.coupon_uses(tenant_id, codes)
+
     def take_limits_again(self, order: Order, holds: Sequence[Hold]) -> bool:
         """A payment on an order that gave its buyer's limit back: counts it again if there is room."""
         return buyer_holds.take_again(order, holds)

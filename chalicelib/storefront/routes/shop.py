@@ -22,7 +22,10 @@ UTM = QueryParam("utm_source", string(max_length=100),
 CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_declined", "payment_failed",
                    "invalid_request", "product_inactive", "network", "email_mismatch", "generic",
                    "expired_card", "incorrect_cvc", "processing_error", "incorrect_number",
-                   "buyer_limit_reached_day", "buyer_limit_reached_month", "buyer_limit_reached_lifetime")
+                   "buyer_limit_reached_day", "buyer_limit_reached_month", "buyer_limit_reached_lifetime",
+                   "coupon_not_found", "coupon_inactive", "coupon_not_started", "coupon_ended", "coupon_other_product",
+                   "coupon_currency", "coupon_not_for_you", "coupon_below_minimum", "coupon_used_up",
+                   "coupon_already_used", "coupon_makes_free")
 
 
 @endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",
@@ -57,7 +60,7 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
                 texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
                                   "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
                                   "checkout.retry_after", "checkout.released", "checkout.redirect_wallet",
-                                  "checkout.line.tier", "checkout.line.list")),
+                                  "checkout.line.tier", "checkout.line.list", "checkout.line.coupon")),
                 cookies=_arrival_cookie(call))
 
 

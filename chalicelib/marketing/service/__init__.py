@@ -1,0 +1,1 @@
+"""Marketing's use cases: coupons merchants set up and checkout redeems."""
