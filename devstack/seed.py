@@ -45,6 +45,8 @@ HISTORY_PRODUCTS: tuple[tuple[str, int, dict[str, Any]], ...] = (
     ("PROMO", 20, {"name": "Spring promo code", "price": 500, "currency": "usd", "category": "Gift cards",
                    "max_per_buyer": {"day": 2, "lifetime": 5}}),
 )
+DEMO_COUPON: dict[str, Any] = {"code": "WELCOME10", "kind": "percent", "value": 1000, "per_buyer_cap": 1,
+                               "total_cap": 500}
 DEMO_SHOP_SETTINGS: dict[str, Any] = {
     "announcement": "Keys arrive on screen and by e-mail within seconds. 付款后卡密立即显示并发送到邮箱。",
     "support_contact": "help@demo.kamidrop.test",
@@ -155,6 +157,8 @@ def seed(api_url: str, *, slug: str = DEMO_SLUG, timeout: float = 30.0, mail_dir
         now = int(time.time())
         text = history_csv(priced, now)
         api.post("/v1/insights/history", {"csv": text, "preset": "kamidrop"}, expect=(202,))
+        # a welcome coupon buyers can try at checkout (the console's Coupons page counts its uses)
+        api.post("/v1/coupons", DEMO_COUPON, expect=(201,))
         if aws_env is not None:
             seed_funnel(aws_env, tenant_id=_tenant_id(created), history=text, now=now,
                         product_ids=[pid for pid, _ in priced.values()])
