@@ -63,9 +63,18 @@ def test_a_bad_value_is_refused_on_the_form_and_nothing_is_made(web: Any, env: C
     r = owner.post("/console/marketing/coupons", {**FORM, "per_buyer_cap": "80"}, csrf=csrf_of(page))
     assert r.status_code == 400
     body = r.body.decode()
-    assert 'role="alert" id="form-error">Per_buyer_cap cannot be above total_cap.</p>' in body
+    assert ('role="alert" id="form-error">Uses per buyer: a whole number no larger than the uses in all, or empty '
+            'for no cap.</p>') in body
     assert 'value="spring15"' in body
     assert env.c.marketing.coupons.list(actor=SYSTEM, tenant_id=tenant_id) == []
+    # and an amount off that is not a number names the saving
+    amount = owner.post("/console/marketing/coupons", {**FORM, "kind": "fixed", "amount": "five"}, csrf=csrf_of(page))
+    assert "Saving: a percent from 0.01 to 100, or an amount above zero." in amount.body.decode()
+    # and a code the shop has already is named as such
+    assert owner.post("/console/marketing/coupons", FORM, csrf=csrf_of(page)).status_code == 303
+    again = owner.post("/console/marketing/coupons", FORM, csrf=csrf_of(page))
+    assert again.status_code == 409
+    assert "The shop has a coupon with this code already; choose another code." in again.body.decode()
 
 
 def test_a_viewer_sees_the_coupons_but_cannot_make_or_switch_them(web: Any, env: ConsoleEnv) -> None:

@@ -19,6 +19,7 @@ from chalicelib.tenancy.domain.roles import Permission
 
 console_coupons = Blueprint(__name__)
 PAGE = "console/coupons.html"
+BAD = ("exists", "code", "value", "currency", "ends_at", "total_cap", "per_buyer_cap", "min_amount")
 
 
 def _page(call: Call, *, status: int = 200, values: dict[str, Any] | None = None, **context: Any) -> Response:
@@ -47,7 +48,7 @@ def _body(form: dict[str, str], zone: str) -> dict[str, Any]:
     body: dict[str, Any] = {"code": form.get("code", ""), "kind": form.get("kind", "percent")}
     if body["kind"] == "fixed":
         currency = form.get("currency", "usd")
-        body.update(currency=currency, value=to_minor(form.get("amount", ""), currency))
+        body.update(currency=currency, value=_minor(form.get("amount", ""), currency, "value"))
     else:
         try:
             body["value"] = round(float(form.get("percent", "").strip()) * 100)
@@ -56,7 +57,7 @@ def _body(form: dict[str, str], zone: str) -> dict[str, Any]:
     if form.get("product_id"):
         body["product_ids"] = [form["product_id"]]
     if form.get("min_amount", "").strip():
-        body["min_amount"] = to_minor(form["min_amount"], form.get("currency", "usd"))
+        body["min_amount"] = _minor(form["min_amount"], form.get("currency", "usd"), "min_amount")
     for name in ("total_cap", "per_buyer_cap"):
         raw = form.get(name, "").strip()
         if raw and not raw.isdigit():
@@ -65,6 +66,14 @@ def _body(form: dict[str, str], zone: str) -> dict[str, Any]:
     for name in ("starts_at", "ends_at"):
         body[name] = from_local(form.get(name, ""), zone, name)
     return body
+
+
+def _minor(text: str, currency: str, field: str) -> int:
+    """An amount typed as buyers pay it, refused under the form's own field (the product form's parser names price)."""
+    try:
+        return to_minor(text, currency)
+    except InvalidRequest as exc:
+        raise InvalidRequest(exc.message, param=field) from exc
 
 
 @endpoint(console_coupons, "POST", "/console/marketing/coupons", summary="Create a coupon (form)", tag=TAG,
@@ -77,9 +86,17 @@ def create(call: Call) -> Response:
     except PermissionDenied as exc:
         return forbidden_page(call, exc)
     except DomainError as exc:
-        return _page(call, status=status_for(exc), values=dict(form), error=error_text(call, exc),
+        return _page(call, status=status_for(exc), values=dict(form), error=_error(call, exc),
                      error_param=exc.param)
     return redirect("/console/marketing/coupons?done=created")
+
+
+def _error(call: Call, exc: DomainError) -> str:
+    """The form's fields in the merchant's words; the API's message where the form has none."""
+    from chalicelib.http.pages import translator
+
+    key = "exists" if exc.code == "coupon_exists" else exc.param or ""
+    return translator(call)(f"console.coupons.bad.{key}") if key in BAD else error_text(call, exc)
 
 
 @endpoint(console_coupons, "POST", "/console/marketing/coupons/{code}/active", summary="Switch a coupon (form)",

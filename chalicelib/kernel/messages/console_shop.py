@@ -104,6 +104,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.coupons.ends": {"en": "Valid until (optional)", "zh-CN": "结束时间（选填）"},
     "console.coupons.form_hint": {"en": "Times are in the shop's zone ({zone}). Amounts as buyers pay them, e.g. 5 "
                                         "or 4.99.", "zh-CN": "时间按店铺时区（{zone}）。金额按买家支付的写法，如 5 或 4.99。"},
+    "console.coupons.bad.exists": {"en": "The shop has a coupon with this code already; choose another code.",
+                                   "zh-CN": "店铺已有同名优惠码，请换一个。"},
+    "console.coupons.bad.code": {"en": "Code: 3–32 letters, digits, - or _, starting with a letter or digit.",
+                                 "zh-CN": "优惠码：3–32 位字母、数字、- 或 _，以字母或数字开头。"},
+    "console.coupons.bad.value": {"en": "Saving: a percent from 0.01 to 100, or an amount above zero.",
+                                  "zh-CN": "优惠：百分比在 0.01 到 100 之间，或大于零的金额。"},
+    "console.coupons.bad.currency": {"en": "Currency: choose the currency the amount off is in.",
+                                     "zh-CN": "币种：请选择立减金额的币种。"},
+    "console.coupons.bad.ends_at": {"en": "Valid until must be after valid from.",
+                                    "zh-CN": "结束时间必须晚于开始时间。"},
+    "console.coupons.bad.total_cap": {"en": "Uses in all: a whole number, or empty for no cap.",
+                                      "zh-CN": "总使用次数：请填写整数，或留空不限。"},
+    "console.coupons.bad.per_buyer_cap": {"en": "Uses per buyer: a whole number no larger than the uses in all, or "
+                                                "empty for no cap.", "zh-CN": "每人使用次数：请填写不超过总次数的整数，或留空不限。"},
+    "console.coupons.bad.min_amount": {"en": "Minimum order: an amount as buyers pay it, such as 20 or 19.99.",
+                                       "zh-CN": "最低订单金额：请按买家支付的写法填写，如 20 或 19.99。"},
     "console.coupons.create": {"en": "Create coupon", "zh-CN": "创建优惠码"},
     "console.products.buyer_limits": {"en": "Limits per buyer", "zh-CN": "每位买家限购"},
     "console.products.buyer_limits_hint": {
