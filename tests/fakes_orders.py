@@ -104,9 +104,7 @@ class FakeOrderStore:
 
     def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Any],
                     product_name: str) -> None:
-        probe = Order(tenant_id=tenant_id, id="", status=OrderStatus.PENDING, product_id=product_id,
-                      quantity=quantity, amount=0, currency="usd", email=email, token_hash="", created_at=0,
-                      expires_at=0)
+        probe = _probe(tenant_id, product_id, email, quantity)
         with self.lock:
             full = self._room(probe, holds)
             if full is not None and full.period == "coupon_total":
@@ -123,9 +121,7 @@ class FakeOrderStore:
     def unhold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int,
                       holds: Sequence[Any]) -> None:
         with self.lock:
-            probe = Order(tenant_id=tenant_id, id="", status=OrderStatus.PENDING, product_id=product_id,
-                          quantity=quantity, amount=0, currency="usd", email=email, token_hash="", created_at=0,
-                          expires_at=0)
+            probe = _probe(tenant_id, product_id, email, quantity)
             for h in holds:
                 self.held[self._hold_key(probe, h.window)] -= units(h.window, quantity)
 
@@ -154,3 +150,9 @@ class FakeOrderStore:
                      for (t, _), o in self.orders.items() if (t, o.id) in self.due and o.expires_at < now]
         found.sort(key=lambda f: (f[0], f[1]))
         return [f[2] for f in found[:limit]]
+
+
+def _probe(tenant_id: str, product_id: str, email: str, quantity: int) -> Order:
+    """An order not yet made, standing for the buyer and quantity a checkout takes holds for."""
+    return Order(tenant_id=tenant_id, id="", status=OrderStatus.PENDING, product_id=product_id, quantity=quantity,
+                 amount=0, currency="usd", email=email, token_hash="", created_at=0, expires_at=0)

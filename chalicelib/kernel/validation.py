@@ -79,6 +79,13 @@ def integer(body: Mapping[str, Any], field: str, *, low: int, high: int, default
     return value
 
 
+def whole(value: object, field: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (a JSON `true` is not 1), or a 400 naming `field` and the range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidRequest(f"{field} must be a whole number from {low:,} to {high:,}", param=field)
+    return value
+
+
 def boolean(body: Mapping[str, Any], field: str) -> bool:
     value = body.get(field)
     if not isinstance(value, bool):

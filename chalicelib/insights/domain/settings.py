@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ...kernel.errors import InvalidRequest
+from ...kernel.validation import whole
 
 WINDOW_DAYS = (3, 30)  # the window is summed from the dashboard's 30 closed days, so at most 30
 COVER_DAYS = (1, 60)
@@ -43,7 +44,7 @@ class InsightSettings:
         for name, low, high in (("safety_window_days", *WINDOW_DAYS), ("cover_days", *COVER_DAYS),
                                 ("whale_monthly", 1, TIER_MAX), ("regular_monthly", 1, TIER_MAX)):
             if name in changes:
-                values[name] = _whole(name, changes[name], low, high)
+                values[name] = whole(changes[name], name, low, high)
         if "alert_shop_email" in changes:
             if not isinstance(changes["alert_shop_email"], bool):
                 raise InvalidRequest("alert_shop_email must be true or false", param="alert_shop_email")
@@ -56,9 +57,3 @@ class InsightSettings:
                                  code="tiers_out_of_order")
         return new
 
-
-def _whole(name: str, value: object, low: int, high: int) -> int:
-    # bool is an int in Python: `true` is not 1 day
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidRequest(f"{name} must be a whole number from {low:,} to {high:,}", param=name)
-    return value

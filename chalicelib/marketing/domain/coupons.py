@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ...kernel.errors import InvalidRequest
+from ...kernel.validation import whole
 from .pricing import FIXED, PERCENT, CouponTerms
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,31}$")
@@ -97,10 +98,10 @@ def changed(current: Coupon, body: Mapping[str, Any], *, creating: bool) -> Coup
     for name, low, high in (("value", 1, MAX_CAP * 100), ("min_amount", 0, MAX_CAP * 100),
                             ("total_cap", 0, MAX_CAP), ("per_buyer_cap", 0, MAX_CAP)):
         if name in body:
-            values[name] = _whole(body[name], name, low, high)
+            values[name] = whole(body[name], name, low, high)
     for name in ("starts_at", "ends_at"):
         if name in body:
-            values[name] = None if body[name] is None else _whole(body[name], name, 0, 10**10)
+            values[name] = None if body[name] is None else whole(body[name], name, 0, 10**10)
     if "currency" in body:
         cur = str(body["currency"] or "").lower()
         if cur and not re.fullmatch(r"[a-z]{3}", cur):
@@ -124,12 +125,6 @@ def changed(current: Coupon, body: Mapping[str, Any], *, creating: bool) -> Coup
     if new.total_cap and new.per_buyer_cap > new.total_cap:
         raise InvalidRequest("per_buyer_cap cannot be above total_cap", param="per_buyer_cap")
     return new
-
-
-def _whole(value: object, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidRequest(f"{name} must be a whole number from {low:,} to {high:,}", param=name)
-    return value
 
 
 def _strings(value: object, name: str, most: int, *, lower: bool) -> tuple[str, ...]:

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ...kernel.errors import BuyerLimitReached
+
 DAY, MONTH, LIFETIME = "day", "month", "lifetime"
 PERIODS = (DAY, MONTH, LIFETIME)
 PER = {DAY: "per day", MONTH: "per month", LIFETIME: "in all"}  # as messages say it
@@ -88,6 +90,13 @@ def holds(limits: BuyerLimits, at: int, zone: str) -> list[Hold]:
 def _end(next_start: date, zone: str) -> int:
     start = datetime(next_start.year, next_start.month, next_start.day, tzinfo=ZoneInfo(zone))
     return int(start.timestamp()) + KEPT_AFTER_SECONDS
+
+
+def limit_reached(period: str, limit: int, product_name: str, *, alone: bool = False) -> BuyerLimitReached:
+    """The 409 a buyer past a limit gets; `alone`: the order's quantity passes it by itself (waiting will not help)."""
+    later = "" if alone or period == LIFETIME else " or come back later"
+    return BuyerLimitReached(f"this e-mail may hold at most {limit} of '{product_name}' {PER[period]}; lower the "
+                             f"quantity{later}", param="quantity", extra={"limit": limit, "period": period})
 
 
 def over(limits: BuyerLimits, quantity: int) -> str | None:

@@ -13,7 +13,6 @@ from chalicelib.inventory.domain.ports import KeyPool
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.attribution import UNKNOWN, Origin
 from chalicelib.kernel.errors import (
-    BuyerLimitReached,
     Conflict,
     DomainError,
     InvalidRequest,
@@ -26,7 +25,7 @@ from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
 from chalicelib.marketing.domain.pricing import COUPON, PriceRules, Quote, Tier, quote
-from chalicelib.sales.domain.buyer_limits import PER, Hold, coupon_holds, holds, limits_of, over
+from chalicelib.sales.domain.buyer_limits import Hold, coupon_holds, holds, limit_reached, limits_of, over
 from chalicelib.sales.domain.models import Order, OrderStatus
 from chalicelib.sales.domain.payments import PaymentGateway
 from chalicelib.sales.domain.ports import OrderStore
@@ -129,9 +128,7 @@ class CheckoutService:
         limits = limits_of(product)
         too_many = over(limits, quantity)
         if too_many is not None:  # no counter needed to say no: the order alone passes the limit
-            raise BuyerLimitReached(f"this e-mail may hold at most {limits.of(too_many)} of '{product.name}' "
-                                    f"{PER[too_many]}; lower the quantity", param="quantity",
-                                    extra={"limit": limits.of(too_many), "period": too_many})
+            raise limit_reached(too_many, limits.of(too_many), product.name, alone=True)
         taken = holds(limits, now, tenant.zone) + (
             coupon_holds(coupon.code, coupon.total_cap, coupon.per_buyer_cap) if coupon else [])
         # the buyer's limit first: a buyer past it is refused by the counters alone, before any key is claimed

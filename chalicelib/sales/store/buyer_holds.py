@@ -19,16 +19,16 @@ from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamo import layout as keys
+from chalicelib.adapters.dynamo.counters import read_items
 from chalicelib.adapters.dynamo.failures import unavailable
 from chalicelib.adapters.dynamo.items import BuyerHoldItem, OrderItem, transaction_connection
-from chalicelib.kernel.errors import BuyerLimitReached, Conflict
+from chalicelib.kernel.errors import Conflict
 from chalicelib.sales.domain.buyer_limits import (
     COUPON_BUYER,
     COUPON_TOTAL,
     KEPT_AFTER_SECONDS,
-    LIFETIME,
-    PER,
     Hold,
+    limit_reached,
     units,
 )
 from chalicelib.sales.domain.models import Order
@@ -104,10 +104,7 @@ def _refusal(full: Hold, product_name: str) -> Conflict:
     if full.period == COUPON_BUYER:
         return Conflict(f"this e-mail has used this coupon {full.limit} time(s) already, as many as it allows",
                         code="coupon_already_used", param="coupon", extra={"limit": full.limit})
-    return BuyerLimitReached(
-        f"this e-mail may hold at most {full.limit} of '{product_name}' {PER[full.period]}; lower the quantity"
-        + ("" if full.period == LIFETIME else " or come back later"),
-        param="quantity", extra={"limit": full.limit, "period": full.period})
+    return limit_reached(full.period, full.limit, product_name)
 
 
 def put_back(holder: Holder, holds: Sequence[Hold]) -> None:
@@ -178,8 +175,6 @@ def take_again(order: Order, holds: Sequence[Hold]) -> bool:
 def coupon_uses(tenant_id: str, codes: Sequence[str]) -> dict[str, int]:
     """Each code's total counter (held uses), for the codes that have one (a coupon without a total cap has none:
     its uses are not counted)."""
-    from chalicelib.adapters.dynamo.counters import read_items
-
     found = read_items([(coupon_partition(tenant_id, code), "TOTAL") for code in codes], "reading coupon uses",
                        consistent=False)
     return {raw["pk"]["S"].rsplit("#", 1)[1]: int(raw.get("held", {}).get("N", "0")) for raw in found}
