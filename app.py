@@ -44,6 +44,7 @@ from chalicelib.integrations.routes.webhooks import webhooks
 from chalicelib.inventory.routes.keys import inventory
 from chalicelib.marketing.routes import coupon_routes
 from chalicelib.redemption.routes import redemption
+from chalicelib.risk.routes import risk_routes
 from chalicelib.sales.routes.checkout import checkout_routes
 from chalicelib.sales.routes.orders import sales
 from chalicelib.storefront.routes.lookup import lookup
@@ -59,7 +60,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
                   console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
                   segment_routes, stock_routes, history_routes, report_routes, settings_routes,
-                  console_insight_settings, coupon_routes, console_coupons):
+                  console_insight_settings, coupon_routes, console_coupons, risk_routes):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

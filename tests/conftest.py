@@ -38,12 +38,16 @@ def aws_resources(moto_server: Server) -> tuple[str, str]:
 
 
 @pytest.fixture(scope="module")
-def settings(moto_server: Server, stripe_server: Server, aws_resources: tuple[str, str]) -> Settings:
+def settings(moto_server: Server, stripe_server: Server, aws_resources: tuple[str, str],
+             request: pytest.FixtureRequest) -> Settings:
     """Fresh tables per test module: moto copies a whole table on every transaction, so small tables
-    keep the suite fast, and one module's leftovers (pending mail, orders) never meet another's."""
+    keep the suite fast, and one module's leftovers (pending mail, orders) never meet another's.
+    Modules marked `risk` keep the risk rules' defaults on for their shops; the others script hundreds of
+    checkouts per buyer from one address, which those defaults rightly challenge, so theirs start off."""
     arn, queue_url = aws_resources
     s = local_settings(moto_url=moto_server.url, stripe_url=stripe_server.url, kms_key_arn=arn,
-                       queue_url=queue_url, tables=f"test-{secrets.token_hex(4)}")
+                       queue_url=queue_url, tables=f"test-{secrets.token_hex(4)}",
+                       risk_default_on=request.node.get_closest_marker("risk") is not None)
     wiring.bootstrap(s)
     return s
 

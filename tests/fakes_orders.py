@@ -102,6 +102,15 @@ class FakeOrderStore:
             self.due.discard((tenant_id, order_id))
             return True
 
+    def approve_review(self, *, tenant_id: str, order_id: str, intent_id: str) -> bool:
+        with self.lock:
+            order = self.orders.get((tenant_id, order_id))
+            if order is None or order.status != OrderStatus.REVIEW:
+                return False
+            self.orders[(tenant_id, order_id)] = dataclasses.replace(order, status=OrderStatus.PENDING,
+                                                                     payment_intent_id=intent_id)
+            return True
+
     def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Any],
                     product_name: str) -> None:
         probe = _probe(tenant_id, product_id, email, quantity)

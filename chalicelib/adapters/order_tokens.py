@@ -11,6 +11,7 @@ from collections.abc import Callable
 from chalicelib.tenancy.domain.models import Tenant
 
 _INFO = b"kamidrop order links v1"
+_RISK_INFO = b"kamidrop risk v1"  # its own key: a MAC made for risk can never pass as an order link
 TOKEN_CHARS = 22  # 22 base64url characters carry 132 bits, over the 128 the order page needs
 
 
@@ -24,22 +25,27 @@ class DerivedOrderLinks:
         self._keys: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
-    def _key(self, tenant: Tenant) -> bytes:
+    def _key(self, tenant: Tenant, info: bytes = _INFO) -> bytes:
         with self._lock:
-            cached = self._keys.get(tenant.id)
+            cached = self._keys.get(f"{tenant.id}\n{info.decode()}")
         if cached is not None:
             return cached
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=tenant.id.encode(), info=_INFO).derive(
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=tenant.id.encode(), info=info).derive(
             self._unwrap(tenant))
         with self._lock:
             if len(self._keys) > 10_000:
                 self._keys.clear()
-            self._keys[tenant.id] = key
+            self._keys[f"{tenant.id}\n{info.decode()}"] = key
         return key
 
     def token(self, tenant: Tenant, order_id: str) -> str:
         mac = hmac.new(self._key(tenant), order_id.encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(mac).decode()[:TOKEN_CHARS]
+
+    def risk_mac(self, tenant: Tenant, message: str) -> str:
+        """A MAC for the risk engine (its challenges, the digests its counters keep) under a key of its own."""
+        mac = hmac.new(self._key(tenant, _RISK_INFO), message.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")

@@ -55,6 +55,18 @@ class PermissionDenied(DomainError):
     default_code = "permission_denied"
 
 
+class RiskRefused(PermissionDenied):
+    """The shop's risk rules block this checkout (a listed buyer, or a score at the block line)."""
+
+    default_code = "risk_blocked"
+
+
+class ChallengeRequired(PermissionDenied):
+    """The checkout must prove work first: `extra` carries the challenge and its difficulty in bits."""
+
+    default_code = "challenge_required"
+
+
 class NotFound(DomainError):
     type = "not_found"
     default_code = "resource_missing"

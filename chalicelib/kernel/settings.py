@@ -37,6 +37,9 @@ class Settings:
     rate_limits: str = ""
     storefront_cache_seconds: int = 10  # how stale the storefront's stock states may be (checkout is exact)
     console_cache_seconds: int = 10  # how old the console home's rollups and stock may be (other pages are live)
+    # a shop that never saved risk rules gets the product's defaults switched on; a stage where integrators run
+    # scripted checkouts against their own test shops may start them off instead (rules a shop saves always apply)
+    risk_default_on: bool = True
     recommendations_cache_seconds: int = 600  # how long a server keeps a shop's co-purchase rules (made nightly)
     # storefront views a container adds up before it writes them (0: each view at once; see insights/store/funnel)
     funnel_flush_seconds: float = 0
@@ -124,6 +127,7 @@ def from_environ(env: dict[str, str] | None = None) -> Settings:
         rate_limits=e.get("KAMIDROP_RATE_LIMITS", ""),
         storefront_cache_seconds=_int(e, "KAMIDROP_STOREFRONT_CACHE_SECONDS", 10),
         console_cache_seconds=_int(e, "KAMIDROP_CONSOLE_CACHE_SECONDS", 10),
+        risk_default_on=e.get("KAMIDROP_RISK_DEFAULT", "on") != "off",
         recommendations_cache_seconds=_int(e, "KAMIDROP_RECOMMENDATIONS_CACHE_SECONDS", 600),
         funnel_flush_seconds=float(e.get("KAMIDROP_FUNNEL_FLUSH_SECONDS") or (2 if stage == "prod" else 0)),
         media_bucket=e.get("KAMIDROP_MEDIA_BUCKET", f"kamidrop-{stage}-media"),

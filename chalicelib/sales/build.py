@@ -48,7 +48,16 @@ class SalesParts(Parts):
         return CheckoutService(tenants=c.tenancy.tenants, products=c.catalog.products,
                                pool=c.inventory.pool, orders=self.order_store, payments=p.payments, clock=p.clock,
                                reservation_seconds=p.settings.reservation_minutes * 60, outbox=p.outbox, queue=p.queue,
-                               links=p.order_links, passwords=p.query_passwords, coupons=c.marketing.coupons)
+                               links=p.order_links, passwords=p.query_passwords, coupons=c.marketing.coupons,
+                               risk=c.risk.risk_engine, buyers=self.customers)
+
+    @cached_property
+    def reviews(self) -> Any:
+        from chalicelib.sales.service.reviews import ReviewService
+
+        c, p = self.c, self.c.platform
+        return ReviewService(tenants=c.tenancy.tenants, orders=self.order_store, pool=c.inventory.pool,
+                             payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock)
 
     @cached_property
     def hold_counts(self) -> Any:
@@ -64,7 +73,7 @@ class SalesParts(Parts):
         return FulfilmentService(tenants=c.tenancy.tenants, products=c.catalog.products,
                                  orders=self.order_store, pool=c.inventory.pool, ledger=self.sale_ledger,
                                  payments=p.payments, outbox=p.outbox, queue=p.queue, clock=p.clock,
-                                 bundles=self.bundles, coupons=c.marketing.coupons)
+                                 bundles=self.bundles, coupons=c.marketing.coupons, risk=c.risk.risk_engine)
 
     @cached_property
     def orders(self) -> Any:

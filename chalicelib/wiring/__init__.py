@@ -21,6 +21,7 @@ from chalicelib.kernel.parts import Parts
 from chalicelib.kernel.settings import Settings, current
 from chalicelib.marketing.build import MarketingParts
 from chalicelib.redemption.build import RedemptionParts
+from chalicelib.risk.build import RiskParts
 from chalicelib.sales.build import SalesParts
 from chalicelib.storefront.build import StorefrontParts
 from chalicelib.tenancy.build import TenancyParts
@@ -52,6 +53,7 @@ class Container:
         self.redemption = RedemptionParts(self)
         self.insights = InsightsParts(self)
         self.marketing = MarketingParts(self)
+        self.risk = RiskParts(self)
         self.console = ConsoleParts(self)
         for name, value in overrides.items():
             self._owner(name).provide(name, value)  # tests inject fakes and fault-injecting proxies here
@@ -59,7 +61,7 @@ class Container:
     def builders(self) -> list[Parts]:
         return [self.platform, self.api, self.tenancy, self.catalog, self.inventory, self.sales, self.storefront,
                 self.aftersales, self.integrations, self.redemption, self.insights, self.marketing,
-                self.console]
+                self.risk, self.console]
 
     def _owner(self, name: str) -> Parts:
         owners = [b for b in self.builders() if name in b.names()]

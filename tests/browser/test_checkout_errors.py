@@ -6,7 +6,16 @@ import re
 import secrets
 from typing import Any
 
-from tests.browser.helpers import DECLINED_CARD, GOOD_CARD, Merchant, fill_card, fill_details, reserve, wait_for
+from tests.browser.helpers import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    Merchant,
+    fill_card,
+    fill_details,
+    other_buyer_checkout,
+    reserve,
+    wait_for,
+)
 
 
 def test_a_declined_card_says_so_releases_the_keys_and_a_retry_with_another_card_works(
@@ -54,10 +63,7 @@ def test_stock_running_out_while_the_buyer_types_is_explained_with_a_way_forward
     page.goto(f"{stack.api_url}/s/{merchant.slug}/p/{product['id']}")
     assert page.locator(".summary .badge").inner_text() == "Only a few left"  # 1 key, at the low threshold
     # ... when someone else reserves it first
-    import requests
-
-    other = requests.post(f"{stack.api_url}/s/{merchant.slug}/checkout", timeout=10,
-                          json={"product_id": product["id"], "email": "fast@example.test"})
+    other = other_buyer_checkout(stack.api_url, merchant.slug, product["id"], "fast@example.test")
     assert other.status_code == 201, other.text
     # When the buyer continues to payment
     fill_details(page, "slow@example.test")
@@ -141,10 +147,7 @@ def test_a_buyer_at_the_days_limit_reads_it_in_their_language_and_holds_no_key(
     product = merchant.product([f"LIM-{i}-{secrets.token_hex(4)}" for i in range(4)], name="Limited card",
                                max_per_buyer={"day": 1})
     buyer = f"limit-{secrets.token_hex(4)}@example.test"
-    import requests
-
-    first = requests.post(f"{stack.api_url}/s/{merchant.slug}/checkout", timeout=10,
-                          json={"product_id": product["id"], "email": buyer})
+    first = other_buyer_checkout(stack.api_url, merchant.slug, product["id"], buyer)
     assert first.status_code == 201, first.text
     for lang, expected in (("en", "One buyer may get at most 1 of this a day, and this e-mail has reached it. "
                                   "Lower the quantity or come back tomorrow."),

@@ -6,9 +6,7 @@ import re
 import secrets
 from typing import Any
 
-import requests
-
-from tests.browser.helpers import Merchant, buy, links_in, mails_to, plain_text, wait_for
+from tests.browser.helpers import Merchant, buy, links_in, mails_to, other_buyer_checkout, plain_text, wait_for
 
 
 def test_order_number_email_and_query_password_open_the_order_and_wrong_details_say_the_same(
@@ -62,12 +60,10 @@ def test_a_sign_in_link_by_mail_shows_every_order_of_that_address_in_this_shop(
     buyer = f"link-{secrets.token_hex(4)}@example.test"
     buy(page, stack.api_url, merchant.slug, product["id"], buyer)
     key = page.locator("#keys .key").first.inner_text().strip()
-    pending = requests.post(f"{stack.api_url}/s/{merchant.slug}/checkout", timeout=10,
-                            json={"product_id": product["id"], "email": buyer}).json()["order_id"]
+    pending = other_buyer_checkout(stack.api_url, merchant.slug, product["id"], buyer).json()["order_id"]
     elsewhere = Merchant.sign_up(stack.api_url, "else")
     other = elsewhere.product(["ELSE-" + secrets.token_hex(6)], name="Elsewhere")
-    requests.post(f"{stack.api_url}/s/{elsewhere.slug}/checkout", timeout=10,
-                  json={"product_id": other["id"], "email": buyer})
+    other_buyer_checkout(stack.api_url, elsewhere.slug, other["id"], buyer)
     mails_before = len(mails_to(stack.mail_dir, buyer))
     # When they ask for a sign-in link on the lookup page
     page.context.clear_cookies()

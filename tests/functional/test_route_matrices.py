@@ -149,6 +149,8 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/v1/tenant"): {"announcement": "matrix"},
     ("POST", "/v1/coupons"): {"code": "MATRIX2", "kind": "percent", "value": 1000},
     ("PATCH", "/v1/coupons/{code}"): {"min_amount": 100},
+    ("PATCH", "/v1/risk/rules"): {"window_minutes": 30},
+    ("POST", "/v1/risk/blocks"): {"email": "matrix@example.com"},
     ("PATCH", "/v1/insights/settings"): {"cover_days": 8},
     ("POST", "/v1/insights/history"): {"csv": "order_id,created_at,product,amount,status\n"},
     ("POST", "/v1/products/{product_id}/image/upload"): {"content_type": "image/png", "size": 100},

@@ -74,7 +74,8 @@ def provision_aws(endpoint: str, name: str) -> tuple[str, str]:
     return str(arn), str(queue_url)
 
 
-def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_url: str, tables: str) -> Any:
+def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_url: str, tables: str,
+                   risk_default_on: bool = True) -> Any:
     """Settings for a test or benchmark stack on these servers, with fresh random Stripe secrets."""
     import secrets
 
@@ -83,6 +84,7 @@ def local_settings(*, moto_url: str, stripe_url: str, kms_key_arn: str, queue_ur
     return Settings(stage="test", aws_endpoint_url=moto_url, table_name=f"kamidrop-{tables}-main",
                     keystore_table_name=f"kamidrop-{tables}-keystore", media_bucket=f"kamidrop-{tables}-media",
                     console_cache_seconds=0,  # tests read what they just wrote; the cache has its own tests
+                    risk_default_on=risk_default_on,
                     kms_key_arn=kms_key_arn,
                     queue_url=queue_url, stripe_secret_key="sk_test_" + secrets.token_hex(8),
                     stripe_publishable_key="pk_test_" + secrets.token_hex(8),

@@ -236,6 +236,7 @@ class OrderItem(Item):
     limit_windows = ListAttribute(of=UnicodeAttribute, null=True)  # type: ignore[var-annotated]  # buyer holds
     limits_held = BooleanAttribute(null=True)  # the order's quantity counts in those windows now
     price_lines = UnicodeAttribute(null=True)  # "list:6000:|tier:-600:5": the pricing breakdown it sold at
+    risk = UnicodeAttribute(null=True)  # JSON: the risk decision at checkout (score, decision, reasons, subjects)
     source = UnicodeAttribute(null=True)  # the buyer's channel at checkout
     device = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)

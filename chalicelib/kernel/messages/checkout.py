@@ -106,4 +106,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "checkout.error.generic": {"en": "Something went wrong on our side. Try again in a moment.",
                                "zh-CN": "系统繁忙，请稍后重试。"},
     "checkout.also_bought": {"en": "Buyers of this also bought", "zh-CN": "买了它的人还买了"},
+    "checkout.checking": {"en": "Checking your browser to keep this shop safe… this takes a second or two.",
+                          "zh-CN": "正在进行安全验证，只需一两秒，请稍候…"},
+    "checkout.error.challenge_failed": {
+        "en": "Your browser could not finish the security check, so the order was not placed. Update your browser "
+              "or open this page in another one, then try again.",
+        "zh-CN": "浏览器未能完成安全验证，订单未提交。请升级浏览器或换一个浏览器打开本页后重试。"},
+    "checkout.error.risk_blocked": {
+        "en": "Sorry, this shop cannot take this order. If you think this is a mistake, contact the shop.",
+        "zh-CN": "抱歉，本店无法受理此订单。如有疑问，请联系店铺客服。"},
+    "checkout.contact": {"en": "Shop support: {contact}", "zh-CN": "店铺客服：{contact}"},
+    "checkout.held_title": {"en": "Your order is being checked", "zh-CN": "订单审核中"},
+    "checkout.held": {
+        "en": "The shop checks some orders by hand before payment, and yours is one of them. No money has been "
+              "taken, and your keys are held for you meanwhile. You will get an e-mail with the shop's decision; "
+              "once it is approved, you pay on your order page.",
+        "zh-CN": "为保障交易安全，商家会在付款前人工审核部分订单，你的订单正在审核中。目前未扣任何款项，审核期间卡密会为你保留。"
+                 "审核结果将通过邮件通知你，审核通过后即可在订单页付款。"},
+    "checkout.held_link": {"en": "Open your order page", "zh-CN": "查看订单"},
 }

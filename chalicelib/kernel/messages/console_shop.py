@@ -204,6 +204,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.status.failed": {"en": "Failed", "zh-CN": "失败"},
     "console.status.refunded": {"en": "Refunded", "zh-CN": "已退款"},
     "console.status.expired": {"en": "Expired", "zh-CN": "已过期"},
+    "console.status.review": {"en": "In review", "zh-CN": "待审核"},
+    "console.status.rejected": {"en": "Rejected", "zh-CN": "已拒绝"},
     "console.chain.created": {"en": "Order placed for {quantity} key(s)", "zh-CN": "下单，数量 {quantity}"},
     "console.chain.reserved": {"en": "{count} key(s) reserved for the buyer", "zh-CN": "为买家锁定 {count} 个卡密"},
     "console.chain.paid": {"en": "Payment received ({intent})", "zh-CN": "收到付款（{intent}）"},

@@ -48,4 +48,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "lookup.status.failed": {"en": "Failed", "zh-CN": "失败"},
     "lookup.status.refunded": {"en": "Refunded", "zh-CN": "已退款"},
     "lookup.status.expired": {"en": "Expired", "zh-CN": "已过期"},
+    "lookup.status.review": {"en": "Being checked", "zh-CN": "审核中"},
+    "lookup.status.rejected": {"en": "Not accepted", "zh-CN": "未通过审核"},
 }

@@ -10,6 +10,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "mail.delivered.link": {"en": "Your order page (keep this e-mail; the link shows your keys again):",
                             "zh-CN": "订单页面（请保存本邮件，打开链接可随时再次查看卡密）："},
     "mail.order_number": {"en": "Order number: {order_id}", "zh-CN": "订单号：{order_id}"},
+    "mail.approved.subject": {"en": "Your order {order_id} at {shop} is ready to pay",
+                              "zh-CN": "您在{shop}的订单 {order_id} 已通过审核，请付款"},
+    "mail.approved.body": {"en": "{shop} has checked your order of {product} × {quantity} and accepted it.\nPay "
+                                 "for it on the order page before {deadline} (UTC); your keys are kept for you until "
+                                 "then and appear on that page as soon as the payment goes through.",
+                           "zh-CN": "{shop}已审核并接受您的订单：{product} × {quantity}。\n请在 {deadline}（UTC）前在订单"
+                                    "页面完成付款；卡密会为您保留到那时，付款成功后即在该页面显示。"},
+    "mail.rejected.subject": {"en": "Your order {order_id} at {shop} was not accepted",
+                              "zh-CN": "您在{shop}的订单 {order_id} 未通过审核"},
+    "mail.rejected.body": {"en": "{shop} could not accept your order of {product} × {quantity}.\nNothing was "
+                                 "charged. If you think this is a mistake, reply to the shop's support contact.",
+                           "zh-CN": "很抱歉，{shop}未能接受您的订单：{product} × {quantity}。\n您没有被扣款。如有疑问，"
+                                    "请联系商家客服。"},
     "mail.refunded.subject": {"en": "Your order {order_id} at {shop} was refunded",
                               "zh-CN": "您在{shop}的订单 {order_id} 已退款"},
     "mail.refunded.by_shop": {"en": "{shop} refunded your order of {product}.\nYour payment has been refunded in "

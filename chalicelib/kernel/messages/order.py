@@ -40,6 +40,27 @@ MESSAGES: dict[str, dict[str, str]] = {
     "order.status.failed": {"en": "Payment failed", "zh-CN": "付款失败"},
     "order.status.refunded": {"en": "Refunded", "zh-CN": "已退款"},
     "order.status.expired": {"en": "Expired", "zh-CN": "已过期"},
+    "order.status.review": {"en": "Being checked by the shop", "zh-CN": "商家审核中"},
+    "order.status.rejected": {"en": "Not accepted by the shop", "zh-CN": "商家未通过"},
+    "order.review": {
+        "en": "The shop is checking this order before payment. Nothing has been charged. You will get an e-mail "
+              "with the shop's decision; once it is approved, you pay right here.",
+        "zh-CN": "商家正在审核此订单，目前未扣任何款项。审核结果将通过邮件通知你，审核通过后即可在本页付款。"},
+    "order.rejected": {
+        "en": "The shop did not accept this order. Nothing was charged and there is nothing to pay. If you have "
+              "questions, contact the shop.",
+        "zh-CN": "商家未通过此订单的审核，未产生任何扣款，也无需付款。如有疑问，请联系店铺客服。"},
+    "order.pay_title": {"en": "Pay for your order", "zh-CN": "付款"},
+    "order.approved": {"en": "The shop approved your order. Pay below and your keys show here at once.",
+                       "zh-CN": "商家已审核通过你的订单。请在下方付款，付款成功后卡密会立即显示在本页。"},
+    "order.pay_until": {"en": "Pay by {time}; after that the order lapses and the keys go back on sale.",
+                        "zh-CN": "请在 {time} 前付款，逾期订单将失效，卡密重新上架。"},
+    "order.pay_failed": {
+        "en": "The payment did not go through, so nothing was charged and this order has closed. To buy, order "
+              "again from the shop.",
+        "zh-CN": "付款未成功，未产生扣款，本订单已关闭。如需购买，请返回店铺重新下单。"},
+    "order.pay_unavailable": {"en": "The payment form could not be opened just now. Reload this page in a moment.",
+                              "zh-CN": "付款页面暂时无法打开，请稍后刷新本页。"},
     "report.reason": {"en": "What is wrong?", "zh-CN": "问题类型"},
     "report.reason.already_used": {"en": "Already used", "zh-CN": "卡密已被使用"},
     "report.reason.invalid": {"en": "Invalid / not accepted", "zh-CN": "卡密无效"},

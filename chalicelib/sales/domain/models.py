@@ -15,6 +15,8 @@ class OrderStatus(enum.StrEnum):
     FAILED = "failed"
     REFUNDED = "refunded"
     EXPIRED = "expired"
+    REVIEW = "review"  # held before payment by the shop's risk rules: the merchant approves or rejects it
+    REJECTED = "rejected"  # the merchant rejected it in review: nothing was paid, the keys went back
 
 
 # A payment may still land on these; the others are final.
@@ -61,6 +63,12 @@ class Order:
     # the price it was sold at, as the pricing function made it: (kind, amount, ref) lines that add up to `amount`
     # (list price first); empty on orders placed before, which sold at the list price
     price_lines: tuple[tuple[str, int, str], ...] = ()
+    # the risk decision at checkout (risk/domain/assessment.py): its score, decision and (reason, points), and
+    # the digests of the subjects it was counted against (a failed payment counts against them too)
+    risk_score: int = 0
+    risk_decision: str = ""
+    risk_reasons: tuple[tuple[str, int], ...] = ()
+    risk_subjects: tuple[tuple[str, str], ...] = ()
 
     @property
     def pricing(self) -> tuple[tuple[str, int, str], ...]:

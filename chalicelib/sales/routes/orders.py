@@ -8,13 +8,13 @@ from chalice import Blueprint
 
 from chalicelib.http import serialize
 from chalicelib.http.routes import LIST_QUERY, Call, QueryParam, endpoint
-from chalicelib.http.schema import CURRENCY, id_of, integer, obj, page_of, string, timestamp
+from chalicelib.http.schema import CURRENCY, array, id_of, integer, obj, page_of, string, timestamp
 from chalicelib.sales.domain.orders import Customer
 from chalicelib.sales.routes.shapes import PRICING, order_json
 
 sales = Blueprint(__name__)
 
-STATUSES = ("pending", "paid", "delivered", "failed", "refunded", "expired")
+STATUSES = ("pending", "review", "paid", "delivered", "failed", "refunded", "expired", "rejected")
 ORDER = obj({
     "id": id_of("ord"), "object": string(enum=("order",)),
     "status": string(enum=STATUSES),
@@ -22,6 +22,11 @@ ORDER = obj({
     "amount": integer(minimum=0), "currency": CURRENCY, "email": string(), "created_at": timestamp(),
     "expires_at": timestamp(), "paid_at": timestamp(nullable=True), "delivered_at": timestamp(nullable=True),
     "refunded_at": timestamp(nullable=True), "failure_reason": string(nullable=True), "pricing": PRICING,
+    "risk": {**obj({"score": integer(minimum=0),
+                    "decision": string("what the shop's risk rules decided at checkout",
+                                       enum=("allow", "challenge_passed", "review", "challenge", "block")),
+                    "reasons": array(obj({"reason": string(), "points": integer(minimum=0)}))},
+                   description="null: placed with the risk rules off (or before them)"), "type": ["object", "null"]},
 }, title="Order")
 ORDER_QUERY = (
     *LIST_QUERY,
@@ -103,3 +108,21 @@ def customer_orders(call: Call, customer_id: str) -> Any:
     limit, cursor = call.list_params()
     result = call.c.sales.customers.orders(tenant_id=call.tenant_id, ref=customer_id, limit=limit, cursor=cursor)
     return serialize.page([order_json(o) for o in result.items], result.next_cursor)
+
+
+@endpoint(sales, "POST", "/v1/orders/{order_id}/approve", summary="Approve an order held for review", tag="Orders",
+          scope="orders_write", response=ORDER, extra_statuses=(409,),
+          description="The order becomes `pending` with its payment opened, payable until its `expires_at`; the "
+                      "buyer is e-mailed a link to pay. `409 not_in_review` when it is not (or no longer) in "
+                      "review, `409 review_too_late` when its hold ends within 10 minutes. List the queue with "
+                      "`GET /v1/orders?status=review`.")
+def approve_order(call: Call, order_id: str) -> Any:
+    return order_json(call.c.sales.reviews.approve(actor=call.actor, tenant_id=call.tenant_id, order_id=order_id))
+
+
+@endpoint(sales, "POST", "/v1/orders/{order_id}/reject", summary="Reject an order held for review", tag="Orders",
+          scope="orders_write", response=ORDER, extra_statuses=(409,),
+          description="The order ends `rejected` without payment: its keys go back on sale, the buyer's limits and "
+                      "coupon use are given back, and the buyer is e-mailed. `409 not_in_review` otherwise.")
+def reject_order(call: Call, order_id: str) -> Any:
+    return order_json(call.c.sales.reviews.reject(actor=call.actor, tenant_id=call.tenant_id, order_id=order_id))

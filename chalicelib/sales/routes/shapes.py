@@ -22,7 +22,15 @@ def order_json(o: Order) -> dict[str, Any]:
             "product_name": o.product_name, "quantity": o.quantity, "amount": o.amount, "currency": o.currency,
             "email": o.email, "created_at": o.created_at, "expires_at": o.expires_at, "paid_at": o.paid_at,
             "delivered_at": o.delivered_at, "refunded_at": o.refunded_at, "failure_reason": o.failure_reason,
-            "pricing": pricing_json(o)}
+            "pricing": pricing_json(o), "risk": risk_json(o)}
+
+
+def risk_json(o: Order) -> dict[str, Any] | None:
+    """The risk decision at checkout and its reasons (None for orders placed before the rules, or with them off)."""
+    if not o.risk_decision:
+        return None
+    return {"score": o.risk_score, "decision": o.risk_decision,
+            "reasons": [{"reason": r, "points": p} for r, p in o.risk_reasons]}
 
 
 def pricing_json(o: Order) -> dict[str, Any]:

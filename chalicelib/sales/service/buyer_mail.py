@@ -49,6 +49,27 @@ def refunded(t: Translator, *, tenant: Tenant, order: Order) -> Mail:
     return Mail(t("mail.refunded.subject", order_id=order.id, shop=tenant.name), text, _html(t, paragraphs))
 
 
+def reviewed(t: Translator, *, tenant: Tenant, order: Order, approved: bool, order_url: str) -> Mail:
+    """The shop's decision on an order held for review: approved (pay on the order page by the hold's end) or
+    not accepted (nothing charged)."""
+    from datetime import UTC, datetime
+
+    kind = "approved" if approved else "rejected"
+    deadline = datetime.fromtimestamp(order.expires_at, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    text = t(f"mail.{kind}.body", shop=tenant.name, product=order.product_name, quantity=order.quantity,
+             deadline=deadline)
+    lines = [*text.splitlines(), "", t("mail.order_number", order_id=order.id)]
+    paragraphs = [f"<p>{escape(line)}</p>" for line in lines if line]
+    if approved:
+        lines += ["", order_url]
+        paragraphs.append(_link(order_url))
+    if not approved and tenant.support_contact:
+        lines += [tenant.support_contact]
+        paragraphs.append(f"<p>{escape(tenant.support_contact)}</p>")
+    return Mail(t(f"mail.{kind}.subject", order_id=order.id, shop=tenant.name), "\n".join(lines) + "\n",
+                _html(t, *paragraphs))
+
+
 def sign_in_link(t: Translator, *, tenant: Tenant, url: str) -> Mail:
     text = "\n".join([t("mail.login.intro", shop=tenant.name), url, "", t("mail.login.ignore"), ""])
     body = _html(t, f"<p>{escape(t('mail.login.intro', shop=tenant.name))}</p>", _link(url),

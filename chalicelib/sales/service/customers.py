@@ -54,6 +54,10 @@ class CustomerService:
         """The id of the buyer's first paid order in this shop (creation time, then id), or None."""
         return self._customers.first_paid_order(tenant_id=tenant_id, email=email)
 
+    def bought_before(self, *, tenant_id: str, email: str) -> bool:
+        """Whether the e-mail has a paid order in this shop (the risk rules' new-buyer test)."""
+        return self.first_paid_order(tenant_id=tenant_id, email=email) is not None
+
     def on_outbox(self, message: OutboxMessage, order: Order | None) -> None:
         """The outbox consumer's hook, with the message's order as the handler read it (None: no such order):
         at-least-once delivery is fine, counting is idempotent."""

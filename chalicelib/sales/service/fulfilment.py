@@ -10,7 +10,7 @@ from typing import Any
 from chalicelib.catalog.domain import ProductDirectory
 from chalicelib.inventory.domain.models import KeyRef
 from chalicelib.inventory.domain.ports import KeyPool
-from chalicelib.kernel.errors import Conflict, NotFound, ReservationLost, StoreUnavailable
+from chalicelib.kernel.errors import Conflict, DependencyUnavailable, NotFound, ReservationLost, StoreUnavailable
 from chalicelib.kernel.ids import new_id
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
@@ -36,8 +36,9 @@ class Outcome:
 class FulfilmentService:
     def __init__(self, *, tenants: TenantDirectory, products: ProductDirectory, orders: OrderStore, pool: KeyPool,
                  ledger: SaleLedger, payments: PaymentGateway, outbox: Outbox, queue: MessageQueue,
-                 clock: Clock, bundles: KeyBundles | None = None, coupons: Any = None) -> None:
+                 clock: Clock, bundles: KeyBundles | None = None, coupons: Any = None, risk: Any = None) -> None:
         self._tenants = tenants
+        self._risk = risk  # risk's engine: a failed payment counts against the buyer's device, e-mail and address
         self._coupons = coupons  # marketing's coupons: a late payment counts its coupon's caps as they are now
         self._products = products
         self._orders = orders
@@ -167,6 +168,12 @@ class FulfilmentService:
         self._pool.release(tenant_id=order.tenant_id, product_id=order.product_id, order_id=order.id,
                            refs=order.keys)
         self._mark_failed(order, allowed_from=[OrderStatus.PENDING.value], reason="payment_failed", release=True)
+        if self._risk is not None and order.risk_subjects:
+            try:
+                self._risk.payment_failed(tenant_id=order.tenant_id, subjects=dict(order.risk_subjects))
+            except DependencyUnavailable:
+                # the order is released either way; the card tester is counted a failure short
+                log.warning("failed payment not counted for risk", extra={"order_id": order.id})
         return Outcome("released", order.id)
 
     def _mark_failed(self, order: Order, *, allowed_from: list[str], reason: str, release: bool = False) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from chalicelib.kernel.errors import DomainError, NotFound
 from chalicelib.kernel.i18n import Translator
@@ -80,11 +81,18 @@ class NotificationService:
         t = Translator(order.locale)
         if message.kind == "order_delivered" and order.status == OrderStatus.DELIVERED:
             keys = self._order_service.reveal(tenant=tenant, order=order)
-            if self._links is not None:
-                url = self._base + order_path(tenant.slug, order.id, self._links.token(tenant, order.id))
-            else:
-                url = f"{self._base}/s/{tenant.slug}/orders/{order.id}"
-            return buyer_mail.delivered(t, tenant=tenant, order=order, keys=keys, order_url=url)
+            return buyer_mail.delivered(t, tenant=tenant, order=order, keys=keys, order_url=self._url(tenant, order))
         if message.kind == "order_refunded":
             return buyer_mail.refunded(t, tenant=tenant, order=order)
+        if message.kind in ("order_approved", "order_rejected"):
+            approved = message.kind == "order_approved"
+            if order.status != (OrderStatus.PENDING if approved else OrderStatus.REJECTED):
+                return None  # decided otherwise since (paid already, or lapsed): that mail would mislead
+            return buyer_mail.reviewed(t, tenant=tenant, order=order, approved=approved,
+                                       order_url=self._url(tenant, order))
         return None
+
+    def _url(self, tenant: Any, order: Order) -> str:
+        if self._links is not None:
+            return self._base + order_path(tenant.slug, order.id, self._links.token(tenant, order.id))
+        return f"{self._base}/s/{tenant.slug}/orders/{order.id}"

@@ -42,7 +42,9 @@ class ReservationService:
         expired = 0
         for order in self._orders.expired_pending(now=at, limit=BATCH):
             if self._orders.set_status(tenant_id=order.tenant_id, order_id=order.id,
-                                       status=OrderStatus.EXPIRED.value, allowed_from=[OrderStatus.PENDING.value],
+                                       status=OrderStatus.EXPIRED.value,
+                                       # an order held for review that nobody decided on lapses the same way
+                                       allowed_from=[OrderStatus.PENDING.value, OrderStatus.REVIEW.value],
                                        now=at, reason="reservation_expired", release=order):
                 expired += 1
         return ExpiryReport(keys_released=released, orders_expired=expired)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,8 +38,25 @@ def to_order(tenant_id: str, item: OrderItem) -> Order:
         keys_bundle=bytes(item.keys_bundle) if item.keys_bundle else None, usage_guide=item.usage_guide,
         usage_url=item.usage_url or "", source=item.source or "", device=item.device or "",
         limit_windows=tuple(str(w) for w in (item.limit_windows or [])), limits_held=bool(item.limits_held),
-        price_lines=_lines(item.price_lines),
+        price_lines=_lines(item.price_lines), **_risk(item.risk),
     )
+
+
+def _risk(raw: str | None) -> dict[str, Any]:
+    if not raw:
+        return {}
+    data = json.loads(raw)
+    return {"risk_score": int(data["score"]), "risk_decision": str(data["decision"]),
+            "risk_reasons": tuple((str(r), int(p)) for r, p in data["reasons"]),
+            "risk_subjects": tuple((str(k), str(d)) for k, d in data.get("subjects", []))}
+
+
+def risk_json(order: Order) -> str | None:
+    if not order.risk_decision:
+        return None
+    return json.dumps({"score": order.risk_score, "decision": order.risk_decision,
+                       "reasons": [list(r) for r in order.risk_reasons],
+                       "subjects": [list(s) for s in order.risk_subjects]}, separators=(",", ":"))
 
 
 def _lines(raw: str | None) -> tuple[tuple[str, int, str], ...]:
@@ -67,7 +85,7 @@ class DynamoOrderStore:
             usage_guide=order.usage_guide, usage_url=order.usage_url or None,
             source=order.source or None, device=order.device or None,
             limit_windows=[h.window for h in holds] or None, limits_held=True if holds else None,
-            price_lines="|".join(f"{k}:{a}:{r}" for k, a, r in order.price_lines) or None,
+            price_lines="|".join(f"{k}:{a}:{r}" for k, a, r in order.price_lines) or None, risk=risk_json(order),
             gsi1pk=keys.due("EXP", order.id), gsi1sk=keys.due_sk(order.expires_at, f"{order.tenant_id}|{order.id}"),
             # listed by creation time: `created_gte`/`created_lt` are a key condition on this, not a filter
             gsi2pk=keys.orders_index(order.tenant_id), gsi2sk=customers.position(order.created_at, order.id),
@@ -151,6 +169,22 @@ class DynamoOrderStore:
             raise unavailable(exc, "updating the order") from exc
         except PynamoDBException as exc:
             raise unavailable(exc, "updating the order") from exc
+        return True
+
+    def approve_review(self, *, tenant_id: str, order_id: str, intent_id: str) -> bool:
+        item = OrderItem(keys.order(tenant_id, order_id), "ORDER")
+        try:
+            # only an order still in review: a second approval, or one after the hold lapsed or was rejected,
+            # changes nothing; the due index entry stays, so an approved order nobody pays still lapses
+            item.update(actions=[OrderItem.status.set(OrderStatus.PENDING.value),
+                                 OrderItem.payment_intent_id.set(intent_id)],
+                        condition=OrderItem.status == OrderStatus.REVIEW.value)
+        except UpdateError as exc:
+            if is_condition_failure(exc):
+                return False
+            raise unavailable(exc, "approving the order") from exc
+        except PynamoDBException as exc:
+            raise unavailable(exc, "approving the order") from exc
         return True
 
     def hold_limits(self, *, tenant_id: str, product_id: str, email: str, quantity: int, holds: Sequence[Hold],

@@ -27,7 +27,8 @@ LINK_REQUEST = obj({"email": EMAIL, "locale": string("the mail's language; defau
                                                      enum=("en", "zh-CN"))}, required=("email",), closed=True)
 MY_ORDER = obj({"id": id_of("ord"), "product_name": string(), "quantity": integer(minimum=1),
                 "amount": integer(minimum=0), "currency": CURRENCY,
-                "status": string(enum=("pending", "paid", "delivered", "failed", "refunded", "expired")),
+                "status": string(enum=("pending", "review", "paid", "delivered", "failed", "refunded", "expired",
+                                       "rejected")),
                 "created_at": timestamp(), "order_url": string("the order page's permanent link, with its token")},
                title="BuyerOrder")
 PAGE_MESSAGES = ("lookup.failed", "lookup.check_fields", "lookup.too_many", "lookup.error", "lookup.link_sent",

@@ -11,6 +11,7 @@ from chalicelib.http.errors import json_response
 from chalicelib.http.pages import page
 from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import array, obj, string
+from chalicelib.kernel.errors import DomainError
 from chalicelib.sales.routes.orders import ORDER
 from chalicelib.sales.routes.shapes import order_json
 
@@ -31,8 +32,27 @@ def render_order_page(call: Call, view: BuyerOrder) -> Response:
     # what buyers of this also bought, once the keys are here (not while the buyer is still waiting for them)
     also = call.c.storefront.shelf.also_bought(tenant=call.tenant, product_id=view.order.product_id) \
         if view.keys else []
-    return page(call, "order.html", order=view.order, keys=view.keys, usage_guide=view.usage_guide,
-                usage_url=view.usage_url, lines=view.lines, reports=view.reports, also=also)
+    pay, pay_unavailable = _payment(call, view)
+    s = call.c.settings
+    return page(call, "order.html", stripe=pay is not None, order=view.order, keys=view.keys,
+                usage_guide=view.usage_guide, usage_url=view.usage_url, lines=view.lines, reports=view.reports,
+                also=also, pay=pay, pay_unavailable=pay_unavailable, stripe_js_url=s.stripe_js_url,
+                methods=[m for m in call.tenant.payment_methods if m != "card"] if pay else [])
+
+
+def _payment(call: Call, view: BuyerOrder) -> tuple[dict[str, Any] | None, bool]:
+    """An order the shop approved after its review is paid here: the page's payment config, or None (and whether
+    the payment provider failed to answer, so the page says to reload rather than to wait)."""
+    assert call.tenant is not None
+    try:
+        found = call.c.sales.reviews.payment(tenant=call.tenant, order=view.order)
+    except DomainError:
+        return None, True
+    if found is None:
+        return None, False
+    s = call.c.settings
+    secret, publishable_key = found
+    return {"secret": secret, "pk": publishable_key, "local": s.local_stripe and not s.production}, False
 
 
 @endpoint(order_page_routes, "GET", "/s/{slug}/orders/{order_id}", summary="The buyer's order page", tag="Storefront",

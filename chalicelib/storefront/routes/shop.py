@@ -11,7 +11,7 @@ from chalicelib.http.routes import Call, QueryParam, endpoint
 from chalicelib.http.schema import boolean, obj, string
 from chalicelib.kernel import validation as v
 from chalicelib.kernel.attribution import SOURCE_COOKIE, SOURCE_COOKIE_SECONDS, Visit
-from chalicelib.kernel.errors import NotFound
+from chalicelib.kernel.errors import DomainError, NotFound
 
 storefront = Blueprint(__name__)
 LANG = QueryParam("lang", string(enum=("en", "zh-CN")), "the page's language; remembered in a cookie")
@@ -25,7 +25,7 @@ CHECKOUT_ERRORS = ("out_of_stock", "rate_limited", "reservation_expired", "card_
                    "buyer_limit_reached_day", "buyer_limit_reached_month", "buyer_limit_reached_lifetime",
                    "coupon_not_found", "coupon_inactive", "coupon_not_started", "coupon_ended", "coupon_other_product",
                    "coupon_currency", "coupon_not_for_you", "coupon_below_minimum", "coupon_used_up",
-                   "coupon_already_used", "coupon_makes_free")
+                   "coupon_already_used", "coupon_makes_free", "risk_blocked", "challenge_failed")
 
 
 @endpoint(storefront, "GET", "/s/{slug}", summary="The shop's storefront", tag="Storefront", auth="shop",
@@ -60,8 +60,19 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
                 texts=t.messages(("checkout.countdown", "checkout.expired", "checkout.start_again",
                                   "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
                                   "checkout.retry_after", "checkout.released", "checkout.redirect_wallet",
-                                  "checkout.line.tier", "checkout.line.list", "checkout.line.coupon")),
-                cookies=_arrival_cookie(call))
+                                  "checkout.line.tier", "checkout.line.list", "checkout.line.coupon",
+                                  "checkout.checking", "checkout.contact")),
+                device=_device(call), cookies=_arrival_cookie(call))
+
+
+def _device(call: Call) -> str:
+    """A fresh device id for the page's script to keep when the browser has none of this shop's yet (the risk
+    rules count checkouts per device). Without one the page still sells: the checkout then goes without."""
+    assert call.tenant is not None
+    try:
+        return str(call.c.risk.risk_engine.issue_device(call.tenant))
+    except DomainError:  # the shop's key is out of reach just now
+        return ""
 
 
 def _visit(call: Call) -> Visit:

@@ -1,0 +1,1 @@
+"""Risk's pure domain: rules, signals, the score and the proof of work."""

@@ -1,0 +1,1 @@
+"""Risk's services: the checkout's assessment and the shop's rules."""

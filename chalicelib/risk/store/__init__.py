@@ -1,0 +1,1 @@
+"""Risk's DynamoDB stores: the shop's rules and the velocity counters."""
