@@ -8,6 +8,9 @@ PynamoDB's signals (request counts carry over to DynamoDB; times do not):
   (day and month); a plain product with a capped coupon; a limited product with a capped coupon;
 - a burst: `--burst` parallel checkouts of ONE buyer against a day limit of 5, and of distinct buyers against a
   coupon capped at 5: outcomes, and the requests the refused ones cost (no key is claimed for them).
+Every checkout goes through the shop's risk rules (the defaults) as a browser's does: its own page-issued device
+id, one address for all. `plain_risk_off` is the plain case in a shop that switched its rules off: the difference
+is what the risk engine costs a checkout.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from bench.capacity import CapacityTap, Meter
 from bench.harness import RequestCounter, main, say, stack
 from bench.insights_shop import import_keys, shop
 from chalicelib.kernel.errors import DomainError
+from chalicelib.sales.service.checkout import Client
 from chalicelib.tenancy.domain.roles import SYSTEM
 
-CASES = {"plain": ({}, None), "limits": ({"max_per_buyer": {"day": 5, "month": 20}}, None),
-         "coupon": ({}, "BENCH"), "limits_and_coupon": ({"max_per_buyer": {"day": 5, "month": 20}}, "BENCH")}
+LIMITED = {"max_per_buyer": {"day": 5, "month": 20}}
+CASES = {"plain_risk_off": ({}, None), "plain": ({}, None), "limits": (LIMITED, None), "coupon": ({}, "BENCH"),
+         "limits_and_coupon": (LIMITED, "BENCH")}
 
 
 def run(args: argparse.Namespace, st: Any, meter: Meter) -> dict[str, Any]:
@@ -35,16 +40,25 @@ def run(args: argparse.Namespace, st: Any, meter: Meter) -> dict[str, Any]:
         "code": "BENCH", "kind": "percent", "value": 1000, "total_cap": 100_000, "per_buyer_cap": 3})
     c.marketing.coupons.create(actor=SYSTEM, tenant_id=tenant.id, body={
         "code": "RUSH", "kind": "percent", "value": 1000, "total_cap": 5})
+    quiet = shop(c, "Rules shop without risk", f"{slug}-off")
+    c.risk.risk_rules.update(actor=SYSTEM, tenant_id=quiet.id, body={"enabled": False})
     products: dict[str, Any] = {}
     for name, (fields, _) in {**CASES, "burst": ({"max_per_buyer": {"day": 5}}, None)}.items():
         products[name] = c.catalog.products.create(actor=SYSTEM, tenant_id=tenant.id, body={
             "name": f"Rules {name}", "price": 1000, "currency": "usd", **fields})
+    off = c.catalog.products.create(actor=SYSTEM, tenant_id=quiet.id, body={
+        "name": "Rules plain", "price": 1000, "currency": "usd"})
     import_keys(c, tenant.id, [p.id for p in products.values()], max(args.checkouts, args.burst) + 10, "rules")
+    import_keys(c, quiet.id, [off.id], args.checkouts + 10, "quiet")
+    products["plain_risk_off"] = off
+    devices: dict[str, str] = {}  # one browser per buyer, its id issued by the shop's page
 
     def checkout(product_id: str, email: str, coupon: str | None) -> str:
-        body = {"product_id": product_id, "email": email, **({"coupon": coupon} if coupon else {})}
+        owner = quiet if product_id == off.id else tenant
+        device = devices.setdefault(email, c.risk.risk_engine.issue_device(owner))
+        body = {"product_id": product_id, "email": email, "device": device, **({"coupon": coupon} if coupon else {})}
         try:
-            c.sales.checkout.start(slug=slug, body=body)
+            c.sales.checkout.start(slug=owner.slug, body=body, client=Client(ip="198.51.100.20"))
         except DomainError as exc:
             return exc.code
         return "reserved"
