@@ -56,7 +56,8 @@ def run(args: argparse.Namespace, st: Any) -> dict[str, Any]:
 
     def checkout_and_pay(i: int) -> tuple[str, str]:
         started = c.sales.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
-                                                    "email": f"buyer{i}@example.com"})
+                                                    "email": f"buyer{i}@example.com",
+                                                    "device": c.risk.risk_engine.issue_device(tenant)})
         intent_id = started.order.payment_intent_id or ""
         shop.pay(settings, intent_id)
         progress.tick()

@@ -85,8 +85,10 @@ def run(args: argparse.Namespace, st: Any, tap: DynamoFailureTap, tapped: dict[s
         progress.tick()
         mark = counter.thread_dynamodb()
         try:
+            # each buyer a browser of its own, its device id issued by the shop's page (the risk rules count it)
             started = c.sales.checkout.start(slug=slug, body={"product_id": product.id, "quantity": 1,
-                                                        "email": f"buyer{i}@example.com"})
+                                                        "email": f"buyer{i}@example.com",
+                                                        "device": c.risk.risk_engine.issue_device(tenant)})
             kind, order_id, intent_id = "reserved", started.order.id, started.order.payment_intent_id
         except OutOfStock:
             kind, order_id, intent_id = "sold_out", None, None

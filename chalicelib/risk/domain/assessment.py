@@ -20,7 +20,6 @@ from .rules import (
     EMAIL_VELOCITY,
     FAILED_PAYMENTS,
     IP_DEVICE_VELOCITY,
-    IP_VELOCITY,
     NETWORK,
     NEW_BUYER_LARGE,
     NO_DEVICE,
@@ -38,8 +37,7 @@ class Counts:
 
     device: int = 0  # checkouts from the device
     email: int = 0  # checkouts with the e-mail (as canonical)
-    ip_device: int = 0  # checkouts from the address with this device (or with none)
-    ip: int = 0  # checkouts from the address, any device
+    ip_device: int = 0  # checkouts from the address without a device id
     emails_on_device: int = 0  # distinct e-mails the device used
     failed: int = 0  # failed payments of the device, the e-mail or the address-and-device, the most of them
 
@@ -91,8 +89,7 @@ def assess(rules: RiskRules, s: Signals) -> Assessment:
     c = s.counts
     for reason, count, limit in ((DEVICE_VELOCITY, c.device if s.device else 0, rules.max_orders_per_device),
                                  (EMAIL_VELOCITY, c.email, rules.max_orders_per_email),
-                                 (IP_DEVICE_VELOCITY, c.ip_device, rules.max_orders_per_ip_device),
-                                 (IP_VELOCITY, c.ip, rules.max_orders_per_ip),
+                                 (IP_DEVICE_VELOCITY, 0 if s.device else c.ip_device, rules.max_orders_per_ip_device),
                                  (DEVICE_EMAILS, c.emails_on_device if s.device else 0, rules.max_emails_per_device),
                                  (FAILED_PAYMENTS, c.failed, rules.max_failed_payments - 1)):
         if count > limit:  # the checkout past the limit trips it (failures: the limit-th failure already did)

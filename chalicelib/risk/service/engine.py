@@ -30,8 +30,8 @@ from chalicelib.risk.domain.rules import RiskRules
 from chalicelib.tenancy.domain.models import Tenant
 
 log = logging.getLogger(__name__)
-DEVICE, EMAIL, IP_DEVICE, IP = "d", "e", "id", "ip"
-FAILING = (DEVICE, EMAIL, IP_DEVICE)  # what a failed payment counts against (an address alone is too shared)
+DEVICE, EMAIL, IP_DEVICE = "d", "e", "id"
+FAILING = (DEVICE, EMAIL, IP_DEVICE)  # what a failed payment counts against: the counters the checkout had
 
 
 class RulesStore(Protocol):
@@ -118,10 +118,13 @@ class RiskService:
             # keyed by the shop's secret: a digest of an address cannot be reversed by trying every address
             return self._sign(tenant, f"risk subject\n{kind}\n{value}")[:24]
 
-        subjects = {EMAIL: digest(EMAIL, email), IP_DEVICE: digest(IP_DEVICE, f"{attempt.ip}|{device}"),
-                    IP: digest(IP, attempt.ip)}
+        # two counters a checkout: its e-mail, and its device — or, without one, its address (a script's count;
+        # honest buyers always send a device, so many of them behind one address never share this counter)
+        subjects = {EMAIL: digest(EMAIL, email)}
         if device:
             subjects[DEVICE] = digest(DEVICE, device)
+        else:
+            subjects[IP_DEVICE] = digest(IP_DEVICE, f"{attempt.ip}|")
         window = rules.window_minutes * 60
         now = self._clock.now()
         subject = pow_.subject_of(tenant.id, email, device)
@@ -137,7 +140,7 @@ class RiskService:
             seen = {}
         counts = Counts(
             device=seen.get(DEVICE, {}).get("n", 0), email=seen.get(EMAIL, {}).get("n", 0),
-            ip_device=seen.get(IP_DEVICE, {}).get("n", 0), ip=seen.get(IP, {}).get("n", 0),
+            ip_device=seen.get(IP_DEVICE, {}).get("n", 0),
             emails_on_device=seen.get(DEVICE, {}).get("e", 0),
             failed=max((seen.get(k, {}).get("f", 0) for k in FAILING), default=0))
         new_buyer = (not bought_before()) if asks_history(rules, attempt.quantity, attempt.amount) else None
