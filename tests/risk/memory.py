@@ -118,20 +118,3 @@ class MemoryVelocity:
     def _check(self) -> None:
         if not self.available:
             raise DependencyUnavailable("risk counters unavailable (simulated)")
-
-
-class SettableClock:
-    """Whole seconds, set or moved on by the test."""
-
-    def __init__(self, now: int = 1_700_000_000) -> None:
-        self._now = now
-
-    def now(self) -> int:
-        return self._now
-
-    def set(self, now: int) -> None:
-        self._now = now
-
-    def advance(self, seconds: int) -> int:
-        self._now += seconds
-        return self._now

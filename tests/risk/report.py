@@ -24,7 +24,8 @@ from chalicelib.risk.domain.challenge import solves
 from chalicelib.risk.domain.rules import RiskRules
 from chalicelib.risk.service.engine import Attempt, RiskService, Verdict
 from chalicelib.tenancy.domain.models import Tenant
-from tests.risk.memory import MemoryRiskRules, MemoryVelocity, SettableClock
+from tests.fakes import FixedClock
+from tests.risk.memory import MemoryRiskRules, MemoryVelocity
 from tests.risk.traffic import ATTACK_KINDS, FORGED_VARIANTS, KINDS, Event, Traffic
 
 DETECTION_AT_LEAST = 0.95  # of all attack attempts
@@ -165,7 +166,7 @@ class Replay:
     """Sends the events to one engine in time order, with the failures and resent checkouts they cause."""
 
     def __init__(self, traffic: Traffic, rules: RiskRules) -> None:
-        self.clock = SettableClock(traffic.start)
+        self.clock = FixedClock(traffic.start)
         self.velocity = MemoryVelocity()
         self.engine = RiskService(rules=MemoryRiskRules({SHOP.id: rules}), velocity=self.velocity,
                                   clock=self.clock, sign=sign)
