@@ -1,4 +1,4 @@
-"""In-memory risk rules, counters and clock that keep the DynamoDB stores' exact rules (chalicelib/risk/store)."""
+"""In-memory risk rules and counters that keep the DynamoDB stores' exact rules (chalicelib/risk/store)."""
 
 from __future__ import annotations
 
