@@ -29,6 +29,7 @@ from chalicelib.console.routes.settings import console_settings
 from chalicelib.console.routes.signin import console_signin
 from chalicelib.console.routes.signup import console_signup
 from chalicelib.console.routes.staff import console_staff
+from chalicelib.console.routes.thresholds import console_thresholds
 from chalicelib.http import routes as http_routes
 from chalicelib.http.fallbacks import register_fallbacks
 from chalicelib.http.framework import framework_answers
@@ -60,7 +61,8 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   console_orders, console_keys, console_aftersales, console_customers, console_insights,
                   console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
                   segment_routes, stock_routes, history_routes, report_routes, settings_routes,
-                  console_insight_settings, coupon_routes, console_coupons, risk_routes):
+                  console_insight_settings, coupon_routes, console_coupons, risk_routes,
+                  console_thresholds):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

@@ -1,14 +1,16 @@
-"""Merchant API: coupons — create, list with their uses, read, change (switch off, move the end, raise a cap)."""
+"""Merchant API: coupons — create, list with their uses, read, change (switch off, move the end, raise a cap) — and
+the spend thresholds (满减) per currency."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
 from chalicelib.http.routes import Call, endpoint
 from chalicelib.http.schema import array, boolean, integer, obj, string, timestamp
 from chalicelib.marketing.domain.coupons import MAX_CAP, MAX_EMAILS, MAX_PRODUCTS, Coupon
+from chalicelib.marketing.domain.thresholds import MAX_STEPS, SpendThresholds
 
 coupon_routes = Blueprint(__name__)
 TAG = "Marketing"
@@ -74,3 +76,48 @@ def patch_coupon(call: Call, code: str) -> Any:
     service.update(actor=call.actor, tenant_id=call.tenant_id, code=code, body=call.json())
     coupon, uses = service.get(actor=call.actor, tenant_id=call.tenant_id, code=code)
     return coupon_json(coupon, uses)
+
+
+STEP = obj({"spend": integer("the order's subtotal to reach (after wholesale tiers), minor units", minimum=1),
+            "save": integer("what it saves, minor units; below spend", minimum=1)}, closed=True)
+THRESHOLDS = obj({"object": string(enum=("spend_thresholds",)), "currency": string(max_length=3),
+                  "steps": array(STEP, "up to 5; each spends more and saves more than the one before",
+                                 max_items=MAX_STEPS),
+                  "starts_at": timestamp(nullable=True), "ends_at": timestamp(nullable=True),
+                  "active": boolean()}, title="SpendThresholds")
+THRESHOLDS_PUT = obj({"steps": array(STEP, max_items=MAX_STEPS, min_items=1),
+                      "starts_at": integer("Unix seconds; null: at once", minimum=0, nullable=True),
+                      "ends_at": integer("Unix seconds; null: never", minimum=0, nullable=True),
+                      "active": boolean("false switches them off")}, required=("steps",), closed=True,
+                     title="SpendThresholdsPut")
+
+
+def thresholds_json(t: SpendThresholds) -> dict[str, Any]:
+    return {"object": "spend_thresholds", "currency": t.currency,
+            "steps": [{"spend": s.spend, "save": s.save} for s in t.steps], "starts_at": t.starts_at,
+            "ends_at": t.ends_at, "active": t.active}
+
+
+@endpoint(coupon_routes, "GET", "/v1/promotions/thresholds", summary="The shop's spend thresholds (满减)", tag=TAG,
+          scope="read", response=obj({"object": string(enum=("list",)), "data": array(THRESHOLDS)}))
+def list_thresholds(call: Call) -> Any:
+    found = call.c.marketing.thresholds.list(actor=call.actor, tenant_id=call.tenant_id)
+    return {"object": "list", "data": [thresholds_json(t) for t in found]}
+
+
+@endpoint(coupon_routes, "PUT", "/v1/promotions/thresholds/{currency}",
+          summary="Set the spend thresholds of a currency", tag=TAG, scope="catalog_write", body=THRESHOLDS_PUT,
+          response=THRESHOLDS,
+          description="Replaces the currency's steps whole. At checkout the largest step the subtotal (after "
+                      "wholesale tiers, before a coupon) reaches saves its amount once; the checkout page and the "
+                      "order show it as a line of the price.")
+def put_thresholds(call: Call, currency: str) -> Any:
+    return thresholds_json(call.c.marketing.thresholds.put(actor=call.actor, tenant_id=call.tenant_id,
+                                                           currency=currency, body=call.json()))
+
+
+@endpoint(coupon_routes, "DELETE", "/v1/promotions/thresholds/{currency}", summary="Remove a currency's thresholds",
+          tag=TAG, scope="catalog_write", status=204)
+def delete_thresholds(call: Call, currency: str) -> Any:
+    call.c.marketing.thresholds.delete(actor=call.actor, tenant_id=call.tenant_id, currency=currency)
+    return Response(body="", status_code=204)

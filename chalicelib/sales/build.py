@@ -49,7 +49,7 @@ class SalesParts(Parts):
                                pool=c.inventory.pool, orders=self.order_store, payments=p.payments, clock=p.clock,
                                reservation_seconds=p.settings.reservation_minutes * 60, outbox=p.outbox, queue=p.queue,
                                links=p.order_links, passwords=p.query_passwords, coupons=c.marketing.coupons,
-                               risk=c.risk.risk_engine, buyers=self.customers)
+                               risk=c.risk.risk_engine, buyers=self.customers, thresholds=c.marketing.thresholds)
 
     @cached_property
     def reviews(self) -> Any:

@@ -59,10 +59,13 @@ class World:
         assert env.c.insights.nightly.run(self.tenant_a).sizes["new"] == 1
         coupon = env.c.marketing.coupons.create(actor=SYSTEM, tenant_id=self.tenant_a, body={
             "code": "AONLY", "kind": "percent", "value": 1000})
+        # a currency is no shop's id: A has thresholds in usd, the intruder's shop none to remove
+        env.c.marketing.thresholds.put(actor=SYSTEM, tenant_id=self.tenant_a, currency="usd",
+                                       body={"steps": [{"spend": 1000, "save": 100}]})
         self.ids = {"user_id": user_id(env, self.tenant_a, member), "product_id": product.id, "code": coupon.code,
                     "key_id": available[0].id, "order_id": started["order_id"],
                     "report_id": json.loads(r.body)["id"], "customer_id": customers[0].id, "api_key_id": key.id,
-                    "endpoint_id": endpoint.id, "action": "delete", "segment": "new"}
+                    "endpoint_id": endpoint.id, "action": "delete", "segment": "new", "currency": "usd"}
 
     def path(self, template: str) -> str:
         return re.sub(r"\{(\w+)\}", lambda m: self.ids[m.group(1)], template)

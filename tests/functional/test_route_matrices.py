@@ -129,6 +129,7 @@ FACTORIES: dict[str, Callable[[World], str]] = {
     "redemption_id": lambda w: str(w.post("/v1/redemptions", {"key": w.sold_key(),
                                                               "redeemer": "partner-1"})["redemption"]["id"]),
     "code": lambda w: str(w.post("/v1/coupons", {"code": "MATRIX", "kind": "percent", "value": 1000})["code"]),
+    "currency": lambda w: "usd",
     "report_id": lambda w: str(w.post(f"/s/{w.a['slug']}/orders/{w.order['order_id']}/reports",
                                       {"token": w.order["order_token"], "key_index": 0, "reason": "invalid"})["id"]),
 }
@@ -150,6 +151,7 @@ BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/v1/coupons"): {"code": "MATRIX2", "kind": "percent", "value": 1000},
     ("PATCH", "/v1/coupons/{code}"): {"min_amount": 100},
     ("PATCH", "/v1/risk/rules"): {"window_minutes": 30},
+    ("PUT", "/v1/promotions/thresholds/{currency}"): {"steps": [{"spend": 1000, "save": 100}]},
     ("POST", "/v1/risk/blocks"): {"email": "matrix@example.com"},
     ("PATCH", "/v1/insights/settings"): {"cover_days": 8},
     ("POST", "/v1/insights/history"): {"csv": "order_id,created_at,product,amount,status\n"},

@@ -67,6 +67,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "console.products.low": {"en": "Low-stock alert at", "zh-CN": "低库存提醒阈值"},
     "console.nav.coupons": {"en": "Coupons", "zh-CN": "优惠码"},
     "console.coupons.title": {"en": "Coupons", "zh-CN": "优惠码"},
+    "console.coupons.thresholds_link": {"en": "Spend thresholds (spend X, save Y)", "zh-CN": "满减设置"},
+    "console.thresholds.title": {"en": "Spend thresholds", "zh-CN": "满减"},
+    "console.thresholds.about": {"en": "Spend X, save Y: the largest step an order reaches saves its amount once, "
+                                       "after bulk prices and before a coupon. Buyers see the steps on each product "
+                                       "page and the saving as a line of the price. See also:",
+                                 "zh-CN": "满 X 减 Y：订单金额（批发价之后、优惠码之前）达到的最高一档减一次。买家在商品页看到各档，"
+                                          "结算时价格明细中显示减免。另见："},
+    "console.thresholds.steps": {"en": "Steps", "zh-CN": "档位"},
+    "console.thresholds.none": {"en": "No spend thresholds yet: set the first below.",
+                                "zh-CN": "还没有满减：在下方设置第一档。"},
+    "console.thresholds.set": {"en": "Set the steps of a currency", "zh-CN": "设置某币种的满减档位"},
+    "console.thresholds.form_hint": {"en": "Up to 5 steps, each spending more and saving more than the one before; "
+                                           "amounts as buyers pay them (12.50). Saving replaces that currency's steps.",
+                                     "zh-CN": "最多 5 档，每一档的门槛和减免都要高于上一档；金额按买家支付的单位填写（如 12.50）。"
+                                              "保存会替换该币种的全部档位。"},
+    "console.thresholds.spend": {"en": "Spend", "zh-CN": "满"},
+    "console.thresholds.save": {"en": "Save", "zh-CN": "减"},
+    "console.thresholds.active": {"en": "On (buyers get it now)", "zh-CN": "启用（买家立即可享）"},
+    "console.thresholds.save_button": {"en": "Save the steps", "zh-CN": "保存档位"},
+    "console.thresholds.remove": {"en": "Remove", "zh-CN": "删除"},
+    "console.thresholds.done_saved": {"en": "Saved: checkouts use these steps now.", "zh-CN": "已保存：结算立即使用这些档位。"},
+    "console.thresholds.done_removed": {"en": "Removed.", "zh-CN": "已删除。"},
+    "console.thresholds.bad.threshold_saves_all": {"en": "A saving must be below its spend: an order is never free.",
+                                                   "zh-CN": "减免必须低于门槛：订单不能免费。"},
+    "console.thresholds.bad.thresholds_out_of_order": {
+        "en": "Each step must spend more and save more than the one before it.",
+        "zh-CN": "每一档的门槛和减免都要高于上一档。"},
+    "console.thresholds.bad.no_steps": {"en": "Fill in at least one step (spend and save).",
+                                        "zh-CN": "请至少填写一档（满多少、减多少）。"},
     "console.coupons.about": {
         "en": "Buyers type the code at checkout and see the saving before they pay. Caps hold however many buy at "
               "once; an order left unpaid gives its use back.",

@@ -27,7 +27,7 @@ from chalicelib.kernel.i18n import LOCALES
 from chalicelib.kernel.ids import new_id, new_token, token_hash
 from chalicelib.kernel.outbox_nudge import nudge
 from chalicelib.kernel.ports import Clock, MessageQueue, Outbox, OutboxMessage
-from chalicelib.marketing.domain.pricing import COUPON, PriceRules, Quote, Tier, quote
+from chalicelib.marketing.domain.pricing import COUPON, PriceRules, Quote, Threshold, Tier, quote
 from chalicelib.risk.domain.assessment import BLOCK, CHALLENGE, REVIEW
 from chalicelib.risk.service.engine import Attempt, Verdict
 from chalicelib.sales.domain.buyer_limits import Hold, coupon_holds, holds, limit_reached, limits_of, over
@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 
 class Coupons(Protocol):
     def for_checkout(self, *, tenant_id: str, code: str, product_id: str, currency: str, email: str) -> Any: ...
+
+
+class Thresholds(Protocol):
+    def for_checkout(self, *, tenant_id: str, currency: str) -> tuple[Threshold, ...]: ...
 
 
 class Risk(Protocol):
@@ -83,7 +87,8 @@ class CheckoutService:
                  payments: PaymentGateway, clock: Clock, reservation_seconds: int, outbox: Outbox | None = None,
                  queue: MessageQueue | None = None, links: OrderLinks | None = None,
                  passwords: QueryPasswords | None = None, coupons: Coupons | None = None, risk: Risk | None = None,
-                 buyers: Buyers | None = None) -> None:
+                 buyers: Buyers | None = None, thresholds: Thresholds | None = None) -> None:
+        self._thresholds = thresholds  # marketing's spend thresholds (满减) in the product's currency
         self._coupons = coupons  # marketing's coupons: which applies to a buyer's order
         self._risk = risk  # risk's engine: allow, challenge, review or block (None: every checkout allowed)
         self._buyers = buyers  # whether an e-mail bought here before (the new-buyer rule asks for large orders)
@@ -158,8 +163,10 @@ class CheckoutService:
         step fails."""
         now = self._clock.now()
         coupon = self._coupon(tenant, product, coupon_code, email) if coupon_code else None
+        steps = (self._thresholds.for_checkout(tenant_id=tenant.id, currency=product.currency)
+                 if self._thresholds is not None else ())
         priced = quote(PriceRules(product.price, quantity, tiers=tuple(Tier(q, p) for q, p in product.price_tiers),
-                                  coupon=coupon.terms if coupon else None))
+                                  thresholds=steps, coupon=coupon.terms if coupon else None))
         if coupon is not None and not any(line.kind == COUPON for line in priced.lines):
             raise InvalidRequest(f"this coupon needs an order of at least {coupon.min_amount} (minor units of "
                                  f"{product.currency.upper()}); add to the order or leave the coupon out",

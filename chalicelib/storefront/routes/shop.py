@@ -46,13 +46,18 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
     c = call.c
     item = c.storefront.shelf.item(tenant=call.tenant, product_id=product_id, visit=_visit(call))
     also = c.storefront.shelf.also_bought(tenant=call.tenant, product_id=product_id)
+    # the shop's spend thresholds (满减) in the product's currency, as checkout prices them now
+    steps = c.marketing.thresholds.for_checkout(tenant_id=call.tenant.id, currency=item.product.currency)
     s = c.settings
     t = translator(call)
     return page(call, "product.html", stripe=True, item=item, product=item.product, also=also,
                 price=t.money(item.product.price, item.product.currency),
                 unit={"amount": item.product.price, "currency": item.product.currency,
-                      "tiers": [list(tier) for tier in item.product.price_tiers]},
+                      "tiers": [list(tier) for tier in item.product.price_tiers],
+                      "thresholds": [[step.spend, step.save] for step in steps]},
                 tiers=[(q, t.money(p, item.product.currency)) for q, p in item.product.price_tiers],
+                thresholds=[(t.money(step.spend, item.product.currency), t.money(step.save, item.product.currency))
+                            for step in steps],
                 stripe_js_url=s.stripe_js_url, publishable_key=s.stripe_publishable_key,
                 local_stripe=s.local_stripe and not s.production,
                 methods=[m for m in call.tenant.payment_methods if m != "card"],
@@ -61,7 +66,7 @@ def product_page(call: Call, slug: str, product_id: str) -> Any:
                                   "checkout.paying", "checkout.reserving", "checkout.pay", "checkout.continue",
                                   "checkout.retry_after", "checkout.released", "checkout.redirect_wallet",
                                   "checkout.line.tier", "checkout.line.list", "checkout.line.coupon",
-                                  "checkout.checking", "checkout.contact")),
+                                  "checkout.line.threshold", "checkout.checking", "checkout.contact")),
                 device=_device(call), cookies=_arrival_cookie(call))
 
 
