@@ -16,7 +16,8 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": PHONE}
 LANGS = {"en": "en-US", "zh": "zh-CN"}
 PAGES = ("/console/insights", "/console/insights/reports", "/console/insights/stock", "/console/insights/slow",
          "/console/insights/segments", "/console/insights/together", "/console/insights/history",
-         "/console/insights/settings", "/console/cockpit", "/console/marketing/coupons")
+         "/console/insights/settings", "/console/cockpit", "/console/marketing/coupons",
+         "/console/marketing/thresholds", "/console/orders/review")
 
 
 @pytest.fixture()
