@@ -68,6 +68,11 @@ def test_the_queue_lists_held_orders_and_approve_reject_and_block_do_what_they_s
     assert blocked.headers["Location"] == "/console/orders/review?done=blocked"
     assert env.c.risk.risk_rules.get(actor=SYSTEM, tenant_id=tenant_id).blocked_emails == ("held2@mailinator.com",)
     assert env.c.sales.order_store.get(tenant_id=tenant_id, order_id=third).status == OrderStatus.REJECTED
+    # and the order's full chain shows the decision, its reasons and the rejection
+    chain = owner.get(f"/console/orders/{second}").body.decode()
+    assert "Risk check: held for review before payment (score 80)" in chain
+    assert "Throwaway e-mail address (+80)" in chain
+    assert "Rejected in review: keys back in stock, nothing charged" in chain
     # the page is in Chinese too
     zh = owner.get("/console/orders/review?lang=zh-CN").body.decode()
     assert "待审核订单" in zh

@@ -94,9 +94,13 @@ class OrderDesk:
         if not order_id.startswith("ord_") or len(order_id) > 64:
             raise NotFound("no such order")
         order = self._orders.get(tenant_id=tenant_id, order_id=order_id)
-        steps = [Step(order.created_at, "created", {"quantity": order.quantity}),
-                 Step(order.created_at, "reserved", {"count": len(order.keys) or order.quantity,
-                                                     "until": order.expires_at})]
+        steps = [Step(order.created_at, "created", {"quantity": order.quantity})]
+        if order.risk_decision:  # the risk rules' decision at checkout, its reasons listed by the page
+            steps.append(Step(order.created_at, "risk", {"score": order.risk_score, "decision": order.risk_decision}))
+        steps.append(Step(order.created_at, "reserved", {"count": len(order.keys) or order.quantity,
+                                                         "until": order.expires_at}))
+        if order.status == OrderStatus.REJECTED:
+            steps.append(Step(order.created_at, "rejected", {}))
         if order.paid_at:
             steps.append(Step(order.paid_at, "paid", {"intent": order.payment_intent_id or ""}))
         if order.delivered_at:

@@ -28,7 +28,8 @@ def customer_id(tenant_id: str, email: str) -> str:
     return "cus_" + base64.b32encode(digest[:15]).decode().lower()
 
 
-BUYER_MAIL_KINDS = ("order_delivered", "order_refunded")  # the outbox messages that e-mail the buyer
+# the outbox messages that e-mail the buyer
+BUYER_MAIL_KINDS = ("order_delivered", "order_refunded", "order_approved", "order_rejected")
 
 
 def mail_outbox_id(order_id: str, kind: str) -> str:
