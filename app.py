@@ -25,6 +25,7 @@ from chalicelib.console.routes.orders import console_orders
 from chalicelib.console.routes.products import console_products
 from chalicelib.console.routes.reports import console_reports
 from chalicelib.console.routes.review_queue import console_review_queue
+from chalicelib.console.routes.risk_rules import console_risk_rules
 from chalicelib.console.routes.security import console_security
 from chalicelib.console.routes.settings import console_settings
 from chalicelib.console.routes.signin import console_signin
@@ -63,7 +64,7 @@ for blueprint in (merchant, catalog, inventory, sales, webhooks, redemption, aft
                   console_history, console_reports, console_cockpit, console_integrations, insights, funnel_routes,
                   segment_routes, stock_routes, history_routes, report_routes, settings_routes,
                   console_insight_settings, coupon_routes, console_coupons, risk_routes,
-                  console_thresholds, console_review_queue):
+                  console_thresholds, console_review_queue, console_risk_rules):
     app.register_blueprint(blueprint)
 register_fallbacks(app)  # last: 404 and 405 in the contract's error shape for whatever is left
 app.register_middleware(framework_answers(app), "http")  # the framework's own answers (415...) in that shape too

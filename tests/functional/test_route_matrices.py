@@ -176,7 +176,12 @@ def _send(world: World, spec: RouteSpec, key: str | None, path: str | None = Non
     return shop.call(world.client, spec.method, path or world.path(spec), body, key=key)
 
 
-@pytest.mark.parametrize("spec", [r for r in TENANT_ROUTES if r.path_params],
+# path parameters that name no object of a tenant: a currency is every shop's own (B setting its usd thresholds
+# touches only B's), so a route with only these has no other tenant's id to refuse
+NOT_IDS = {"currency"}
+
+
+@pytest.mark.parametrize("spec", [r for r in TENANT_ROUTES if set(r.path_params) - NOT_IDS],
                          ids=lambda s: f"{s.method} {s.path}")
 def test_another_tenants_ids_answer_404_and_change_nothing(world, spec):
     # given tenant A's objects and tenant B's key

@@ -123,7 +123,9 @@ class RiskRules:
                 values[name] = _entries(name, changes[name])
         new = replace(self, **values)  # type: ignore[arg-type]  # each value was checked against its field above
         if not new.challenge_at < new.review_at < new.block_at:
-            param = next((n for n in THRESHOLDS if n in changes), "challenge_at")
+            # the field the change moved (a form sends all three), else the first one sent
+            moved = [n for n in THRESHOLDS if n in changes and getattr(new, n) != getattr(self, n)]
+            param = next(iter(moved or [n for n in THRESHOLDS if n in changes]), "challenge_at")
             raise InvalidRequest(f"the scores must rise: challenge_at ({new.challenge_at}) < review_at "
                                  f"({new.review_at}) < block_at ({new.block_at})", param=param,
                                  code="thresholds_out_of_order")
